@@ -1,0 +1,116 @@
+package exchange
+
+import (
+	"context"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Token is what Pixiv's token endpoint issues, with the expiry turned into an
+// absolute time so that it can be cached. It marshals to the token object of
+// the token cache: the printed object (see [Token.Printed]) without
+// expires_in, which is only true at the moment it is computed.
+type Token struct {
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token"`
+	TokenType    string    `json:"token_type"`
+	Scope        string    `json:"scope"`
+	Expiry       time.Time `json:"expires_at"`
+	User         User      `json:"user"`
+	// DeviceToken is sent only inside Pixiv's wrapped "response" object.
+	DeviceToken string `json:"device_token,omitempty"`
+}
+
+// User is the account a token belongs to, as Pixiv describes it.
+type User struct {
+	// ID is a string, as Pixiv sends it ("123456").
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Account   string `json:"account"`
+	IsPremium bool   `json:"is_premium"`
+	XRestrict int    `json:"x_restrict"`
+}
+
+// ExpiresIn is the life the access token has left at now, never negative.
+func (t *Token) ExpiresIn(now time.Time) time.Duration {
+	return max(t.Expiry.Sub(now), 0)
+}
+
+// Valid reports whether the access token has more than leeway of life left
+// at now. pixivauth refreshes with a leeway of a minute, so that a token it
+// prints does not expire in the hands of the program that asked for it.
+func (t *Token) Valid(now time.Time, leeway time.Duration) bool {
+	return t != nil && t.AccessToken != "" && t.Expiry.Sub(now) > leeway
+}
+
+// Printed is the token object pixivauth prints with --json: the cached token
+// plus expires_in, the seconds of life left when it was printed.
+type Printed struct {
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token"`
+	ExpiresIn    int64     `json:"expires_in"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	TokenType    string    `json:"token_type"`
+	Scope        string    `json:"scope"`
+	User         User      `json:"user"`
+}
+
+// Printed returns the object to print for t at now.
+func (t *Token) Printed(now time.Time) Printed {
+	return Printed{
+		AccessToken:  t.AccessToken,
+		RefreshToken: t.RefreshToken,
+		ExpiresIn:    int64(t.ExpiresIn(now) / time.Second),
+		ExpiresAt:    t.Expiry.UTC().Truncate(time.Second),
+		TokenType:    t.TokenType,
+		Scope:        t.Scope,
+		User:         t.User,
+	}
+}
+
+// OAuth2 returns t as an [oauth2.Token], for use with [oauth2.NewClient]. The
+// user is kept as the extra field "user".
+func (t *Token) OAuth2() *oauth2.Token {
+	tok := &oauth2.Token{
+		AccessToken:  t.AccessToken,
+		TokenType:    t.TokenType,
+		RefreshToken: t.RefreshToken,
+		Expiry:       t.Expiry,
+		ExpiresIn:    int64(time.Until(t.Expiry) / time.Second),
+	}
+	return tok.WithExtra(map[string]any{"user": t.User, "scope": t.Scope})
+}
+
+// tokenSource refreshes through Pixiv whenever its token is about to expire.
+type tokenSource struct {
+	ctx    context.Context
+	client *Client
+	token  *Token
+}
+
+// Token implements [oauth2.TokenSource].
+func (s *tokenSource) Token() (*oauth2.Token, error) {
+	now := s.client.now()
+	if s.token.Valid(now, ExpiryLeeway) {
+		return s.token.OAuth2(), nil
+	}
+	t, err := s.client.Refresh(s.ctx, s.token.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	s.token = t
+	return t.OAuth2(), nil
+}
+
+// ExpiryLeeway is how much life a token must have left to be used as it is:
+// a token that would expire within it is refreshed first.
+const ExpiryLeeway = time.Minute
+
+// TokenSource returns an [oauth2.TokenSource] that starts with t and
+// refreshes it through Pixiv with c when less than [ExpiryLeeway] of its life
+// is left. It is safe for concurrent use ([oauth2.ReuseTokenSource] wraps it),
+// and ctx bounds every refresh it makes.
+func (c *Client) TokenSource(ctx context.Context, t *Token) oauth2.TokenSource {
+	return oauth2.ReuseTokenSourceWithExpiry(t.OAuth2(), &tokenSource{ctx: ctx, client: c, token: t}, ExpiryLeeway)
+}
