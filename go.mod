@@ -1,6 +1,6 @@
 module github.com/pixivauth/pixivauth
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect

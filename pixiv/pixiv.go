@@ -7,6 +7,8 @@
 // it) and from the login notes in the project's protocol document.
 package pixiv
 
+import "strings"
+
 // Hosts of the flow. The test double answers for all three; pixivauth routes
 // them to it by address, never by rewriting URLs.
 const (
@@ -121,3 +123,21 @@ const (
 // CodeTTL is about how long an authorization code lives: the code is
 // single-use and lives for seconds (one tool's docs say 30 s).
 const CodeTTLSeconds = 30
+
+// IsPixivHost reports whether host (a name, without a port) is one of
+// Pixiv's: pixiv.net or a name under it.
+func IsPixivHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return host == "pixiv.net" || strings.HasSuffix(host, ".pixiv.net")
+}
+
+// HostResolverRules returns a value for Chrome's --host-resolver-rules that
+// sends every Pixiv host to addr (a loopback "127.0.0.1:8443", where a test
+// double listens) and resolves every other name to nothing, so that a browser
+// pointed at a double never reaches the internet. URLs stay unchanged: the
+// browser still asks for https://app-api.pixiv.net/..., which is what the
+// callback matching must see.
+func HostResolverRules(addr string) string {
+	return "MAP *.pixiv.net " + addr + ", MAP pixiv.net " + addr +
+		", MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+}
