@@ -7,7 +7,10 @@
 // it) and from the login notes in the project's protocol document.
 package pixiv
 
-import "strings"
+import (
+	"net/url"
+	"strings"
+)
 
 // Hosts of the flow. The test double answers for all three; pixivauth routes
 // them to it by address, never by rewriting URLs.
@@ -118,6 +121,41 @@ const (
 	// ErrorCodeInvalidGrant is Pixiv's own code for a rejected refresh token
 	// or an expired authorization code.
 	ErrorCodeInvalidGrant = 1508
+
+	// RetiredGrantMessage starts the message Pixiv answers the retired
+	// password grant with: "Invalid grant_type parameter or parameter
+	// missing". Only the start is matched, so that a rewording of its tail
+	// still reads as "retired".
+	RetiredGrantMessage = "Invalid grant_type"
+)
+
+// Form fields that every token request sends besides the client credentials
+// and its grant's own fields, with the values the Android app sends. The
+// password grant sent get_secure_url=true instead of 1.
+const (
+	IncludePolicyField = "include_policy"
+	IncludePolicy      = "true"
+	GetSecureURLField  = "get_secure_url"
+	GetSecureURL       = "1"
+	// PasswordGetSecureURL is get_secure_url as the password grant sent it.
+	PasswordGetSecureURL = "true"
+	DeviceTokenField     = "device_token"
+)
+
+// Headers of token requests besides the user agent.
+const (
+	// ClientTimeHeader carries the time of the request, written with
+	// ClientTimeLayout in UTC.
+	ClientTimeHeader = "X-Client-Time"
+	// ClientHashHeader carries hex md5(X-Client-Time + HashSecret).
+	ClientHashHeader = "X-Client-Hash"
+	// ClientTimeLayout is RFC 3339 with a numeric zone, as the app writes
+	// it ("2021-02-13T08:00:00+00:00").
+	ClientTimeLayout = "2006-01-02T15:04:05-07:00"
+	// AcceptLanguage asks for English messages, since the retired grant is
+	// recognised by its English message (inferred: Pixiv localises API
+	// messages by this header in its other app endpoints).
+	AcceptLanguage = "en-us"
 )
 
 // CodeTTL is about how long an authorization code lives: the code is
@@ -140,4 +178,61 @@ func IsPixivHost(host string) bool {
 func HostResolverRules(addr string) string {
 	return "MAP *.pixiv.net " + addr + ", MAP pixiv.net " + addr +
 		", MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+}
+
+// Parameters of the browser flow that are Pixiv's own (the OAuth ones,
+// code, state and so on, are RFC 6749's).
+const (
+	// CodeChallengeMethod is the PKCE method of the flow; Pixiv takes no other.
+	CodeChallengeMethod = "S256"
+
+	// ReturnToParam carries R, the URL the accounts pages send the browser
+	// on to once someone is logged in (see [StartURLFor]).
+	ReturnToParam = "return_to"
+
+	// CSRFParam is the account selection page's CSRF token, which the page
+	// also holds in a script as pixivAccount.tt; "Continue using this
+	// account" posts it to AccountSelectedPath with return_to.
+	CSRFParam = "tt"
+)
+
+// Default profile pictures: what the token endpoint's user carries for an
+// account that has not set one (inferred from answers seen in the wild).
+const (
+	NoProfileImage16  = "https://s.pximg.net/common/images/no_profile_ss.png"
+	NoProfileImage50  = "https://s.pximg.net/common/images/no_profile_s.png"
+	NoProfileImage170 = "https://s.pximg.net/common/images/no_profile.png"
+)
+
+// challengeQuery is the query of LoginURL and StartURL, in Pixiv's order
+// (url.Values would sort it).
+func challengeQuery(challenge string) string {
+	return "code_challenge=" + url.QueryEscape(challenge) +
+		"&code_challenge_method=" + CodeChallengeMethod + "&client=" + ClientName
+}
+
+// LoginURLFor returns the URL that starts the browser flow for a PKCE code
+// challenge (S256).
+func LoginURLFor(challenge string) string {
+	return LoginURL + "?" + challengeQuery(challenge)
+}
+
+// StartURLFor returns R for a code challenge: the return_to that LoginURL
+// puts on the accounts login page, and where post-redirect finally sends the
+// browser.
+func StartURLFor(challenge string) string {
+	return StartURL + "?" + challengeQuery(challenge)
+}
+
+// AccountsLoginURLFor returns the accounts login page that LoginURL
+// redirects to, with returnTo as its return_to.
+func AccountsLoginURLFor(returnTo string) string {
+	return AccountsLoginURL + "?prompt=select_account&" + ReturnToParam + "=" + url.QueryEscape(returnTo) +
+		"&source=" + ClientName + "&view_type=page&ref="
+}
+
+// AppCallbackURLFor returns where the callback sends the browser with a code:
+// AppCallbackURL?code=CODE&via=login.
+func AppCallbackURLFor(code string) string {
+	return AppCallbackURL + "?code=" + url.QueryEscape(code) + "&via=login"
 }
