@@ -1,0 +1,102 @@
+// Package store keeps what pixivauth remembers between runs: per profile, the
+// token cache and the browser session, each in one small JSON file.
+//
+//	dir, err := store.Dir(configDirFlag) // --config-dir, $PIXIVAUTH_CONFIG_DIR, or the OS default
+//	if err != nil {
+//		return err
+//	}
+//	s := &store.Store{Dir: dir, Warnf: warnf}
+//	p, err := s.Profile("default")
+//	if err != nil {
+//		return err
+//	}
+//	t, err := p.LoadToken() // store.ErrNoToken if there is none
+//	...
+//	err = p.SaveToken(t)
+//
+// # Layout
+//
+// The config directory ([Dir]) holds one directory per profile:
+//
+//	<config>/                       0700
+//	<config>/<profile>/             0700
+//	<config>/<profile>/token.json   0600  the cached token and its user
+//	<config>/<profile>/session.json 0600  the browser session's Pixiv cookies
+//	<config>/<profile>/lock               held around every write ([Profile.Lock])
+//	<config>/<profile>/last-failure/      what headless saw when it gave up
+//
+// Files are written atomically (a temporary file in the same directory,
+// fsynced, renamed over the old one, then the directory fsynced), so a reader
+// sees the old file or the new one, never a part. A cache file found with
+// looser permissions than these when it is read, or a directory found so when
+// it is written to, is repaired, with a warning. A cache file that cannot be
+// read as what it should be is renamed to token.json.corrupt-<UTC time> (say
+// token.json.corrupt-20260102T150405Z; session.json likewise), with a
+// warning, and treated as absent: a broken cache costs a login, never a
+// stuck tool.
+// No value of a token or cookie is ever part of a warning or an error.
+//
+// # The token cache
+//
+// token.json is an [exchange.Token] as it marshals: access_token,
+// refresh_token, token_type, scope, expires_at (RFC 3339) and user. A profile
+// belongs to one Pixiv user: [Profile.SaveToken] refuses to overwrite a
+// token of another user ([ErrOtherUser]).
+//
+// The cache is shared by every pixivauth process of a user, so a refresh
+// happens under the profile's lock, to keep two processes from spending the
+// same refresh token at once:
+//
+//	unlock, err := p.Lock(ctx)
+//	if err != nil {
+//		return err
+//	}
+//	defer unlock()
+//	t, err := p.LoadToken() // re-read: another process may have refreshed
+//	if err != nil {
+//		return err // store.ErrNoToken: a person must log in
+//	}
+//	if !t.Valid(time.Now(), exchange.ExpiryLeeway) {
+//		if t, err = client.Refresh(ctx, t.RefreshToken); err != nil {
+//			return err
+//		}
+//		if err := p.SaveTokenLocked(t); err != nil {
+//			return err
+//		}
+//	}
+//
+// Saves made without the lock in hand ([Profile.SaveToken],
+// [Profile.SaveSession], [Profile.Delete]) take it themselves.
+//
+// # The session format
+//
+// session.json holds the cookies of a browser logged in to Pixiv, so that a
+// later login can skip the login form. It is also what `pixivauth session
+// export` prints, and what an import accepts beside a Netscape cookies.txt
+// ([ParseSessionFile]). Version 1:
+//
+//	{
+//	  "version": 1,
+//	  "saved_at": "2026-01-02T15:04:05Z",
+//	  "cookies": [
+//	    {
+//	      "name": "PHPSESSID",
+//	      "value": "123456_AbCdEf",
+//	      "domain": ".pixiv.net",
+//	      "path": "/",
+//	      "expires": "2026-02-01T15:04:05Z",
+//	      "secure": true,
+//	      "http_only": true,
+//	      "same_site": "Lax"
+//	    }
+//	  ]
+//	}
+//
+// version is 1; saved_at is when the file was written. In a cookie, a domain
+// with a leading dot also matches its subdomains (as in a browser's cookie
+// store); expires is absent for a session cookie; secure, http_only and
+// same_site ("Strict", "Lax" or "None") are absent when false or unset.
+// Unknown fields are ignored. Only cookies of pixiv.net and its subdomains
+// are kept ([PixivOnly]); a session is live while it holds an unexpired
+// PHPSESSID ([Session.Live]).
+package store

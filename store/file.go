@@ -1,0 +1,188 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+)
+
+// permsApply reports whether Unix permission bits mean anything here. On
+// Windows a file's mode carries only a read-only bit; the profile lives in
+// the user's own %AppData%, whose ACL is what protects it.
+const permsApply = runtime.GOOS != "windows"
+
+// ensureDirs creates the config directory and the profile directory, 0700,
+// and repairs either one's permissions if they let anyone else in.
+func (p *Profile) ensureDirs() error {
+	if err := os.MkdirAll(p.store.Dir, dirPerm); err != nil {
+		return fmt.Errorf("store: create config directory: %w", err)
+	}
+	if err := os.Mkdir(p.dir, dirPerm); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("store: create profile directory: %w", err)
+	}
+	for _, dir := range []string{p.store.Dir, p.dir} {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("store: %s is not a directory", dir)
+		}
+		if !permsApply || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(dir, dirPerm); err != nil {
+			return fmt.Errorf("store: repair permissions: %w", err)
+		}
+		p.store.warnf("repaired permissions of %s (was %04o)", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// corruptError says why a cache file is not what it should be. Its reason
+// never quotes the file.
+type corruptError struct{ reason string }
+
+func (e *corruptError) Error() string { return e.reason }
+
+// jsonReason describes a JSON decoding error without quoting the input:
+// encoding/json's own messages can hold a piece of it (a time that did not
+// parse, say).
+func jsonReason(err error) *corruptError {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return &corruptError{fmt.Sprintf("not valid JSON (at byte %d)", syntax.Offset)}
+	case errors.As(err, &typ) && typ.Field != "":
+		return &corruptError{fmt.Sprintf("field %q has the wrong type", typ.Field)}
+	}
+	return &corruptError{"not in the expected format"}
+}
+
+// load reads the profile's file called name and decodes it with decode,
+// reporting whether there was anything to decode. On the way it repairs
+// loose permissions, and moves the file aside if decode finds it corrupt
+// (decode returns a *corruptError), treating it as absent.
+func (p *Profile) load(name string, decode func([]byte) error) (found bool, err error) {
+	path := filepath.Join(p.dir, name)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return false, fmt.Errorf("store: %s is not a regular file", path)
+	}
+	if permsApply && fi.Mode().Perm()&0o077 != 0 {
+		// Through the open file, so that it is this file that is repaired
+		// even if another process renames a new one into place meanwhile.
+		if err := f.Chmod(filePerm); err != nil {
+			return false, fmt.Errorf("store: repair permissions: %w", err)
+		}
+		p.store.warnf("repaired permissions of %s (was %04o)", path, fi.Mode().Perm())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	if len(data) > maxFileSize {
+		err = &corruptError{"too large"}
+	} else {
+		err = decode(data)
+	}
+	var corrupt *corruptError
+	if !errors.As(err, &corrupt) {
+		return err == nil, err
+	}
+	f.Close() // Windows renames no open file.
+	if err := p.moveAside(path, fi, corrupt.reason); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+// moveAside renames the corrupt file at path (fi) to
+// path.corrupt-<UTC time>, where a person can look at it and nothing reads
+// it again. If a writer has replaced the file since it was read, the new
+// file is left alone.
+func (p *Profile) moveAside(path string, fi os.FileInfo, reason string) error {
+	if cur, err := os.Lstat(path); err != nil || !os.SameFile(cur, fi) {
+		return nil
+	}
+	base := path + corruptSuffix + p.store.now().UTC().Format(corruptTimeFormat)
+	dst := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dst); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		dst = fmt.Sprintf("%s-%d", base, i)
+	}
+	if err := os.Rename(path, dst); err != nil {
+		return fmt.Errorf("store: %s is corrupt (%s) and could not be moved aside: %w", path, reason, err)
+	}
+	p.store.warnf("%s was corrupt (%s); moved it to %s and treated it as absent", path, reason, dst)
+	return nil
+}
+
+// writeAtomic replaces the profile's file called name with data, 0600: a
+// reader sees the old file or the new one, and a crash leaves one of them.
+func (p *Profile) writeAtomic(name string, data []byte) (err error) {
+	if err := p.ensureDirs(); err != nil {
+		return err
+	}
+	path := filepath.Join(p.dir, name)
+	// os.CreateTemp creates the file 0600, before anything is in it.
+	f, err := os.CreateTemp(p.dir, "."+name+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("store: write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("store: write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("store: write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("store: write %s: %w", path, err)
+	}
+	return syncDir(p.dir)
+}
+
+// syncDir makes a rename in dir durable. Windows cannot open a directory
+// for it, and its renames are journaled.
+func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("store: sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("store: sync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,258 @@
+package store
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/pixivauth/pixivauth/exchange"
+)
+
+// File names inside a profile directory.
+const (
+	tokenFile       = "token.json"
+	sessionFile     = "session.json"
+	lockFile        = "lock"
+	lastFailureName = "last-failure"
+
+	// corruptSuffix is followed by the UTC time a corrupt file was moved
+	// aside, in corruptTimeFormat.
+	corruptSuffix     = ".corrupt-"
+	corruptTimeFormat = "20060102T150405Z"
+
+	dirPerm  os.FileMode = 0o700
+	filePerm os.FileMode = 0o600
+
+	// maxFileSize bounds what is read of a cache file: a token or a session
+	// is a few kilobytes, so anything much larger is not one.
+	maxFileSize = 1 << 20
+
+	// maxProfileName is the longest profile name.
+	maxProfileName = 64
+)
+
+// ConfigDirEnv names the environment variable that sets the config
+// directory when no flag does.
+const ConfigDirEnv = "PIXIVAUTH_CONFIG_DIR"
+
+// Dir returns the config directory: flagValue (the --config-dir option) if
+// set, else $PIXIVAUTH_CONFIG_DIR, else "pixivauth" under
+// [os.UserConfigDir].
+func Dir(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if dir := os.Getenv(ConfigDirEnv); dir != "" {
+		return dir, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("store: no config directory (set --config-dir or $%s): %w", ConfigDirEnv, err)
+	}
+	return filepath.Join(base, "pixivauth"), nil
+}
+
+// Store is a config directory. Its zero value is not usable: set Dir (see
+// [Dir]). A Store is safe for concurrent use once set up.
+type Store struct {
+	// Dir is the config directory. It is created, 0700, on the first write.
+	Dir string
+	// Warnf reports what the store repaired on its own: loose permissions,
+	// a corrupt file moved aside. It may be nil. Messages name paths, never
+	// values.
+	Warnf func(format string, args ...any)
+	// Now is the clock, for saved_at and the names of corrupt files moved
+	// aside. Nil means [time.Now].
+	Now func() time.Time
+}
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Store) warnf(format string, args ...any) {
+	if s.Warnf != nil {
+		s.Warnf(format, args...)
+	}
+}
+
+// Profile returns the profile called name. Nothing is created until a
+// write. A name is 1 to 64 ASCII letters, digits, '-', '_' and '.', other
+// than "." and "..", so that it is a directory name on every system.
+func (s *Store) Profile(name string) (*Profile, error) {
+	if s.Dir == "" {
+		return nil, errors.New("store: no config directory")
+	}
+	if err := checkProfileName(name); err != nil {
+		return nil, err
+	}
+	return &Profile{store: s, name: name, dir: filepath.Join(s.Dir, name)}, nil
+}
+
+func checkProfileName(name string) error {
+	bad := name == "" || len(name) > maxProfileName || name == "." || name == ".."
+	for _, c := range []byte(name) {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '_', c == '.':
+		default:
+			bad = true
+		}
+	}
+	if bad {
+		return fmt.Errorf(`store: invalid profile name %q: a profile name is 1 to %d ASCII letters, digits, "-", "_" or ".", and not "." or ".."`,
+			name, maxProfileName)
+	}
+	return nil
+}
+
+// Profile is one profile directory: a token cache, a browser session and
+// the lock that guards them. Get one from [Store.Profile]. A Profile is safe
+// for concurrent use; the lock it takes ([Profile.Lock]) excludes other
+// Profile values and other processes as well.
+type Profile struct {
+	store *Store
+	name  string
+	dir   string
+
+	mu sync.Mutex
+	// held is the lock taken through this Profile value, nil when none is:
+	// the *Locked methods check it.
+	held *flock.Flock
+}
+
+// Name is the profile's name.
+func (p *Profile) Name() string { return p.name }
+
+// Dir is the profile's directory, <config>/<name>.
+func (p *Profile) Dir() string { return p.dir }
+
+// LastFailureDir is where a headless login that gave up leaves what it saw
+// (a screenshot, the page's HTML): <config>/<name>/last-failure. See
+// [Profile.PrepareLastFailure].
+func (p *Profile) LastFailureDir() string { return filepath.Join(p.dir, lastFailureName) }
+
+// PrepareLastFailure empties [Profile.LastFailureDir], creating it (0700)
+// if needed, and returns its path: each failure replaces the last one's
+// evidence. It does not take the profile's lock: nothing in it is a cache.
+func (p *Profile) PrepareLastFailure() (string, error) {
+	if err := p.ensureDirs(); err != nil {
+		return "", err
+	}
+	dir := p.LastFailureDir()
+	if err := os.RemoveAll(dir); err != nil {
+		return "", fmt.Errorf("store: empty %s: %w", dir, err)
+	}
+	if err := os.Mkdir(dir, dirPerm); err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	return dir, nil
+}
+
+// Delete removes what the profile holds, as a logout does: the token, the
+// session, files moved aside as corrupt and the last failure. The directory
+// and its lock file stay, so that a process waiting on the lock is not left
+// holding a lock on a removed file. Deleting a profile that holds nothing is
+// not an error. It takes the profile's lock; see [Profile.DeleteLocked].
+func (p *Profile) Delete() error {
+	if _, err := os.Stat(p.dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return p.withLock("Delete", p.DeleteLocked)
+}
+
+// DeleteLocked is [Profile.Delete] for a caller that holds the profile's
+// lock through this Profile value.
+func (p *Profile) DeleteLocked() error {
+	if err := p.checkHeld("DeleteLocked"); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(p.dir)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.Name() == lockFile {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(p.dir, e.Name())); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: delete profile %q: %w", p.name, err)
+	}
+	return syncDir(p.dir)
+}
+
+// ProfileInfo describes a profile for a listing.
+type ProfileInfo struct {
+	Name string
+	// User is the user of the cached token; zero without one.
+	User exchange.User
+	// Expiry is when the cached access token expires; zero without one.
+	Expiry time.Time
+	// HasToken and HasSession report a readable token and session.
+	HasToken, HasSession bool
+}
+
+// Profiles lists the profiles that hold a token or a session, sorted by
+// name. Other entries of the config directory are ignored, as is a config
+// directory that does not exist yet. It only reads: a corrupt file shows as
+// absent here, and is dealt with when the profile is loaded.
+func (s *Store) Profiles() ([]ProfileInfo, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: list profiles: %w", err)
+	}
+	var list []ProfileInfo
+	for _, e := range entries {
+		if !e.IsDir() || checkProfileName(e.Name()) != nil {
+			continue
+		}
+		dir := filepath.Join(s.Dir, e.Name())
+		tokenData, tokenFound := peek(filepath.Join(dir, tokenFile))
+		sessionData, sessionFound := peek(filepath.Join(dir, sessionFile))
+		if !tokenFound && !sessionFound {
+			continue
+		}
+		info := ProfileInfo{Name: e.Name()}
+		if t, err := decodeToken(tokenData); tokenFound && err == nil {
+			info.HasToken, info.User, info.Expiry = true, t.User, t.Expiry
+		}
+		if _, err := decodeSession(sessionData); sessionFound && err == nil {
+			info.HasSession = true
+		}
+		list = append(list, info)
+	}
+	slices.SortFunc(list, func(a, b ProfileInfo) int { return cmp.Compare(a.Name, b.Name) })
+	return list, nil
+}
+
+// peek reads a regular file of at most maxFileSize bytes, reporting whether
+// it exists at all.
+func peek(path string) ([]byte, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, false
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxFileSize {
+		return nil, true
+	}
+	data, err := os.ReadFile(path)
+	return data, err == nil || !errors.Is(err, os.ErrNotExist)
+}
