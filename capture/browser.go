@@ -1,0 +1,187 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// candidates lists the browsers FindBrowser tries, in order. A full browser
+// comes first even headless: its new headless mode is the real Chrome, which
+// is what Pixiv's pages expect; a headless-only shell is the last resort, and
+// never for a window.
+func candidates(goos string, visible bool) []string {
+	var full, shells []string
+	switch goos {
+	case "darwin":
+		full = []string{
+			"/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+			"/Applications/Chromium.app/Contents/MacOS/Chromium",
+			"/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+		}
+	case "windows":
+		full = []string{
+			"chrome", "chrome.exe",
+			`C:\Program Files\Google\Chrome\Application\chrome.exe`,
+			`C:\Program Files (x86)\Google\Chrome\Application\chrome.exe`,
+			filepath.Join(os.Getenv("LOCALAPPDATA"), `Google\Chrome\Application\chrome.exe`),
+			filepath.Join(os.Getenv("LOCALAPPDATA"), `Chromium\Application\chrome.exe`),
+			"msedge", "msedge.exe",
+			`C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe`,
+			`C:\Program Files\Microsoft\Edge\Application\msedge.exe`,
+		}
+	default:
+		full = []string{
+			"chromium", "chromium-browser",
+			"google-chrome", "google-chrome-stable", "google-chrome-beta", "google-chrome-unstable",
+			"/usr/bin/google-chrome", "/usr/local/bin/chrome", "/snap/bin/chromium", "chrome",
+		}
+		shells = []string{"chromium-headless-shell", "headless_shell", "headless-shell"}
+	}
+	if visible {
+		return full
+	}
+	return append(full, shells...)
+}
+
+// FindBrowser returns the browser to start: path if set (a name on PATH or a
+// file), else the first browser found on the machine. A visible window never
+// gets a headless-only shell. The error wraps [ErrBrowser] and names what to
+// install.
+func FindBrowser(path string, visible bool) (string, error) {
+	if path != "" {
+		found, err := exec.LookPath(path)
+		if err != nil {
+			return "", fmt.Errorf("%w: browser %q not found: give --browser the path of Chrome or Chromium", ErrBrowser, path)
+		}
+		if visible && isHeadlessShell(found) {
+			return "", fmt.Errorf("%w: %s is a headless-only shell and cannot open a window: give --browser a full Chrome, or use --headless", ErrBrowser, found)
+		}
+		return found, nil
+	}
+	for _, c := range candidates(runtime.GOOS, visible) {
+		if found, err := exec.LookPath(c); err == nil {
+			return found, nil
+		}
+	}
+	return "", fmt.Errorf("%w: no Chrome or Chromium found: %s, or give --browser PATH", ErrBrowser, installHint())
+}
+
+func isHeadlessShell(path string) bool {
+	base := strings.ToLower(filepath.Base(path))
+	return strings.Contains(base, "headless")
+}
+
+func installHint() string {
+	switch runtime.GOOS {
+	case "darwin":
+		return "install Google Chrome (brew install --cask google-chrome)"
+	case "windows":
+		return "install Google Chrome (winget install Google.Chrome)"
+	}
+	return "install Chromium (Debian/Ubuntu: sudo apt-get install chromium)"
+}
+
+// BrowserVersion returns what the browser at path says of its version, such
+// as "Chromium 156.0.8078.79". The error wraps [ErrBrowser] when the program
+// does not answer like a browser.
+func BrowserVersion(ctx context.Context, path string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, "--version")
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%w: %s --version failed: %w", ErrBrowser, path, err)
+	}
+	// Debian's wrapper script prints a shell warning after the version.
+	line, _, _ := strings.Cut(strings.TrimSpace(out.String()), "\n")
+	if !looksLikeBrowserVersion(line) {
+		return "", fmt.Errorf("%w: %s is not a browser (its --version printed %q): give --browser the path of Chrome or Chromium", ErrBrowser, path, trimForError(line))
+	}
+	return line, nil
+}
+
+func looksLikeBrowserVersion(s string) bool {
+	s = strings.ToLower(s)
+	for _, name := range []string{"chrom", "edge", "brave", "opera", "vivaldi"} {
+		if strings.Contains(s, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func trimForError(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+// allocatorOptions builds the flags of a browser that looks like a person's
+// Chrome: no automation infobar or navigator.webdriver, and (headless) a user
+// agent without "HeadlessChrome", set later per tab.
+func allocatorOptions(opts Options, execPath, profileDir string, output *outputFilter) []chromedp.ExecAllocatorOption {
+	a := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
+	a = append(a,
+		chromedp.ExecPath(execPath),
+		chromedp.UserDataDir(profileDir),
+		chromedp.Flag("enable-automation", false),
+		chromedp.Flag("disable-blink-features", "AutomationControlled"),
+		// No component updates, field trials or Google lookups: on a
+		// closed network they fail by the dozen, and a login needs none.
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("no-pings", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.CombinedOutput(output),
+	)
+	if opts.Visible {
+		a = append(a, chromedp.VisibleWindow, chromedp.WindowSize(1000, 800))
+	} else {
+		a = append(a, chromedp.WindowSize(1280, 900))
+	}
+	if opts.Proxy != "" {
+		a = append(a, chromedp.ProxyServer(opts.Proxy))
+	}
+	for name, value := range opts.Flags {
+		a = append(a, chromedp.Flag(name, value))
+	}
+	return a
+}
+
+// browserStartError explains why the browser did not start, in the terms
+// of the CLI.
+func browserStartError(err error, execPath string, tail string) error {
+	switch {
+	case errors.Is(err, chromedp.ErrNoDisplay):
+		return fmt.Errorf("%w: no display for a window (DISPLAY and WAYLAND_DISPLAY are unset): use --headless, or run under a desktop session", ErrBrowser)
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	// chromedp's start error carries the browser's output, which can hold
+	// URLs; the version check says more plainly what is wrong.
+	if _, verr := BrowserVersion(context.Background(), execPath); verr != nil {
+		return verr
+	}
+	msg := RedactQuery(firstLine(err.Error()))
+	if tail != "" {
+		msg += " (its last output: " + tail + ")"
+	}
+	return fmt.Errorf("%w: %s failed to start: %s", ErrBrowser, execPath, msg)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

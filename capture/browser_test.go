@@ -1,0 +1,493 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/internal/testenv"
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/store"
+)
+
+// needBrowser fails the test under CI=true when no browser is installed
+// (a missing install step must not pass as a skip), and skips it elsewhere.
+func needBrowser(t testing.TB, visible bool) {
+	t.Helper()
+	_, err := FindBrowser("", visible)
+	testenv.Need(t, err == nil, fmt.Sprint(err))
+}
+
+// fixture is a double and the options that point a login at it.
+type fixture struct {
+	srv      *pixivtest.Server
+	verifier string
+	opts     Options
+	tmp      string
+}
+
+func newFixture(t testing.TB, srvOpts ...pixivtest.Option) *fixture {
+	t.Helper()
+	needBrowser(t, false)
+	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(pixivtest.DemoAccount())}, srvOpts...)...)
+	t.Cleanup(srv.Close)
+	v := exchange.NewVerifier()
+	tmp := t.TempDir()
+	return &fixture{
+		srv:      srv,
+		verifier: v,
+		tmp:      tmp,
+		opts: Options{
+			LoginURL: exchange.LoginURL(v),
+			Flags:    srv.BrowserFlags(),
+			TempDir:  tmp,
+			Timeout:  60 * time.Second,
+		},
+	}
+}
+
+func (f *fixture) withPassword() *fixture {
+	a := pixivtest.DemoAccount()
+	f.opts.Username, f.opts.Password = a.Username, a.Password
+	return f
+}
+
+// login runs a login to its end, exchanges the code, and checks that the
+// browser and its profile are gone afterwards.
+func (f *fixture) login(t testing.TB) (*exchange.Token, []store.Cookie, error) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := Start(ctx, f.opts)
+	if err != nil {
+		f.checkClean(t)
+		return nil, nil, err
+	}
+	code, err := l.Code(ctx)
+	if err != nil {
+		l.Close()
+		f.checkClean(t)
+		return nil, nil, err
+	}
+	ex := &exchange.Client{HTTPClient: f.srv.Client()}
+	tok, err := ex.Exchange(ctx, code, f.verifier)
+	if err != nil {
+		t.Fatalf("Exchange: %v", err)
+	}
+	cookies, err := l.Cookies(ctx)
+	if err != nil {
+		t.Fatalf("Cookies: %v", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	f.checkClean(t)
+	return tok, cookies, nil
+}
+
+// checkClean asserts that no browser runs with a profile of this test, and
+// that no temporary profile is left.
+func (f *fixture) checkClean(t testing.TB) {
+	t.Helper()
+	if pids := browserPIDs(f.tmp); len(pids) > 0 {
+		t.Errorf("browser processes left: %v", pids)
+	}
+	entries, _ := os.ReadDir(f.tmp)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ProfilePrefix) {
+			t.Errorf("temporary profile left: %s", e.Name())
+		}
+	}
+}
+
+// browserPIDs lists the processes whose profile lies under dir.
+func browserPIDs(dir string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && bytes.Contains(cmdline, []byte("--user-data-dir="+dir)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func TestHeadlessLoginWithPassword(t *testing.T) {
+	f := newFixture(t).withPassword()
+	var steps []string
+	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
+	tok, cookies, err := f.login(t)
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	issued := f.srv.Issued()
+	if len(issued) != 1 || issued[0].AccessToken != tok.AccessToken || issued[0].RefreshToken != tok.RefreshToken {
+		t.Fatalf("token %q is not the one the double issued (%+v)", tok.AccessToken, issued)
+	}
+	reqs := f.srv.TokenRequests()
+	if len(reqs) != 1 || reqs[0].Form.Get("code_verifier") != f.verifier {
+		t.Fatalf("double saw %d token requests, want exactly one with the verifier", len(reqs))
+	}
+	if !hasSession(cookies) {
+		t.Errorf("cookies %v lack a %s on %s", cookieNames(cookies), pixiv.SessionCookie, pixiv.CookieDomain)
+	}
+	want := []string{StepBrowserStarted, StepLoginPage, StepFormFilled, StepCodeCaptured}
+	if strings.Join(steps, ",") != strings.Join(want, ",") {
+		t.Errorf("steps = %v, want %v", steps, want)
+	}
+}
+
+func TestHeadlessLoginLooksLikeChrome(t *testing.T) {
+	f := newFixture(t).withPassword()
+	if _, _, err := f.login(t); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	seen := 0
+	for _, r := range f.srv.Requests() {
+		if r.Host != pixiv.AccountsHost {
+			continue
+		}
+		seen++
+		ua := r.Header.Get("User-Agent")
+		if strings.Contains(ua, "Headless") || !strings.Contains(ua, "Chrome/") {
+			t.Fatalf("the login page saw user agent %q", ua)
+		}
+	}
+	if seen == 0 {
+		t.Fatal("the double saw no request for the accounts pages")
+	}
+}
+
+func TestNavigatorWebdriverIsOff(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	l, err := Start(ctx, f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got, err := chromedpEval(l, "navigator.webdriver === true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got {
+		t.Error("navigator.webdriver is true: the page can tell it is automated")
+	}
+}
+
+func TestStoredSessionLogin(t *testing.T) {
+	f := newFixture(t)
+	a := pixivtest.DemoAccount()
+	f.opts.Cookies = []store.Cookie{fromHTTP(f.srv.NewSession(a.ID))}
+	var steps []string
+	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
+	tok, cookies, err := f.login(t)
+	if err != nil {
+		t.Fatalf("login with a stored session and no password: %v", err)
+	}
+	if tok.User.ID != a.ID {
+		t.Errorf("logged in as %q, want %q", tok.User.ID, a.ID)
+	}
+	if !hasSession(cookies) {
+		t.Error("no session cookie after the login")
+	}
+	if !strings.Contains(strings.Join(steps, ","), StepContinue) {
+		t.Errorf("steps %v: the account selection page was not passed", steps)
+	}
+}
+
+func TestTOTPLogin(t *testing.T) {
+	const secret = "JBSWY3DPEHPK3PXP"
+	acct := pixivtest.Account{Username: "totp-user", Password: "totp-pass", Name: "TOTP", Account: "totp_user", TOTPSecret: secret}
+	f := newFixture(t, pixivtest.WithAccount(acct))
+	f.opts.Username, f.opts.Password, f.opts.TOTPSecret = acct.Username, acct.Password, secret
+	tok, _, err := f.login(t)
+	if err != nil {
+		t.Fatalf("login with TOTP: %v", err)
+	}
+	if tok.User.Account != acct.Account {
+		t.Errorf("logged in as %q, want %q", tok.User.Account, acct.Account)
+	}
+}
+
+// TestLoginFailsFast: each page that needs a person ends a headless login
+// at once with the right error, far inside the long timeout.
+func TestLoginFailsFast(t *testing.T) {
+	const timeout = 60 * time.Second
+	totpAcct := pixivtest.Account{Username: "totp2", Password: "pw2", Name: "T2", Account: "t2", TOTPSecret: "JBSWY3DPEHPK3PXP"}
+	tests := []struct {
+		name  string
+		setup func(*fixture)
+		want  error
+		text  string
+	}{
+		{"expired session", func(f *fixture) {
+			f.opts.Cookies = []store.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+			f.srv.ExpireSessions()
+		}, ErrNeedsPerson, "session has expired"},
+		{"no credentials", func(f *fixture) {}, ErrNeedsPerson, "no username"},
+		{"wrong password", func(f *fixture) {
+			f.withPassword()
+			f.opts.Password = "wrong"
+		}, ErrNeedsPerson, "refused the username or password"},
+		{"captcha", func(f *fixture) {
+			f.withPassword()
+			f.srv.SetCaptcha(true)
+		}, ErrNeedsPerson, "captcha"},
+		{"totp without secret", func(f *fixture) {
+			f.srv.AddAccount(totpAcct)
+			f.opts.Username, f.opts.Password = totpAcct.Username, totpAcct.Password
+		}, ErrNeedsPerson, "--totp-secret"},
+		{"callback error", func(f *fixture) {
+			f.withPassword()
+			f.srv.SetCallbackError("access_denied")
+		}, ErrNeedsPerson, "access_denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.opts.Timeout = timeout
+			tt.setup(f)
+			start := time.Now()
+			_, _, err := f.login(t)
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
+				t.Fatalf("err = %v; want %v mentioning %q", err, tt.want, tt.text)
+			}
+			if took := time.Since(start); took > timeout/2 {
+				t.Errorf("took %s, not well before the %s timeout", took, timeout)
+			}
+			if n := len(f.srv.Issued()); n != 0 {
+				t.Errorf("the double issued %d tokens", n)
+			}
+		})
+	}
+}
+
+func TestDecoyCallbacksChangeNothing(t *testing.T) {
+	f := newFixture(t).withPassword()
+	f.srv.SetDecoys(true)
+	tok, _, err := f.login(t)
+	if err != nil {
+		t.Fatalf("login with decoys: %v", err)
+	}
+	if issued := f.srv.Issued(); len(issued) != 1 || issued[0].AccessToken != tok.AccessToken {
+		t.Fatalf("issued %+v", issued)
+	}
+	decoys := 0
+	for _, r := range f.srv.Requests() {
+		if strings.Contains(r.Path, "callback") && r.Path != pixiv.CallbackPath {
+			decoys++
+		}
+	}
+	if decoys == 0 {
+		t.Error("the double saw no decoy request: the test proves nothing")
+	}
+}
+
+func TestStalledLoginSavesTheFailure(t *testing.T) {
+	f := newFixture(t).withPassword()
+	f.srv.SetNoRedirect(true)
+	f.opts.StallTimeout = 2 * time.Second
+	f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
+	start := time.Now()
+	_, _, err := f.login(t)
+	if !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), f.opts.LastFailureDir) {
+		t.Fatalf("err = %v; want ErrStalled naming %s", err, f.opts.LastFailureDir)
+	}
+	if took := time.Since(start); took > f.opts.Timeout/2 {
+		t.Errorf("took %s", took)
+	}
+	for _, name := range []string{"screenshot.png", "page.html"} {
+		fi, err := os.Stat(filepath.Join(f.opts.LastFailureDir, name))
+		if err != nil || fi.Size() == 0 {
+			t.Errorf("%s not saved: %v", name, err)
+		}
+	}
+	html, _ := os.ReadFile(filepath.Join(f.opts.LastFailureDir, "page.html"))
+	if strings.Contains(string(html), "code_challenge="+exchange.Challenge(f.verifier)) {
+		t.Error("the saved page keeps query values")
+	}
+}
+
+func TestBrowserKilledMidLogin(t *testing.T) {
+	// The post-redirect page never moves on, so the login waits there.
+	f := newFixture(t).withPassword()
+	f.srv.SetNoRedirect(true)
+	f.opts.StallTimeout = time.Minute
+	ctx := context.Background()
+	l, err := Start(ctx, f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := browserPIDs(f.tmp)
+	if len(pids) == 0 {
+		t.Fatal("no browser process found for the test's profile")
+	}
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	start := time.Now()
+	_, err = l.Code(ctx)
+	if !errors.Is(err, ErrBrowser) {
+		t.Fatalf("err = %v, want ErrBrowser", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("noticed the dead browser after %s", took)
+	}
+	l.Close()
+	f.checkClean(t)
+}
+
+func TestCanceledLoginCleansUp(t *testing.T) {
+	f := newFixture(t).withPassword()
+	f.srv.SetNoRedirect(true)
+	f.opts.StallTimeout = time.Minute
+	ctx, cancel := context.WithCancelCause(context.Background())
+	l, err := Start(ctx, f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interrupted := errors.New("interrupted")
+	go func() { time.Sleep(200 * time.Millisecond); cancel(interrupted) }()
+	_, err = l.Code(ctx)
+	if !errors.Is(err, interrupted) {
+		t.Fatalf("err = %v, want the cancel cause", err)
+	}
+	l.Close()
+	f.checkClean(t)
+}
+
+func TestBrowserProblems(t *testing.T) {
+	needBrowser(t, false)
+	notBrowser := filepath.Join(t.TempDir(), "not-a-browser")
+	os.WriteFile(notBrowser, []byte("#!/bin/sh\necho hello\n"), 0o755)
+	tests := []struct{ name, browser, text string }{
+		{"missing", "/nonexistent/chrome", "not found"},
+		{"not a browser", notBrowser, "not a browser"},
+		{"exits at once", "/bin/true", "not a browser"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			_, err := Start(context.Background(), Options{LoginURL: pixiv.LoginURL, Browser: tt.browser, TempDir: tmp, Timeout: time.Minute})
+			if !errors.Is(err, ErrBrowser) || !strings.Contains(err.Error(), tt.text) {
+				t.Fatalf("err = %v; want ErrBrowser mentioning %q", err, tt.text)
+			}
+			if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+				t.Errorf("left %d entries in the temp dir", len(entries))
+			}
+		})
+	}
+}
+
+func TestNoDisplayForAWindow(t *testing.T) {
+	needBrowser(t, true)
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	_, err := Start(context.Background(), Options{LoginURL: pixiv.LoginURL, Visible: true, TempDir: t.TempDir()})
+	if !errors.Is(err, ErrBrowser) || !strings.Contains(err.Error(), "--headless") {
+		t.Fatalf("err = %v; want ErrBrowser suggesting --headless", err)
+	}
+}
+
+func TestRemoveStaleProfiles(t *testing.T) {
+	dir := t.TempDir()
+	// A pid above the kernel's limit is never alive.
+	stale := filepath.Join(dir, ProfilePrefix+"99999999-1")
+	mine := filepath.Join(dir, ProfilePrefix+strconv.Itoa(os.Getpid())+"-2")
+	other := filepath.Join(dir, "someone-else")
+	for _, d := range []string{stale, mine, other} {
+		os.MkdirAll(filepath.Join(d, "Default"), 0o700)
+	}
+	n, err := RemoveStaleProfiles(dir)
+	if err != nil || n != 1 {
+		t.Fatalf("RemoveStaleProfiles = %d, %v; want 1", n, err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Error("the stale profile is still there")
+	}
+	for _, d := range []string{mine, other} {
+		if _, err := os.Stat(d); err != nil {
+			t.Errorf("%s was removed", d)
+		}
+	}
+}
+
+func hasSession(cookies []store.Cookie) bool {
+	for _, c := range cookies {
+		if c.Name == pixiv.SessionCookie && c.Value != "" && strings.TrimPrefix(c.Domain, ".") == strings.TrimPrefix(pixiv.CookieDomain, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+func cookieNames(cookies []store.Cookie) []string {
+	var names []string
+	for _, c := range cookies {
+		names = append(names, c.Name+"@"+c.Domain)
+	}
+	return names
+}
+
+func fromHTTP(c *http.Cookie) store.Cookie {
+	return store.Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: c.Secure, HTTPOnly: c.HttpOnly}
+}
+
+func TestVisibleWindowLogin(t *testing.T) {
+	needBrowser(t, true)
+	t.Setenv("DISPLAY", testenv.StartXvfb(t))
+	// The double's login page acts as the person: it types the demo
+	// account in and submits after a moment. pixivauth only watches.
+	f := newFixture(t, pixivtest.WithAutoLogin(500*time.Millisecond))
+	f.opts.Visible = true
+	tok, _, err := f.login(t)
+	if err != nil {
+		t.Fatalf("visible login: %v", err)
+	}
+	if tok.User.ID != pixivtest.DemoAccount().ID {
+		t.Errorf("user %q", tok.User.ID)
+	}
+}
+
+func TestVisibleWindowClosed(t *testing.T) {
+	needBrowser(t, true)
+	t.Setenv("DISPLAY", testenv.StartXvfb(t))
+	f := newFixture(t)
+	f.opts.Visible = true
+	f.opts.Logf = t.Logf
+	ctx := context.Background()
+	l, err := Start(ctx, f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		closeTab(l)
+	}()
+	start := time.Now()
+	_, err = l.Code(ctx)
+	if !errors.Is(err, ErrBrowser) || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("err = %v; want ErrBrowser saying the window was closed", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("noticed the closed window after %s", took)
+	}
+	l.Close()
+	f.checkClean(t)
+}

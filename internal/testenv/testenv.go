@@ -1,0 +1,113 @@
+// Package testenv holds what the browser tests of several packages need
+// from the machine: a browser (or, under CI, a failure saying it is missing)
+// and a virtual display for the visible-window path. Like Go's own
+// internal/testenv, it is for tests only.
+package testenv
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// CI reports whether the tests run under CI=true, where a missing browser
+// or display is a failure and never a skip: a skip there would hide a
+// missing install step.
+func CI() bool { return os.Getenv("CI") == "true" }
+
+// Need fails the test under CI, or skips it elsewhere, when ok is false.
+func Need(tb testing.TB, ok bool, what string) {
+	tb.Helper()
+	if ok {
+		return
+	}
+	if CI() {
+		tb.Fatalf("CI=true and %s: `make test` installs it", what)
+	}
+	tb.Skipf("%s: run `make test`, which installs it", what)
+}
+
+// StartXvfb runs a virtual display for the test, waits until it answers X
+// clients, and returns its name (":N"). The display ends with the test.
+func StartXvfb(tb testing.TB) string {
+	tb.Helper()
+	_, err := exec.LookPath("Xvfb")
+	Need(tb, err == nil, "Xvfb is not installed")
+	r, w, err := os.Pipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x1024x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	w.Close()
+	tb.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	var buf bytes.Buffer
+	line := make([]byte, 16)
+	for !bytes.Contains(buf.Bytes(), []byte("\n")) {
+		n, err := r.Read(line)
+		buf.Write(line[:n])
+		if err != nil {
+			break
+		}
+	}
+	r.Close()
+	num := strings.TrimSpace(buf.String())
+	if num == "" {
+		tb.Fatal("Xvfb did not say which display it took")
+	}
+	// Xvfb names its display before it serves clients: wait for a real
+	// X connection setup to succeed, or a browser started at once fails
+	// with "Missing X server".
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := xHandshake("/tmp/.X11-unix/X" + num)
+		if err == nil {
+			return ":" + num
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("display :%s never answered: %v", num, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// xHandshake opens an X11 connection on the socket and checks the server
+// accepts it (the connection setup of the X protocol, no authorization).
+func xHandshake(socket string) error {
+	c, err := net.DialTimeout("unix", socket, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	// 'l': little-endian; protocol 11.0; no authorization.
+	if _, err := c.Write([]byte{'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0}); err != nil {
+		return err
+	}
+	reply := make([]byte, 8)
+	if _, err := c.Read(reply); err != nil {
+		return err
+	}
+	if reply[0] != 1 {
+		return fmt.Errorf("the X server refused the connection (status %d)", reply[0])
+	}
+	return nil
+}

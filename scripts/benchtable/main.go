@@ -1,0 +1,127 @@
+// Command benchtable turns `go test -bench` output (read from stdin, any
+// -count) into the Markdown table of BENCHMARKS.md: the median of each
+// metric over the runs, beside its target.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	if err := run(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(1)
+	}
+}
+
+func run(r io.Reader, w io.Writer) error {
+	values := map[string]map[string][]float64{} // bench → unit → values
+	var order []string
+	cpu := ""
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		if c, ok := strings.CutPrefix(line, "cpu: "); ok {
+			cpu = c
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 4 || !strings.HasPrefix(fields[0], "Benchmark") {
+			continue
+		}
+		name := fields[0]
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			name = name[:i] // the GOMAXPROCS suffix
+		}
+		if values[name] == nil {
+			values[name] = map[string][]float64{}
+			order = append(order, name)
+		}
+		for i := 2; i+1 < len(fields); i += 2 {
+			v, err := strconv.ParseFloat(fields[i], 64)
+			if err != nil {
+				continue
+			}
+			values[name][fields[i+1]] = append(values[name][fields[i+1]], v)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if len(order) == 0 {
+		return fmt.Errorf("no benchmark results in the input")
+	}
+	med := map[string]map[string]float64{}
+	for b, units := range values {
+		med[b] = map[string]float64{}
+		for u, vs := range units {
+			slices.Sort(vs)
+			med[b][u] = vs[len(vs)/2]
+		}
+	}
+	fmt.Fprintf(w, "# pixivauth benchmarks\n\nMade by `make bench` on %s: %s, %d cores (%s/%s). Each value is the median of the runs (`-count`). Reproduce with `make bench`.\n\n",
+		time.Now().UTC().Format("2006-01-02"), orUnknown(cpu), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintln(w, "| benchmark | metric | value | target | met |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, b := range order {
+		units := make([]string, 0, len(med[b]))
+		for u := range med[b] {
+			units = append(units, u)
+		}
+		slices.Sort(units)
+		for _, u := range units {
+			goal, met := judge(b, u, med)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", strings.TrimPrefix(b, "Benchmark"), u, format(u, med[b][u]), goal, met)
+		}
+	}
+	return nil
+}
+
+func judge(bench, unit string, med map[string]map[string]float64) (string, string) {
+	short := bench[strings.LastIndex(bench, "/")+1:]
+	v := med[bench][unit]
+	yes := func(ok bool) string {
+		if ok {
+			return "yes"
+		}
+		return "**no**"
+	}
+	switch {
+	case unit == "capture-to-exchange-p50-ms":
+		return "≤ 2 ms", yes(v <= 2)
+	case unit == "capture-to-exchange-p99-ms":
+		return "≤ 10 ms", yes(v <= 10)
+	case unit == "peak-MiB":
+		return "≤ 25 MiB", yes(v <= 25)
+	case strings.HasSuffix(short, "HeadlessSessionLogin") && unit == "ns/op":
+		for b, units := range med {
+			if strings.HasSuffix(b, "BrowserStart") && units["ns/op"] > 0 {
+				ratio := v / units["ns/op"]
+				return "≤ 2× browser start", fmt.Sprintf("%s (%.2f×)", yes(ratio <= 2), ratio)
+			}
+		}
+	}
+	return "", ""
+}
+
+func format(unit string, v float64) string {
+	if unit == "ns/op" {
+		return time.Duration(v).Round(time.Microsecond).String()
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown CPU"
+	}
+	return s
+}
