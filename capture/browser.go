@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -152,12 +153,24 @@ func allocatorOptions(opts Options, execPath, profileDir string, output *outputF
 		a = append(a, chromedp.WindowSize(1280, 900))
 	}
 	if opts.Proxy != "" {
-		a = append(a, chromedp.ProxyServer(opts.Proxy))
+		a = append(a, chromedp.ProxyServer(proxyServer(opts.Proxy)))
 	}
 	for name, value := range opts.Flags {
 		a = append(a, chromedp.Flag(name, value))
 	}
 	return a
+}
+
+// proxyServer is the proxy as Chrome's --proxy-server takes it: Chrome
+// reads no credentials there (it asks for them when the proxy does), and a
+// password on a command line is visible to every local user.
+func proxyServer(proxy string) string {
+	u, err := url.Parse(proxy)
+	if err != nil || u.User == nil {
+		return proxy
+	}
+	u.User = nil
+	return u.String()
 }
 
 // browserStartError explains why the browser did not start, in the terms

@@ -69,7 +69,9 @@ type Options struct {
 	// Progress, if set, is called at each step of the login, for timing.
 	Progress func(Step)
 	// LastFailureDir, if set, is where a headless run that meets a page it
-	// does not understand saves a screenshot and the page's HTML.
+	// does not understand saves a screenshot and the page's HTML (query
+	// values removed), replacing what an earlier failure saved there. It is
+	// made (0700) only when there is something to save.
 	LastFailureDir string
 
 	probe bool // Probe: start and stop the browser, no login

@@ -285,6 +285,8 @@ func (l *Login) saveFailure() string {
 	}
 	ctx, cancel := context.WithTimeout(l.tab, 5*time.Second)
 	defer cancel()
+	// Each failure replaces the last one's evidence.
+	os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return ""
 	}
