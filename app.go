@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// programName is how pixivauth names itself in messages and help.
+const programName = "pixivauth"
+
+// program is one run of pixivauth: its standard streams and what urfave/cli
+// cannot return by itself.
+type program struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	// deferred is an error found where urfave/cli gives no way to return
+	// one: an unknown command.
+	deferred error
+	// given holds the options on the command line, by name, as opposed to
+	// set from the environment.
+	given map[string]bool
+	// stdinTaken names the input that read stdin, so that a second one
+	// is a usage error instead of an empty read.
+	stdinTaken string
+}
+
+// newApp builds the command line. urfave/cli's defaults that the CLI
+// contract overrides are overridden here, on the app, never through the
+// package's globals: -v is --verbose (HideVersion drops its -v/--version
+// flag; --version is ours), an unknown command is a usage error (exit 2)
+// with a suggestion, a usage error prints one line and a hint on stderr
+// instead of the help on stdout, and no error makes it exit by itself.
+func (p *program) newApp() *cli.App {
+	app := &cli.App{
+		Name:      programName,
+		Usage:     "get Pixiv OAuth tokens through a real browser login, and keep them fresh",
+		UsageText: programName + " [options] command [command options] [arguments]",
+		Description: `pixivauth logs in to Pixiv in a real Chrome (a window, or headless with a
+stored session or a username and password), catches the authorization code
+the moment the browser asks for the callback, exchanges it for tokens, and
+keeps them in a per-profile cache that "token" refreshes when needed.
+
+Every option works anywhere after "pixivauth"; "--" ends the options, so a
+token that begins with "-" still works.
+
+EXAMPLES:
+   pixivauth login                        log in in a window; saves tokens and session
+   pixivauth token                        print a valid access token
+   eval "$(pixivauth token --format env)" export PIXIV_ACCESS_TOKEN and PIXIV_REFRESH_TOKEN
+   pixivauth check --json                 CI smoke test with $PIXIV_REFRESH_TOKEN
+   pixivauth demo                         see a whole login against a built-in double
+
+` + exitCodesHelp,
+		HideVersion: true,
+		Suggest:     true,
+		Reader:      p.stdin,
+		Writer:      p.stdout,
+		ErrWriter:   p.stderr,
+		Flags: append(commonFlags(nil),
+			&cli.BoolFlag{Name: "version", Usage: "print the version"}),
+		Action:          p.root,
+		CommandNotFound: p.commandNotFound,
+		OnUsageError:    p.onUsageError,
+		ExitErrHandler:  func(*cli.Context, error) {}, // run maps errors to exit codes
+		Commands: []*cli.Command{
+			refreshCommand(p),
+			tokenCommand(p),
+			checkCommand(p),
+			loginCommand(p),
+			demoCommand(p),
+			profilesCommand(p),
+			logoutCommand(p),
+			sessionCommand(p),
+			doctorCommand(p),
+			versionCommand(p),
+			completionCommand(p),
+		},
+	}
+	forEachCommand(app.Commands, func(cmd *cli.Command) {
+		cmd.OnUsageError = p.onUsageError
+		// A "help" subcommand would take a token that reads "help".
+		cmd.HideHelpCommand = true
+		action := cmd.Action
+		cmd.Action = func(c *cli.Context) error { return withHelpTopic(c, action(c)) }
+	})
+	app.Setup()
+	return app
+}
+
+func forEachCommand(commands []*cli.Command, fn func(*cli.Command)) {
+	for _, cmd := range commands {
+		fn(cmd)
+		forEachCommand(cmd.Subcommands, fn)
+	}
+}
+
+// root runs when no command is given: --version, or a usage error.
+func (p *program) root(c *cli.Context) error {
+	if c.Bool("version") {
+		return p.printVersion(c)
+	}
+	if c.Args().Present() {
+		// Shows nothing for an unknown command: commandNotFound reports it.
+		return cli.ShowCommandHelp(c, c.Args().First())
+	}
+	return usageErrorf("no command given")
+}
+
+// commandNotFound reports an unknown command as a usage error, with the
+// nearest command's name.
+func (p *program) commandNotFound(c *cli.Context, name string) {
+	msg := fmt.Sprintf("unknown command %q", name)
+	if c.App.Suggest && cli.SuggestCommand != nil {
+		if s := cli.SuggestCommand(c.App.VisibleCommands(), name); s != "" {
+			msg += ". " + s
+		}
+	}
+	p.deferred = &usageError{msg: msg}
+}
+
+// onUsageError turns a parse error (a bad value) into a usage error.
+func (p *program) onUsageError(c *cli.Context, err error, _ bool) error {
+	return withHelpTopic(c, &usageError{msg: err.Error()})
+}
+
+// withHelpTopic makes a usage error of the command of c point to that
+// command's --help.
+func withHelpTopic(c *cli.Context, err error) error {
+	var usage *usageError
+	if errors.As(err, &usage) && usage.command == "" && c.Command != nil && c.Command.HelpName != programName {
+		usage.command = strings.TrimPrefix(c.Command.HelpName, programName+" ")
+	}
+	return err
+}

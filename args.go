@@ -1,0 +1,231 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// normalizeArgs rewrites argv (argv[0] is the program name) so that every
+// option works anywhere after the program name, as the CLI contract wants.
+//
+// urfave/cli reads a command's options only between the command's name and
+// its first argument, and the app's only before the command. So options are
+// moved right after the command (and subcommand) they belong to, each in
+// the form --name=value, and the arguments follow a "--":
+//
+//	pixivauth --json refresh TOKEN -v   →  pixivauth refresh --json -v -- TOKEN
+//	pixivauth refresh -- -weird         →  pixivauth refresh -- -weird
+//
+// A "--" ends the options: what follows is an argument even if it begins
+// with "-" (a token can). A lone "-" is an argument (stdin). An option that
+// the command does not take is a usage error, with a suggestion. An unknown
+// command is left for urfave/cli to report (see program.commandNotFound).
+func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
+	if len(argv) == 0 {
+		return argv, nil
+	}
+	takesValue := map[string]bool{} // every option of the app, by name
+	collectOptions(app.Flags, app.Commands, takesValue)
+
+	type option struct {
+		token, name, value string
+		hasValue           bool
+	}
+	var (
+		path     []*cli.Command // the command and its subcommand
+		options  []option
+		args     []string
+		endOfOpt bool
+	)
+	for i := 1; i < len(argv); i++ {
+		a := argv[i]
+		if endOfOpt || a == "-" || !strings.HasPrefix(a, "-") {
+			// The first words name the command, then the subcommand.
+			if len(args) == 0 {
+				if cmd := subcommand(app, path, a); cmd != nil {
+					path = append(path, cmd)
+					continue
+				}
+			}
+			args = append(args, a)
+			continue
+		}
+		if a == "--" {
+			endOfOpt = true
+			continue
+		}
+		name, value, hasValue, ok := splitOption(a)
+		needsValue, known := takesValue[name]
+		if !ok || !known {
+			return nil, unknownOption(app, path, a, name)
+		}
+		if needsValue && !hasValue {
+			if i+1 == len(argv) {
+				return nil, &usageError{msg: "option " + a + " needs a value", command: commandPath(path)}
+			}
+			i++
+			value, hasValue = argv[i], true
+		}
+		options = append(options, option{token: a, name: name, value: value, hasValue: hasValue})
+	}
+
+	out := []string{argv[0]}
+	if len(path) == 0 && len(args) > 0 {
+		// An unknown command: let urfave/cli report it, options aside.
+		return append(out, args[0]), nil
+	}
+	flags := app.Flags
+	for _, cmd := range path {
+		out = append(out, cmd.Name)
+		flags = cmd.Flags
+	}
+	isHelp := len(path) > 0 && path[0].HasName(helpCommandName)
+	for _, opt := range options {
+		switch {
+		case isHelp:
+			// "pixivauth help CMD" ignores the common options.
+			continue
+		case !hasOption(flags, opt.name) && !isHelpOption(opt.name):
+			return nil, unknownOption(app, path, opt.token, opt.name)
+		}
+		dashes := "--"
+		if len(opt.name) == 1 {
+			dashes = "-"
+		}
+		if opt.hasValue {
+			out = append(out, dashes+opt.name+"="+opt.value)
+		} else {
+			out = append(out, dashes+opt.name)
+		}
+	}
+	if len(args) > 0 {
+		out = append(out, "--")
+		out = append(out, args...)
+	}
+	return out, nil
+}
+
+// helpCommandName is urfave/cli's own help command.
+const helpCommandName = "help"
+
+// splitOption splits "--name=value", "--name", "-n" and "-n=value". A long
+// name has two dashes and a short one (one letter) one.
+func splitOption(a string) (name, value string, hasValue, ok bool) {
+	long := strings.HasPrefix(a, "--")
+	body := strings.TrimPrefix(a, "-")
+	if long {
+		body = a[2:]
+	}
+	name, value, hasValue = strings.Cut(body, "=")
+	ok = long && len(name) > 1 || !long && len(name) == 1
+	return name, value, hasValue, ok
+}
+
+// collectOptions records, for every option name of flags and of commands
+// (recursively), whether it takes a value. A name means the same wherever it
+// appears (a test checks), which is what lets an option precede its command.
+func collectOptions(flags []cli.Flag, commands []*cli.Command, takesValue map[string]bool) {
+	for _, f := range flags {
+		for _, name := range f.Names() {
+			takesValue[name] = flagTakesValue(f)
+		}
+	}
+	for _, cmd := range commands {
+		if !cmd.HasName(helpCommandName) { // see subcommand
+			collectOptions(cmd.Flags, cmd.Subcommands, takesValue)
+		}
+	}
+	for _, name := range cli.HelpFlag.Names() {
+		takesValue[name] = false
+	}
+}
+
+func flagTakesValue(f cli.Flag) bool {
+	df, ok := f.(cli.DocGenerationFlag)
+	return ok && df.TakesValue()
+}
+
+// subcommand returns the command called name under path (the app's when
+// path is empty), or nil.
+func subcommand(app *cli.App, path []*cli.Command, name string) *cli.Command {
+	commands := app.Commands
+	if len(path) > 0 {
+		// urfave/cli's help command is a package variable that running it
+		// can give itself as a subcommand: never look below it.
+		if path[0].HasName(helpCommandName) {
+			return nil
+		}
+		commands = path[len(path)-1].Subcommands
+	}
+	for _, cmd := range commands {
+		if cmd.HasName(name) {
+			return cmd
+		}
+	}
+	return nil
+}
+
+func hasOption(flags []cli.Flag, name string) bool {
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHelpOption(name string) bool {
+	for _, n := range cli.HelpFlag.Names() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// commandPath is "session export" for the path of that subcommand.
+func commandPath(path []*cli.Command) string {
+	names := make([]string, len(path))
+	for i, cmd := range path {
+		names[i] = cmd.Name
+	}
+	return strings.Join(names, " ")
+}
+
+// unknownOption is the usage error for token, an option that the command
+// at path does not take, with the nearest option it does take.
+func unknownOption(app *cli.App, path []*cli.Command, token, name string) error {
+	flags := app.Flags
+	if len(path) > 0 {
+		flags = path[len(path)-1].Flags
+	}
+	where := ""
+	if len(path) > 0 {
+		where = " for " + commandPath(path)
+	}
+	msg := "unknown option " + token + where
+	if cli.SuggestFlag != nil && name != "" {
+		if s := cli.SuggestFlag(flags, name, false); s != "" {
+			msg += "; did you mean " + s + "?"
+		}
+	}
+	return &usageError{msg: msg, command: commandPath(path)}
+}
+
+// givenOptions returns the names of the options on a normalized command
+// line.
+func givenOptions(argv []string) map[string]bool {
+	given := map[string]bool{}
+	for _, a := range argv[min(1, len(argv)):] {
+		if a == "--" {
+			break
+		}
+		if name, _, _, ok := splitOption(a); ok {
+			given[name] = true
+		}
+	}
+	return given
+}

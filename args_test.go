@@ -1,0 +1,152 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+func testApp() *cli.App {
+	p := &program{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	return p.newApp()
+}
+
+func TestNormalizeArgs(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"nothing", "", ""},
+		{"option after the argument", "refresh TOKEN --json", "refresh --json -- TOKEN"},
+		{"option before the command", "--json refresh TOKEN", "refresh --json -- TOKEN"},
+		{"options everywhere", "-v refresh --profile work TOKEN --format=env",
+			"refresh -v --profile=work --format=env -- TOKEN"},
+		{"option with = keeps its value", "--profile=work token", "token --profile=work"},
+		{"a value may begin with a dash", "token --profile -odd", "token --profile=-odd"},
+		{"a value may be empty", "token --proxy=", "token --proxy="},
+		{"double dash ends the options", "refresh -- -weird", "refresh -- -weird"},
+		{"options before the double dash still move", "refresh --json -- --json", "refresh --json -- --json"},
+		{"lone dash is an argument", "refresh - --json", "refresh --json -- -"},
+		{"double dash alone", "token --", "token"},
+		{"subcommand", "session export --format cookies.txt", "session export --format=cookies.txt"},
+		{"option before the subcommand", "session --json export", "session export --json"},
+		{"option before both", "--profile work session export", "session export --profile=work"},
+		{"bool with a value", "token --json=false", "token --json=false"},
+		{"short verbose", "token -v", "token -v"},
+		{"help option", "refresh -h", "refresh -h"},
+		{"help command keeps its topic", "help refresh", "help -- refresh"},
+		{"help command drops the common options", "--json help refresh", "help -- refresh"},
+		{"version option", "--version", "--version"},
+		{"unknown command is left for urfave/cli", "--json refrsh TOKEN", "refrsh"},
+		{"command only", "token", "token"},
+		{"command after double dash", "-- token", "token"},
+		{"a second positional stays an argument", "refresh token", "refresh -- token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := normalizeArgs(testApp(), append([]string{"pixivauth"}, strings.Fields(tt.in)...))
+			if err != nil {
+				t.Fatalf("normalizeArgs(%q): %v", tt.in, err)
+			}
+			want := append([]string{"pixivauth"}, strings.Fields(tt.want)...)
+			if !slices.Equal(got, want) {
+				t.Errorf("normalizeArgs(%q)\n got %q\nwant %q", tt.in, got, want)
+			}
+		})
+	}
+}
+
+func TestNormalizeArgsErrors(t *testing.T) {
+	tests := []struct {
+		name, in, wantMsg string
+	}{
+		{"unknown long option", "refresh --bogus", "unknown option --bogus for refresh"},
+		{"unknown before the command", "--bogus token", "unknown option --bogus"},
+		{"another command's option", "refresh --headless", "unknown option --headless for refresh"},
+		{"suggestion", "refresh --jsn", "did you mean --json?"},
+		{"missing value", "token --profile", "option --profile needs a value"},
+		{"long name with one dash", "-json token", "unknown option -json"},
+		{"short name with two dashes", "--v token", "unknown option --v"},
+		{"combined shorts", "token -vh", "unknown option -vh"},
+		{"a token that looks like an option", "refresh -weird", "unknown option -weird"},
+		{"root option on a command", "token --version", "unknown option --version for token"},
+		{"subcommand's option on its parent", "session --bogus", "unknown option --bogus for session"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := normalizeArgs(testApp(), append([]string{"pixivauth"}, strings.Fields(tt.in)...))
+			var usage *usageError
+			if !errors.As(err, &usage) {
+				t.Fatalf("normalizeArgs(%q) = %q, %v; want a usage error", tt.in, got, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("normalizeArgs(%q) error %q; want it to contain %q", tt.in, err, tt.wantMsg)
+			}
+			if exitCode(err) != exitUsage {
+				t.Errorf("exit code %d, want %d", exitCode(err), exitUsage)
+			}
+		})
+	}
+}
+
+// An option can come before its command only because its name takes a
+// value, or does not, wherever it appears.
+func TestOptionsMeanTheSameEverywhere(t *testing.T) {
+	app := testApp()
+	takes := map[string]bool{}
+	where := map[string]string{}
+	check := func(owner string, flags []cli.Flag) {
+		for _, f := range flags {
+			for _, name := range f.Names() {
+				if prev, seen := takes[name]; seen && prev != flagTakesValue(f) {
+					t.Errorf("--%s takes a value in %s but not in %s, or the other way round", name, owner, where[name])
+				}
+				takes[name], where[name] = flagTakesValue(f), owner
+			}
+		}
+	}
+	check("the app", app.Flags)
+	forEachCommandPath(app.Commands, nil, func(path []*cli.Command) {
+		check(commandPath(path), path[len(path)-1].Flags)
+	})
+}
+
+func TestEveryCommandTakesTheCommonOptions(t *testing.T) {
+	app := testApp()
+	common := commonFlags(nil)
+	forEachCommandPath(app.Commands, nil, func(path []*cli.Command) {
+		cmd := path[len(path)-1]
+		for _, f := range common {
+			if !hasOption(cmd.Flags, f.Names()[0]) {
+				t.Errorf("%s does not take --%s", commandPath(path), f.Names()[0])
+			}
+		}
+		if cmd.Action == nil {
+			t.Errorf("%s has no action", commandPath(path))
+		}
+		if cmd.Description == "" && len(cmd.Subcommands) == 0 {
+			t.Errorf("%s has no description with an example", commandPath(path))
+		}
+	})
+}
+
+func TestNoPasswordOption(t *testing.T) {
+	app := testApp()
+	forEachCommandPath(app.Commands, nil, func(path []*cli.Command) {
+		if hasOption(path[len(path)-1].Flags, "password") {
+			t.Errorf("%s takes --password: a password must never come from argv", commandPath(path))
+		}
+	})
+}
+
+func TestGivenOptions(t *testing.T) {
+	got := givenOptions([]string{"pixivauth", "token", "--config-dir=/x", "-v", "--", "--proxy"})
+	if !got["config-dir"] || !got["v"] || got["proxy"] || len(got) != 2 {
+		t.Errorf("givenOptions = %v; want config-dir and v", got)
+	}
+}

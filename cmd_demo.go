@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/store"
+)
+
+// stepRefreshed is the demo's last step.
+const stepRefreshed = "refreshed"
+
+// demoStep is one line of the demo's timed list.
+type demoStep struct {
+	Step string `json:"step"`
+	// MS is the time since the demo started the browser.
+	MS int64 `json:"ms"`
+	// Note adds a duration: the code exchange, the refresh.
+	Note string `json:"note,omitempty"`
+}
+
+// demoReport is the demo's JSON.
+type demoReport struct {
+	Server string        `json:"server"`
+	Steps  []demoStep    `json:"steps"`
+	User   exchange.User `json:"user"`
+	// CodeToTokensMS is the time from the code's capture to the tokens'
+	// arrival: how long the single-use code was in flight.
+	CodeToTokensMS int64 `json:"code_to_tokens_ms"`
+}
+
+// demo is the demo command: a real browser login against an in-process
+// Pixiv double, timed step by step.
+func (p *program) demo(c *cli.Context) error {
+	o, err := p.setup(c, reportFormats)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.NArg() > 0:
+		return usageErrorf("demo takes no arguments")
+	case o.server != "" || p.given[optProxy]:
+		return usageErrorf("demo runs its own Pixiv double on 127.0.0.1: --pixiv-server and --proxy do not apply")
+	}
+	if !p.given[optConfigDir] {
+		dir, err := os.MkdirTemp("", "pixivauth-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		o.store = &store.Store{Dir: dir, Warnf: o.warnf}
+		if o.profile, err = o.store.Profile(c.String(optProfile)); err != nil {
+			return usageErrorf("--profile: %v", err)
+		}
+		o.storeErr = nil
+	}
+
+	account := pixivtest.DemoAccount()
+	srv := pixivtest.New(pixivtest.WithAccount(account))
+	defer srv.Close()
+
+	var (
+		mu    sync.Mutex
+		times = map[string]time.Time{}
+		order []string
+	)
+	record := func(s capture.Step) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, seen := times[s.Name]; !seen {
+			order = append(order, s.Name)
+		}
+		times[s.Name] = s.Time
+	}
+	opts := capture.Options{
+		Browser:  c.String(optBrowser),
+		Visible:  c.Bool(optVisible),
+		Flags:    srv.BrowserFlags(),
+		Username: account.Username,
+		Password: account.Password,
+		Timeout:  o.timeout,
+		Logf:     o.stepLogf(),
+		Progress: record,
+	}
+	if !opts.Visible {
+		opts.LastFailureDir = o.profile.LastFailureDir()
+	}
+	client := &exchange.Client{HTTPClient: srv.Client(), Logf: o.stepLogf()}
+
+	start := time.Now()
+	t, cookies, err := o.browserLogin(o.ctx, opts, client)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := o.withTimeout()
+	defer cancel()
+	refreshStart := time.Now()
+	if t, err = client.Refresh(ctx, t.RefreshToken); err != nil {
+		return err
+	}
+	refreshTook := time.Since(refreshStart)
+	record(capture.Step{Name: stepRefreshed, Time: time.Now()})
+	saveErr := o.saveLogin(t, cookies, true)
+
+	mu.Lock()
+	defer mu.Unlock()
+	report := demoReport{Server: srv.Addr(), User: t.User}
+	var codeToTokens time.Duration
+	if captured, ok := times[capture.StepCodeCaptured]; ok {
+		codeToTokens = times[stepTokensReceived].Sub(captured)
+		report.CodeToTokensMS = codeToTokens.Milliseconds()
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return times[a].Compare(times[b]) })
+	for _, name := range order {
+		step := demoStep{Step: name, MS: times[name].Sub(start).Milliseconds()}
+		switch name {
+		case stepTokensReceived:
+			step.Note = fmt.Sprintf("%s after the code was captured", codeToTokens.Round(100*time.Microsecond))
+		case stepRefreshed:
+			step.Note = fmt.Sprintf("the refresh took %s", refreshTook.Round(100*time.Microsecond))
+		}
+		report.Steps = append(report.Steps, step)
+	}
+	if err := o.printResult(formatDemo(report, o.format)); err != nil {
+		return err
+	}
+	return saveErr
+}
+
+func formatDemo(r demoReport, format string) []byte {
+	var b bytes.Buffer
+	if format == formatJSON {
+		writeJSON(&b, r)
+		return b.Bytes()
+	}
+	fmt.Fprintf(&b, "A real browser logs in to the Pixiv double at %s:\n", r.Server)
+	for _, s := range r.Steps {
+		line := fmt.Sprintf("%7d ms  %-18s %s", s.MS, s.Step, s.Note)
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	fmt.Fprintf(&b, "Logged in as %s.\n", describeUser(r.User))
+	return b.Bytes()
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/pixiv"
+)
+
+// doctorTimeout bounds each of doctor's checks that waits on something.
+const doctorTimeout = 30 * time.Second
+
+func doctorCommand(p *program) *cli.Command {
+	return &cli.Command{
+		Name:  "doctor",
+		Usage: "check the browser, the way to Pixiv and the config dir; say how to fix what fails",
+		Description: `Checks the browser pixivauth would use (and its version), that it starts
+headless here, that each Pixiv host resolves and answers TLS (through the
+proxy, or the --pixiv-server double), and the config dir's permissions. Each
+line is ok or FAILED with the fix. Exits 0 only when every check passes.
+
+EXAMPLES:
+   pixivauth doctor
+   pixivauth doctor --browser /usr/bin/chromium --json`,
+		Flags:  append(commonFlags(reportFormats), browserFlags()[0]),
+		Action: p.doctor,
+	}
+}
+
+// doctorCheck is one line of doctor's report.
+type doctorCheck struct {
+	Check  string `json:"check"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+func passed(check, detail string) doctorCheck {
+	return doctorCheck{Check: check, OK: true, Detail: detail}
+}
+
+func failed(check, detail, fix string) doctorCheck {
+	return doctorCheck{Check: check, Detail: detail, Fix: fix}
+}
+
+// doctor is the doctor command.
+func (p *program) doctor(c *cli.Context) error {
+	o, err := p.setup(c, reportFormats)
+	if err != nil {
+		return err
+	}
+	if c.NArg() > 0 {
+		return usageErrorf("doctor takes no arguments")
+	}
+	checks := o.checkBrowser(c.String(optBrowser))
+	client := o.httpClient()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, host := range pixiv.Hosts() {
+		checks = append(checks, o.checkHost(client, host))
+	}
+	checks = append(checks, o.checkConfigDir())
+
+	var b bytes.Buffer
+	bad := 0
+	for _, ch := range checks {
+		if !ch.OK {
+			bad++
+		}
+	}
+	if o.format == formatJSON {
+		writeJSON(&b, checks)
+	} else {
+		for _, ch := range checks {
+			status := "ok    "
+			if !ch.OK {
+				status = "FAILED"
+			}
+			fmt.Fprintf(&b, "%s  %s: %s\n", status, ch.Check, ch.Detail)
+			if ch.Fix != "" {
+				fmt.Fprintf(&b, "        fix: %s\n", ch.Fix)
+			}
+		}
+	}
+	if err := o.printResult(b.Bytes()); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return &exitError{code: exitFailure, err: fmt.Errorf("doctor: %d of %d checks failed", bad, len(checks))}
+	}
+	return nil
+}
+
+// checkBrowser finds the browser, asks its version, and starts it
+// headless with the options a login would use.
+func (o *options) checkBrowser(path string) []doctorCheck {
+	const fix = "install Chrome or Chromium, or give --browser PATH ($PIXIVAUTH_BROWSER)"
+	found, err := capture.FindBrowser(path, false)
+	if err != nil {
+		return []doctorCheck{
+			failed("browser", err.Error(), fix),
+			failed("headless start", "not tried: no browser", fix),
+		}
+	}
+	ctx, cancel := context.WithTimeout(o.ctx, doctorTimeout)
+	defer cancel()
+	version, err := capture.BrowserVersion(ctx, found)
+	if err != nil {
+		return []doctorCheck{
+			failed("browser", fmt.Sprintf("%s does not run as a browser: %v", found, err),
+				"give --browser the path of Chrome or Chromium"),
+			failed("headless start", "not tried: the browser does not run", fix),
+		}
+	}
+	checks := []doctorCheck{passed("browser", fmt.Sprintf("%s (%s)", found, version))}
+
+	opts := o.browserOptions()
+	opts.Browser = found
+	if opts.Timeout == 0 {
+		opts.Timeout = doctorTimeout
+	}
+	start := time.Now()
+	if err := capture.Probe(ctx, opts); err != nil {
+		return append(checks, failed("headless start", err.Error(),
+			"run `pixivauth doctor -v` to see the browser's output"))
+	}
+	return append(checks, passed("headless start", fmt.Sprintf("started and opened a page in %d ms", time.Since(start).Milliseconds())))
+}
+
+// checkHost checks that host resolves and answers TLS the way pixivauth
+// would reach it: directly, through the proxy, or at the double.
+func (o *options) checkHost(client *http.Client, host string) doctorCheck {
+	ctx, cancel := context.WithTimeout(o.ctx, doctorTimeout)
+	defer cancel()
+	u := &url.URL{Scheme: "https", Host: host, Path: "/"}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.String(), nil)
+	if err != nil {
+		return failed(host, err.Error(), "")
+	}
+	proxy, _ := o.proxyFor(req)
+	via := "directly"
+	switch {
+	case o.server != "":
+		via = "at the double " + o.server
+	case proxy != nil:
+		via = "through the proxy " + proxy.Redacted()
+	default:
+		if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
+			return failed(host, "does not resolve: "+err.Error(),
+				"check the network and DNS; behind a proxy, give --proxy or $HTTPS_PROXY")
+		}
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return failed(host, fmt.Sprintf("no TLS answer %s: %v", via, err),
+			"check the network, a firewall, or the proxy (--proxy, $HTTPS_PROXY); a proxy that intercepts TLS needs its CA trusted")
+	}
+	resp.Body.Close()
+	return passed(host, fmt.Sprintf("answers TLS %s (HTTP %d in %d ms)", via, resp.StatusCode, time.Since(start).Milliseconds()))
+}
+
+// checkConfigDir checks that the config dir is a writable directory; a
+// missing one is created at the first save, and one that others can read
+// is made private then.
+func (o *options) checkConfigDir() doctorCheck {
+	const check = "config dir"
+	if o.store == nil {
+		if o.storeErr != nil {
+			return failed(check, o.storeErr.Error(), "give --config-dir DIR or set $PIXIVAUTH_CONFIG_DIR")
+		}
+		return passed(check, "not used: with --pixiv-server, nothing is saved without --config-dir")
+	}
+	dir := o.store.Dir
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return passed(check, dir+" does not exist yet; the first login creates it (0700)")
+	case err != nil:
+		return failed(check, err.Error(), "fix the path, or choose another with --config-dir")
+	case !fi.IsDir():
+		return failed(check, dir+" is not a directory", "move it away, or choose another dir with --config-dir")
+	}
+	f, err := os.CreateTemp(dir, ".doctor-*")
+	if err != nil {
+		return failed(check, dir+" is not writable: "+err.Error(), "fix its owner and permissions, or choose another with --config-dir")
+	}
+	f.Close()
+	os.Remove(f.Name())
+	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
+		// The store tightens it at its next write, with a warning.
+		return passed(check, fmt.Sprintf("%s is writable; others can read it (%04o) until the next save makes it 0700", dir, perm))
+	}
+	return passed(check, dir+" is writable and private")
+}

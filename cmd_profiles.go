@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/store"
+)
+
+func profilesCommand(p *program) *cli.Command {
+	return &cli.Command{
+		Name:  "profiles",
+		Usage: "list the profiles: user, token expiry, whether a session is stored",
+		Description: `EXAMPLES:
+   pixivauth profiles
+   pixivauth profiles --json`,
+		Flags:  commonFlags(reportFormats),
+		Action: p.profiles,
+	}
+}
+
+func logoutCommand(p *program) *cli.Command {
+	return &cli.Command{
+		Name:  "logout",
+		Usage: "delete the profile's tokens and session",
+		Description: `EXAMPLES:
+   pixivauth logout
+   pixivauth logout --profile work`,
+		Flags:  commonFlags(nil),
+		Action: p.logout,
+	}
+}
+
+func sessionCommand(p *program) *cli.Command {
+	return &cli.Command{
+		Name:  "session",
+		Usage: "work with the profile's stored browser session",
+		Description: `A login saves the browser's Pixiv cookies in the profile, so that a later
+headless login can skip the login form.
+
+EXAMPLES:
+   pixivauth session export > session.json`,
+		Flags: commonFlags(nil),
+		Subcommands: []*cli.Command{{
+			Name:  "export",
+			Usage: "print the profile's browser session, to log in headless elsewhere",
+			Description: `Prints the Pixiv cookies that the last login left, as the session JSON or a
+Netscape cookies.txt: the way to copy a window login to a server. The output
+holds the session cookie: treat it as a password.
+
+EXAMPLES:
+   pixivauth session export > session.json
+   pixivauth login --headless --cookies session.json     (on the server)
+   pixivauth session export --format cookies.txt`,
+			Flags:  commonFlags(sessionFormats),
+			Action: p.sessionExport,
+		}},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageErrorf("unknown session command %q; the one there is: export", c.Args().First())
+			}
+			return usageErrorf("session needs a command: export")
+		},
+	}
+}
+
+// profileEntry is one profile in profiles --json.
+type profileEntry struct {
+	Name string `json:"name"`
+	// User and ExpiresAt are absent without a cached token.
+	User      *exchange.User `json:"user,omitempty"`
+	ExpiresAt *time.Time     `json:"expires_at,omitempty"`
+	Token     bool           `json:"token"`
+	Session   bool           `json:"session"`
+}
+
+// profiles is the profiles command.
+func (p *program) profiles(c *cli.Context) error {
+	o, err := p.setup(c, reportFormats)
+	if err != nil {
+		return err
+	}
+	if o.store == nil {
+		return o.noStore()
+	}
+	list, err := o.store.Profiles()
+	if err != nil {
+		return err
+	}
+	entries := []profileEntry{}
+	for _, info := range list {
+		e := profileEntry{Name: info.Name, Token: info.HasToken, Session: info.HasSession}
+		if info.HasToken {
+			user, expiry := info.User, info.Expiry.UTC()
+			e.User, e.ExpiresAt = &user, &expiry
+		}
+		entries = append(entries, e)
+	}
+	var b bytes.Buffer
+	switch {
+	case o.format == formatJSON:
+		writeJSON(&b, entries)
+	case len(entries) == 0:
+		fmt.Fprintf(o.stderr, "%s: no profiles in %s; log in with `pixivauth login`\n", programName, o.store.Dir)
+	default:
+		w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "PROFILE\tUSER\tACCESS TOKEN\tSESSION")
+		now := time.Now()
+		for _, e := range entries {
+			user, expiry, session := "-", "none", "no"
+			if e.User != nil {
+				user = describeUser(*e.User)
+				expiry = "expired " + e.ExpiresAt.Format(time.RFC3339)
+				if left := e.ExpiresAt.Sub(now); left > 0 {
+					expiry = fmt.Sprintf("until %s (%s)", e.ExpiresAt.Format(time.RFC3339), left.Round(time.Second))
+				}
+			}
+			if e.Session {
+				session = "yes"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", e.Name, user, expiry, session)
+		}
+		_ = w.Flush()
+	}
+	return o.printResult(b.Bytes())
+}
+
+// logout is the logout command.
+func (p *program) logout(c *cli.Context) error {
+	o, err := p.setup(c, nil)
+	if err != nil {
+		return err
+	}
+	if c.NArg() > 0 {
+		return usageErrorf("logout takes no arguments (the profile is --profile NAME)")
+	}
+	if o.profile == nil {
+		return o.noStore()
+	}
+	if err := o.profile.Delete(); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stderr, "%s: logged out: deleted the tokens and session of profile %q\n", programName, o.profile.Name())
+	return nil
+}
+
+// sessionExport is the session export command.
+func (p *program) sessionExport(c *cli.Context) error {
+	o, err := p.setup(c, sessionFormats)
+	if err != nil {
+		return err
+	}
+	if c.NArg() > 0 {
+		return usageErrorf("session export takes no arguments")
+	}
+	if o.profile == nil {
+		return o.noStore()
+	}
+	s, err := o.profile.LoadSession()
+	if errors.Is(err, store.ErrNoSession) {
+		return needsPersonf("profile %q holds no session: log in with `pixivauth login` first", o.profile.Name())
+	}
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if o.format == formatCookiesTxt {
+		if err := store.WriteCookiesTxt(&b, s.Cookies); err != nil {
+			return err
+		}
+	} else {
+		writeJSON(&b, s)
+	}
+	values := make([]string, len(s.Cookies))
+	for i, ck := range s.Cookies {
+		values[i] = ck.Value
+	}
+	return o.printResult(b.Bytes(), values...)
+}
+
+// noStore is the error of a command that needs the config dir and has none.
+func (o *options) noStore() error {
+	if o.storeErr != nil {
+		return o.storeErr
+	}
+	return usageErrorf("with --pixiv-server, profiles are kept only in a --config-dir of their own: give one")
+}

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
+)
+
+// Exit statuses, as the CLI contract lists them. Scripts and CI pipelines
+// branch on these, so they never change meaning.
+const (
+	exitOK          = 0
+	exitFailure     = 1 // anything else, e.g. doctor found a problem, tokens printed but not saved
+	exitUsage       = 2 // unknown command or option, a blank token, nothing to log in with
+	exitPerson      = 3 // a person must act: log in again, solve a captcha, …
+	exitUnavailable = 4 // Pixiv unreachable, blocked or failing, or a headless login stalled
+	exitBrowser     = 5 // the browser is missing, failed, crashed or was closed
+	exitInterrupt   = 130
+	exitTerminated  = 143
+)
+
+// exitCodesHelp is the exit status table of the app's --help.
+const exitCodesHelp = `EXIT STATUS:
+   0    ok
+   1    other failure (doctor found a problem; tokens printed but not saved)
+   2    usage: unknown command or option, a blank token, nothing to log in with
+   3    a person must act: token or code rejected, session expired, wrong
+        password, captcha, two-factor code without --totp-secret, no token
+   4    Pixiv unreachable, blocked (Cloudflare) or failing; a headless login
+        that stopped making progress
+   5    browser problem: not found, failed to start, crashed, window closed,
+        no display for a window (use --headless)
+   130  interrupted (SIGINT)
+   143  terminated (SIGTERM)`
+
+// usageError is a mistake on the command line or in the input. It is
+// reported as one line and a hint, never with the help text.
+type usageError struct {
+	msg string
+	// command is the command whose --help the hint names; empty for the app.
+	command string
+}
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// exitError gives an error of this package its exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// needsPersonf is an error for which a person must act (exit 3).
+func needsPersonf(format string, args ...any) error {
+	return &exitError{code: exitPerson, err: fmt.Errorf(format, args...)}
+}
+
+// saveError is a failure to save tokens that Pixiv has already issued. The
+// tokens are printed all the same (they cannot be asked for again), and the
+// run fails with status 1 so that a script notices the cache is stale.
+type saveError struct{ err error }
+
+func (e *saveError) Error() string {
+	return "the tokens were printed but could not be saved: " + e.err.Error()
+}
+func (e *saveError) Unwrap() error { return e.err }
+
+// exitCode maps an error to the exit status the CLI contract gives it.
+func exitCode(err error) int {
+	var (
+		usage *usageError
+		coded *exitError
+		save  *saveError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &usage):
+		return exitUsage
+	case errors.As(err, &save):
+		return exitFailure
+	case errors.As(err, &coded):
+		return coded.code
+	case errors.Is(err, capture.ErrBrowser):
+		return exitBrowser
+	case errors.Is(err, exchange.ErrRejected), errors.Is(err, capture.ErrNeedsPerson):
+		return exitPerson
+	case errors.Is(err, exchange.ErrUnavailable), errors.Is(err, capture.ErrStalled),
+		errors.Is(err, context.DeadlineExceeded):
+		return exitUnavailable
+	}
+	return exitFailure
+}
+
+// report prints err, if any, on stderr and returns the run's exit status.
+// A usage error gets a hint where to read more; nothing else is printed on
+// stdout.
+func (p *program) report(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(p.stderr, "%s: %v\n", programName, err)
+	var usage *usageError
+	if errors.As(err, &usage) {
+		help := programName + " --help"
+		if usage.command != "" {
+			help = programName + " " + usage.command + " --help"
+		}
+		fmt.Fprintf(p.stderr, "Run '%s' for usage.\n", help)
+	}
+	return exitCode(err)
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
+)
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, 0},
+		{"plain error", errors.New("boom"), 1},
+		{"usage", usageErrorf("bad"), 2},
+		{"wrapped usage", fmt.Errorf("x: %w", usageErrorf("bad")), 2},
+		{"needs a person", needsPersonf("log in"), 3},
+		{"rejected refresh token", &exchange.Error{Op: exchange.OpRefresh, Status: 400, Err: exchange.ErrRejected}, 3},
+		{"retired password grant", exchange.ErrPasswordGrantRetired, 3},
+		{"capture needs a person", fmt.Errorf("login: %w", capture.ErrNeedsPerson), 3},
+		{"pixiv unavailable", &exchange.Error{Op: exchange.OpRefresh, Status: 503, Err: exchange.ErrUnavailable}, 4},
+		{"stalled", fmt.Errorf("on page X: %w", capture.ErrStalled), 4},
+		{"timeout", fmt.Errorf("waiting: %w", context.DeadlineExceeded), 4},
+		{"browser", fmt.Errorf("chrome: %w", capture.ErrBrowser), 5},
+		{"tokens printed, not saved", &saveError{errors.New("read-only")}, 1},
+		{"save error joined with another", errors.Join(&saveError{errors.New("a")}, &saveError{errors.New("b")}), 1},
+		{"doctor", &exitError{code: exitFailure, err: errors.New("2 checks failed")}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := exitCode(tt.err); got != tt.want {
+				t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSignalExitCodes(t *testing.T) {
+	if got := (signalError{os.Interrupt}).exitCode(); got != 130 {
+		t.Errorf("SIGINT exit code %d, want 130", got)
+	}
+	if got := (signalError{syscall.SIGTERM}).exitCode(); got != 143 {
+		t.Errorf("SIGTERM exit code %d, want 143", got)
+	}
+}
+
+// runInProcess runs pixivauth in this process, as main does.
+func runInProcess(ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(ctx, append([]string{"pixivauth"}, args...), strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// A run canceled by a signal exits with the signal's status, whatever the
+// command was doing.
+func TestRunCanceledBySignal(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // a closed loopback port: nothing leaves this machine
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		cancel(signalError{sig})
+		code, stdout, stderr := runInProcess(ctx, "", "refresh", "TOKEN", "--pixiv-server", addr, "--insecure")
+		want := signalError{sig}.exitCode()
+		if code != want || stdout != "" || !strings.Contains(stderr, "interrupted") {
+			t.Errorf("after %v: exit %d, stdout %q, stderr %q; want %d, no output, \"interrupted\"", sig, code, stdout, stderr, want)
+		}
+	}
+}
+
+// Usage errors end with status 2, one line and a hint on stderr, and
+// nothing on stdout: never the help.
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantMsg string
+	}{
+		{"no command", nil, nil, "no command given"},
+		{"unknown command", nil, []string{"refrsh"}, `unknown command "refrsh". Did you mean "refresh"?`},
+		{"unknown help topic", nil, []string{"help", "bogus"}, `unknown command "bogus"`},
+		{"unknown option", nil, []string{"token", "--bogus"}, "unknown option --bogus"},
+		{"bad duration", nil, []string{"token", "--timeout", "soon"}, "timeout"},
+		{"negative duration", nil, []string{"token", "--timeout=-1s"}, "negative"},
+		{"json and format disagree", nil, []string{"token", "--json", "--format", "env"}, "--json and --format env disagree"},
+		{"format the command does not print", nil, []string{"check", "--format", "env"}, `check prints text or json, not "env"`},
+		{"session format on token", nil, []string{"token", "--format", "cookies.txt"}, "not \"cookies.txt\""},
+		{"pixiv server not loopback", nil, []string{"token", "--pixiv-server", "192.0.2.1:443"}, "loopback"},
+		{"pixiv server without port", nil, []string{"token", "--pixiv-server", "127.0.0.1"}, "HOST:PORT"},
+		{"pixiv server from env, not loopback", map[string]string{"PIXIVAUTH_PIXIV_SERVER": "example.com:443"}, []string{"token"}, "loopback"},
+		{"insecure alone", nil, []string{"token", "--insecure"}, "only together with --pixiv-server"},
+		{"insecure from env alone", map[string]string{"PIXIVAUTH_INSECURE": "1"}, []string{"token"}, "only together with --pixiv-server"},
+		{"proxy with pixiv server", nil, []string{"token", "--pixiv-server", "127.0.0.1:1", "--proxy", "http://127.0.0.1:2"}, "cannot be used together"},
+		{"bad proxy scheme", nil, []string{"token", "--proxy", "ftp://127.0.0.1:2"}, "unsupported proxy scheme"},
+		{"bad profile name", nil, []string{"token", "--profile", "../etc"}, "invalid profile name"},
+		{"two refresh tokens", nil, []string{"refresh", "a", "b"}, "one refresh token"},
+		{"blank refresh token", nil, []string{"refresh", "  "}, "is empty"},
+		{"refresh token with a space", nil, []string{"refresh", "a b"}, "whitespace"},
+		{"blank env token", map[string]string{envRefreshToken: " \n"}, []string{"refresh"}, "$PIXIV_REFRESH_TOKEN is empty"},
+		{"missing token file", nil, []string{"refresh", "--refresh-token-file", "/nonexistent/token"}, "--refresh-token-file"},
+		{"headless with nothing", nil, []string{"login", "--headless"}, "needs something to log in with"},
+		{"username without password", nil, []string{"login", "--headless", "--username", "me"}, "needs a password"},
+		{"session without subcommand", nil, []string{"session"}, "session needs a command"},
+		{"unknown session subcommand", nil, []string{"session", "import"}, `unknown session command "import"`},
+		{"completion without shell", nil, []string{"completion"}, "one shell"},
+		{"completion for an unknown shell", nil, []string{"completion", "tcsh"}, `no completion for "tcsh"`},
+		{"demo with a pixiv server", nil, []string{"demo", "--pixiv-server", "127.0.0.1:1"}, "demo runs its own Pixiv double"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("PIXIVAUTH_CONFIG_DIR", t.TempDir())
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			code, stdout, stderr := runInProcess(context.Background(), "", tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d; stderr %q", code, exitUsage, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+			if len(lines) != 2 || !strings.Contains(lines[0], tt.wantMsg) || !strings.HasPrefix(lines[1], "Run 'pixivauth") {
+				t.Errorf("stderr %q; want one line with %q and a hint", stderr, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"refresh", "--help"}, {"help", "refresh"}, {"session", "export", "-h"}} {
+		code, stdout, stderr := runInProcess(context.Background(), "", args...)
+		if code != 0 || !strings.Contains(stdout, "USAGE") || stderr != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want the help on stdout", args, code, stdout, stderr)
+		}
+	}
+	_, stdout, _ := runInProcess(context.Background(), "", "--help")
+	for _, want := range []string{"EXIT STATUS", "130", "EXAMPLES", "--verbose, -v", "--version"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	for _, args := range [][]string{{"--version"}, {"version"}, {"version", "-v"}} {
+		code, stdout, _ := runInProcess(context.Background(), "", args...)
+		if code != 0 || !strings.HasPrefix(stdout, "pixivauth ") {
+			t.Errorf("%q: exit %d, stdout %q; want the version", args, code, stdout)
+		}
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		code, stdout, stderr := runInProcess(context.Background(), "", "completion", shell)
+		if code != 0 || !strings.Contains(stdout, "refresh") || !strings.Contains(stdout, "refresh-token-file") {
+			t.Errorf("completion %s: exit %d, stderr %q, script lacks the commands", shell, code, stderr)
+		}
+	}
+	// The bash script completes, run by bash as a shell would.
+	_, script, _ := runInProcess(context.Background(), "", "completion", "bash")
+	file := filepath.Join(t.TempDir(), "completion.bash")
+	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for line, want := range map[string]string{
+		"pixivauth re":                             "refresh",
+		"pixivauth session ex":                     "export",
+		"pixivauth --profile w session export --f": "--format",
+		"pixivauth login --head":                   "--headless",
+	} {
+		words := strings.Fields(line)
+		complete := `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _pixivauth; echo "${COMPREPLY[*]}"`
+		out, err := exec.Command("bash", append([]string{"-c", complete, "bash", file}, words...)...).Output()
+		if err != nil || strings.TrimSpace(string(out)) != want {
+			t.Errorf("completing %q: %q, %v; want %q", line, out, err, want)
+		}
+	}
+}

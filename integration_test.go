@@ -1,0 +1,887 @@
+package main
+
+// The tests in this file build pixivauth once and run it as a user would,
+// against a Pixiv double (pixivtest) on loopback, reached with
+// --pixiv-server ADDR --insecure, or through a local CONNECT proxy. Nothing
+// here ever reaches the real Pixiv.
+
+import (
+	"bytes"
+	"crypto/tls"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/store"
+)
+
+// binary is the pixivauth built by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pixivauth-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "pixivauth")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building pixivauth: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// long is a --timeout that no failure the tool can recognise should come
+// near: a run that ends well before it ended because it recognised the
+// failure, not because it gave up waiting.
+const long = "10m"
+
+// wellBefore is "well before long".
+const wellBefore = 2 * time.Minute
+
+type result struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d after %s\nstdout: %q\nstderr: %q", r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
+}
+
+// cleanEnv is the environment of every run: nothing of this machine's but
+// PATH, a HOME of its own, and env.
+func cleanEnv(t *testing.T, env ...string) []string {
+	home := t.TempDir()
+	return append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"TMPDIR=" + t.TempDir(),
+	}, env...)
+}
+
+func command(t *testing.T, env []string, stdin string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	cmd := exec.Command(binary, args...)
+	cmd.Env = cleanEnv(t, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	return cmd, &stdout, &stderr
+}
+
+func wait(t *testing.T, cmd *exec.Cmd, start time.Time, stdout, stderr *bytes.Buffer) result {
+	t.Helper()
+	err := cmd.Wait()
+	r := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		r.code = exit.ExitCode()
+		if status, ok := exit.Sys().(syscall.WaitStatus); ok && status.Signaled() {
+			t.Fatalf("pixivauth died of %v\n%v", status.Signal(), r)
+		}
+	case err != nil:
+		t.Fatalf("running pixivauth: %v", err)
+	}
+	return r
+}
+
+// runPixivauth runs pixivauth with args, env added to a clean environment,
+// and stdin.
+func runPixivauth(t *testing.T, env []string, stdin string, args ...string) result {
+	t.Helper()
+	cmd, stdout, stderr := command(t, env, stdin, args...)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return wait(t, cmd, start, stdout, stderr)
+}
+
+// fixture is a Pixiv double with the demo account, a refresh token it
+// knows, and a config dir.
+type fixture struct {
+	t       *testing.T
+	srv     *pixivtest.Server
+	account pixivtest.Account
+	rt      string
+	dir     string
+}
+
+func newFixture(t *testing.T, opts ...pixivtest.Option) *fixture {
+	t.Helper()
+	account := pixivtest.DemoAccount()
+	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(account)}, opts...)...)
+	t.Cleanup(srv.Close)
+	// Tests pass rt as an argument before options; one that begins with
+	// "-" would need "--" (TestRefreshTokenBeginningWithDash covers that).
+	rt := srv.NewRefreshToken(account.ID)
+	for strings.HasPrefix(rt, "-") {
+		rt = srv.NewRefreshToken(account.ID)
+	}
+	return &fixture{t: t, srv: srv, account: account, rt: rt, dir: t.TempDir()}
+}
+
+// server is the options that point pixivauth at the double, with the
+// fixture's config dir.
+func (f *fixture) server() []string {
+	return []string{"--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", f.dir}
+}
+
+// run runs pixivauth at the double: its options first, then args.
+func (f *fixture) run(env []string, stdin string, args ...string) result {
+	f.t.Helper()
+	return runPixivauth(f.t, env, stdin, append(f.server(), args...)...)
+}
+
+// issued is the last access token the double issued.
+func (f *fixture) issued() exchange.Token {
+	f.t.Helper()
+	all := f.srv.Issued()
+	if len(all) == 0 {
+		f.t.Fatal("the double issued no token")
+	}
+	last := all[len(all)-1]
+	return exchange.Token{AccessToken: last.AccessToken, RefreshToken: last.RefreshToken}
+}
+
+func (f *fixture) tokenRequests() int { return len(f.srv.TokenRequests()) }
+
+// profile opens the fixture's default profile, to seed or inspect it.
+func (f *fixture) profile() *store.Profile {
+	f.t.Helper()
+	p, err := (&store.Store{Dir: f.dir}).Profile("default")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func decodeToken(t *testing.T, r result) exchange.Printed {
+	t.Helper()
+	var p exchange.Printed
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+		t.Fatalf("stdout is not the token JSON: %v\n%v", err, r)
+	}
+	return p
+}
+
+func expectCode(t *testing.T, r result, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("want exit %d, got\n%v", code, r)
+	}
+	if code != 0 && code != 1 && r.stdout != "" {
+		t.Errorf("a failed run printed on stdout:\n%v", r)
+	}
+}
+
+// closedPort is a loopback address where nothing listens.
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestRefreshTokenSources(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		env   func(f *fixture) []string
+		stdin func(f *fixture) string
+		args  func(f *fixture) []string
+	}{
+		{name: "argument", args: func(f *fixture) []string { return []string{"refresh", f.rt, "--json"} }},
+		{name: "options around the argument", args: func(f *fixture) []string { return []string{"--json", "refresh", "-v", f.rt, "--profile", "default"} }},
+		{name: "stdin", stdin: func(f *fixture) string { return f.rt + "\n" },
+			args: func(f *fixture) []string { return []string{"refresh", "-", "--json"} }},
+		{name: "environment", env: func(f *fixture) []string { return []string{"PIXIV_REFRESH_TOKEN=" + f.rt} },
+			args: func(f *fixture) []string { return []string{"refresh", "--json"} }},
+		{name: "file", args: func(f *fixture) []string {
+			file := filepath.Join(f.t.TempDir(), "token")
+			if err := os.WriteFile(file, []byte(f.rt+"\n"), 0o600); err != nil {
+				f.t.Fatal(err)
+			}
+			return []string{"refresh", "--refresh-token-file", file, "--json"}
+		}},
+		{name: "argument beats environment", env: func(f *fixture) []string { return []string{"PIXIV_REFRESH_TOKEN=not-this-one"} },
+			args: func(f *fixture) []string { return []string{"refresh", f.rt, "--json"} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			var env []string
+			stdin := ""
+			if tt.env != nil {
+				env = tt.env(f)
+			}
+			if tt.stdin != nil {
+				stdin = tt.stdin(f)
+			}
+			r := f.run(env, stdin, tt.args(f)...)
+			expectCode(t, r, 0)
+			got := decodeToken(t, r)
+			if got.AccessToken != f.issued().AccessToken || got.RefreshToken != f.rt {
+				t.Errorf("printed %+v; want the issued access token and the refresh token", got)
+			}
+			if got.User.ID != f.account.ID || got.User.Account != f.account.Account || got.ExpiresIn < 3500 || got.ExpiresIn > 3600 {
+				t.Errorf("printed %+v; want the demo user and about an hour", got)
+			}
+			reqs := f.srv.TokenRequests()
+			if len(reqs) != 1 || reqs[0].Form.Get("refresh_token") != f.rt || reqs[0].Form.Get("grant_type") != pixiv.GrantRefreshToken {
+				t.Errorf("the double saw %d token requests; want one refresh with the token", len(reqs))
+			}
+			// The cache now serves as the last source.
+			r = f.run(nil, "", "refresh", "--json")
+			expectCode(t, r, 0)
+			if reqs := f.srv.TokenRequests(); len(reqs) != 2 || reqs[1].Form.Get("refresh_token") != f.rt {
+				t.Errorf("refresh from the cache did not send the cached refresh token")
+			}
+		})
+	}
+}
+
+func TestRefreshTokenBeginningWithDash(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run(nil, "", "refresh", "--json", "--", "-weird")
+	expectCode(t, r, exitPerson) // the double does not know it: rejected
+	if reqs := f.srv.TokenRequests(); len(reqs) != 1 || reqs[0].Form.Get("refresh_token") != "-weird" {
+		t.Errorf("the double did not see the token -weird")
+	}
+}
+
+func TestRefreshRejected(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run(nil, "", "refresh", "unknown-token", "--timeout", long)
+	expectCode(t, r, exitPerson)
+	if !strings.Contains(r.stderr, "rejected") || !strings.Contains(r.stderr, "pixivauth login") {
+		t.Errorf("stderr does not say the token was rejected and what to do:\n%v", r)
+	}
+	if r.took > wellBefore {
+		t.Errorf("a rejection took %s", r.took)
+	}
+}
+
+func TestPixivFailing(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		fault    pixivtest.Fault
+		requests int
+		say      string
+	}{
+		{"503 after retries", pixivtest.Fault{Status: 503, Body: `{"has_error":true}`}, 4, "failing"},
+		{"Cloudflare's block page", pixivtest.CloudflareBlock(), 1, "Cloudflare"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.srv.Inject(pixivtest.EndpointToken, tt.fault)
+			r := f.run(nil, "", "refresh", f.rt, "--timeout", long)
+			expectCode(t, r, exitUnavailable)
+			if got := f.tokenRequests(); got != tt.requests {
+				t.Errorf("the double saw %d token requests, want %d", got, tt.requests)
+			}
+			if !strings.Contains(r.stderr, tt.say) {
+				t.Errorf("stderr does not say %q:\n%v", tt.say, r)
+			}
+			if r.took > wellBefore {
+				t.Errorf("took %s with --timeout %s", r.took, long)
+			}
+		})
+	}
+}
+
+func TestPixivUnreachable(t *testing.T) {
+	t.Parallel()
+	r := runPixivauth(t, nil, "", "refresh", "TOKEN", "--pixiv-server", closedPort(t), "--insecure", "--timeout", long)
+	expectCode(t, r, exitUnavailable)
+	if !strings.Contains(r.stderr, "connection refused") || r.took > wellBefore {
+		t.Errorf("want a quick 'connection refused':\n%v", r)
+	}
+}
+
+// Bad input ends the run with status 2 before any request.
+func TestBadInputMakesNoRequest(t *testing.T) {
+	t.Parallel()
+	blank := filepath.Join(t.TempDir(), "blank")
+	if err := os.WriteFile(blank, []byte(" \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		env   []string
+		stdin string
+		args  []string
+	}{
+		{"empty argument", nil, "", []string{"refresh", ""}},
+		{"blank argument", nil, "", []string{"refresh", " \t"}},
+		{"space inside", nil, "", []string{"refresh", "abc def"}},
+		{"control character inside", nil, "", []string{"refresh", "abc\x01def"}},
+		{"blank stdin", nil, "\n", []string{"refresh", "-"}},
+		{"blank environment", []string{"PIXIV_REFRESH_TOKEN= "}, "", []string{"refresh"}},
+		{"blank file", nil, "", []string{"refresh", "--refresh-token-file", blank}},
+		{"blank environment for token", []string{"PIXIV_REFRESH_TOKEN=a\tb"}, "", []string{"token"}},
+		{"blank argument for check", nil, "", []string{"check", " "}},
+		{"no token at all", nil, "", []string{"refresh"}},
+		{"unknown option", nil, "", []string{"refresh", "--bogus", "TOKEN"}},
+		{"unknown command", nil, "", []string{"refrsh", "TOKEN"}},
+		{"headless login with nothing to log in with", nil, "", []string{"login", "--headless"}},
+		{"headless login without a password", nil, "", []string{"login", "--headless", "--username", "demo"}},
+		{"password without a username", nil, "pw\n", []string{"login", "--headless", "--password-stdin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			r := f.run(tt.env, tt.stdin, append(tt.args, "--timeout", long)...)
+			expectCode(t, r, exitUsage)
+			if n := len(f.srv.Requests()); n != 0 {
+				t.Errorf("the double saw %d requests", n)
+			}
+			if lines := strings.Count(r.stderr, "\n"); lines > 3 || strings.Contains(r.stderr, "USAGE") {
+				t.Errorf("want a short error, not the help:\n%v", r)
+			}
+			if r.took > wellBefore {
+				t.Errorf("took %s", r.took)
+			}
+		})
+	}
+	t.Run("suggestion", func(t *testing.T) {
+		r := runPixivauth(t, nil, "", "refrsh")
+		if !strings.Contains(r.stderr, `Did you mean "refresh"?`) {
+			t.Errorf("no suggestion:\n%v", r)
+		}
+	})
+}
+
+func TestTokenUsesTheCache(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run([]string{"PIXIV_REFRESH_TOKEN=" + f.rt}, "", "token")
+	expectCode(t, r, 0)
+	first := f.issued().AccessToken
+	if r.stdout != first+"\n" {
+		t.Fatalf("token printed %q, want the issued access token alone", r.stdout)
+	}
+	for _, env := range [][]string{nil, {"PIXIV_REFRESH_TOKEN=" + f.rt}} {
+		r = f.run(env, "", "token")
+		expectCode(t, r, 0)
+		if r.stdout != first+"\n" {
+			t.Errorf("a cache hit printed %q, want %q", r.stdout, first)
+		}
+	}
+	if got := f.tokenRequests(); got != 1 {
+		t.Errorf("the double saw %d token requests; cache hits must make none", got)
+	}
+	// Another refresh token in the environment names another account: the
+	// cached access token is not its.
+	other := f.srv.NewRefreshToken(f.account.ID)
+	r = f.run([]string{"PIXIV_REFRESH_TOKEN=" + other}, "", "token")
+	expectCode(t, r, 0)
+	if got := f.tokenRequests(); got != 2 || f.srv.TokenRequests()[1].Form.Get("refresh_token") != other {
+		t.Errorf("want a refresh with the environment's token; %d requests", got)
+	}
+}
+
+func TestTokenRefreshesWhenExpiring(t *testing.T) {
+	t.Parallel()
+	// Tokens that live 30 s have less than the minute of leeway left.
+	f := newFixture(t, pixivtest.WithAccessTokenTTL(30*time.Second))
+	r := f.run([]string{"PIXIV_REFRESH_TOKEN=" + f.rt}, "", "token")
+	expectCode(t, r, 0)
+	first := r.stdout
+	r = f.run(nil, "", "token", "--json")
+	expectCode(t, r, 0)
+	if got := decodeToken(t, r); got.AccessToken+"\n" == first || got.AccessToken != f.issued().AccessToken {
+		t.Errorf("an expiring token was not refreshed")
+	}
+	if got := f.tokenRequests(); got != 2 {
+		t.Errorf("the double saw %d token requests, want 2", got)
+	}
+}
+
+// Ten token runs at once with a stale cache make one refresh: the lock
+// makes the others wait and find the fresh token.
+func TestTokenParallelRefreshesOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	err := f.profile().SaveToken(&exchange.Token{AccessToken: "stale", RefreshToken: f.rt, TokenType: "bearer",
+		Expiry: time.Now().Add(-time.Hour), User: exchange.User{ID: f.account.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = f.run(nil, "", "token", "--timeout", long)
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.code != 0 || r.stdout != results[0].stdout {
+			t.Errorf("run %d:\n%v", i, r)
+		}
+	}
+	if got := f.tokenRequests(); got != 1 {
+		t.Errorf("the double saw %d token requests, want exactly 1", got)
+	}
+	if results[0].stdout != f.issued().AccessToken+"\n" {
+		t.Errorf("printed %q, want the issued token", results[0].stdout)
+	}
+}
+
+func TestNoTokenAnywhere(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, cmd := range []string{"token", "check"} {
+		r := f.run(nil, "", cmd, "--timeout", long)
+		expectCode(t, r, exitPerson)
+		if !strings.Contains(r.stderr, "pixivauth login") {
+			t.Errorf("%s does not say to log in:\n%v", cmd, r)
+		}
+	}
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("the double saw %d requests", n)
+	}
+}
+
+// Once Pixiv has issued a token it reaches the user, even when the cache
+// cannot be written: a file stands where the config dir should be.
+func TestUnwritableCache(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	notADir := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(notADir, []byte("a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	server := []string{"--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir}
+
+	r := runPixivauth(t, nil, "", append(server, "refresh", f.rt, "--json")...)
+	expectCode(t, r, exitFailure)
+	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+		t.Errorf("printed %q, want the issued token", got.AccessToken)
+	}
+	if !strings.Contains(r.stderr, "could not be saved") {
+		t.Errorf("stderr does not report the save failure:\n%v", r)
+	}
+
+	r = runPixivauth(t, []string{"PIXIV_REFRESH_TOKEN=" + f.rt}, "", append(server, "token")...)
+	expectCode(t, r, exitFailure)
+	if r.stdout != f.issued().AccessToken+"\n" {
+		t.Errorf("token printed %q, want the issued token:\n%v", r.stdout, r)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	source := func(t *testing.T, out string) (access, refresh string) {
+		t.Helper()
+		file := filepath.Join(t.TempDir(), "env")
+		if err := os.WriteFile(file, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := exec.Command("sh", "-c", `. "$1"; printf '%s\n%s' "$PIXIV_ACCESS_TOKEN" "$PIXIV_REFRESH_TOKEN"`, "sh", file).Output()
+		if err != nil {
+			t.Fatalf("sourcing %q: %v", out, err)
+		}
+		access, refresh, _ = strings.Cut(string(got), "\n")
+		return access, refresh
+	}
+	for _, cmd := range []string{"refresh", "token"} {
+		args := func(more ...string) []string {
+			if cmd == "refresh" {
+				return append([]string{cmd, f.rt}, more...)
+			}
+			return append([]string{cmd}, more...)
+		}
+		r := f.run(nil, "", args("--format", "env")...)
+		expectCode(t, r, 0)
+		if a, rt := source(t, r.stdout); a != f.issued().AccessToken || rt != f.rt {
+			t.Errorf("%s --format env sourced to %q, %q", cmd, a, rt)
+		}
+		r = f.run(nil, "", args("--format", "json")...)
+		expectCode(t, r, 0)
+		if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+			t.Errorf("%s --format json: %v", cmd, r)
+		}
+		r = f.run(nil, "", args("--json")...)
+		expectCode(t, r, 0)
+		decodeToken(t, r)
+		r = f.run(nil, "", args("--format", "text")...)
+		expectCode(t, r, 0)
+		if cmd == "token" && r.stdout != f.issued().AccessToken+"\n" {
+			t.Errorf("token text %q, want the access token alone", r.stdout)
+		}
+		if cmd == "refresh" && (!strings.Contains(r.stdout, "access_token:  "+f.issued().AccessToken) || !strings.Contains(r.stdout, f.rt)) {
+			t.Errorf("refresh text %q lacks the tokens", r.stdout)
+		}
+		r = f.run(nil, "", args("--json", "--format", "env")...)
+		expectCode(t, r, exitUsage)
+	}
+}
+
+func TestGitHubActionsMasks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run([]string{"GITHUB_ACTIONS=true"}, "", "refresh", f.rt, "--json")
+	expectCode(t, r, 0)
+	got := decodeToken(t, r) // stdout stays valid JSON
+	for _, secret := range []string{got.AccessToken, got.RefreshToken} {
+		if !strings.Contains(r.stderr, "::add-mask::"+secret+"\n") {
+			t.Errorf("no mask for a printed token on stderr:\n%v", r)
+		}
+	}
+	if strings.Contains(r.stdout, "::") {
+		t.Errorf("a workflow command on stdout:\n%v", r)
+	}
+	r = f.run(nil, "", "refresh", f.rt, "--json")
+	if strings.Contains(r.stderr, "::add-mask::") {
+		t.Errorf("masks outside GitHub Actions:\n%v", r)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run(nil, "", "check", f.rt)
+	expectCode(t, r, 0)
+	if strings.Count(r.stdout, "\n") != 1 || !strings.HasPrefix(r.stdout, "ok: Demo User (@pixivauth_demo") ||
+		!strings.Contains(r.stdout, "not premium") || !strings.Contains(r.stdout, " ms\n") {
+		t.Errorf("check text is not one line with user, premium, expiry and latency:\n%v", r)
+	}
+
+	r = f.run([]string{"PIXIV_REFRESH_TOKEN=" + f.rt}, "", "check", "--json")
+	expectCode(t, r, 0)
+	var report map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
+		t.Fatalf("check --json: %v\n%v", err, r)
+	}
+	for _, key := range []string{"ok", "user", "expires_at", "latency_ms"} {
+		if _, ok := report[key]; !ok || len(report) != 4 {
+			t.Errorf("check --json %s lacks %q or has more", r.stdout, key)
+		}
+	}
+	if string(report["ok"]) != "true" {
+		t.Errorf("ok is %s", report["ok"])
+	}
+
+	r = f.run(nil, "", "check", "unknown-token", "--timeout", long)
+	expectCode(t, r, exitPerson)
+
+	r = runPixivauth(t, nil, "", "check", "TOKEN", "--pixiv-server", closedPort(t), "--insecure", "--timeout", long)
+	expectCode(t, r, exitUnavailable)
+	if r.took > wellBefore {
+		t.Errorf("unreachable check took %s", r.took)
+	}
+}
+
+func TestProfilesAndLogout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run(nil, "", "profiles", "--json")
+	expectCode(t, r, 0)
+	if strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("profiles --json with none: %q", r.stdout)
+	}
+	expectCode(t, f.run(nil, "", "refresh", f.rt), 0)
+	if err := f.profile().SaveSession(&store.Session{Cookies: []store.Cookie{{Name: pixiv.SessionCookie,
+		Value: "11111111_secretvalue", Domain: pixiv.CookieDomain, Path: "/"}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	r = f.run(nil, "", "profiles")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "default") || !strings.Contains(r.stdout, "@pixivauth_demo") || !strings.Contains(r.stdout, "yes") {
+		t.Errorf("profiles does not list the default profile with its user and session:\n%v", r)
+	}
+	r = f.run(nil, "", "profiles", "--json")
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 1 ||
+		list[0]["name"] != "default" || list[0]["token"] != true || list[0]["session"] != true {
+		t.Errorf("profiles --json: %v\n%v", err, r)
+	}
+
+	r = f.run(nil, "", "session", "export")
+	expectCode(t, r, 0)
+	if s, err := store.ParseSessionFile([]byte(r.stdout)); err != nil || !s.Live(time.Now()) {
+		t.Errorf("session export does not read back as a live session: %v\n%v", err, r)
+	}
+	r = f.run([]string{"GITHUB_ACTIONS=true"}, "", "session", "export", "--format", "cookies.txt")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stdout, "11111111_secretvalue") || !strings.Contains(r.stderr, "::add-mask::11111111_secretvalue") {
+		t.Errorf("session export --format cookies.txt:\n%v", r)
+	}
+
+	r = f.run(nil, "", "logout")
+	expectCode(t, r, 0)
+	r = f.run(nil, "", "profiles", "--json")
+	if strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("profiles after logout: %q", r.stdout)
+	}
+	expectCode(t, f.run(nil, "", "token"), exitPerson)
+	expectCode(t, f.run(nil, "", "session", "export"), exitPerson)
+}
+
+// A run at a double without --config-dir saves nothing, and says so:
+// $PIXIVAUTH_CONFIG_DIR does not count.
+func TestPixivServerWithoutConfigDirSavesNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	envDir := t.TempDir()
+	r := runPixivauth(t, []string{"PIXIVAUTH_CONFIG_DIR=" + envDir}, "", "refresh", f.rt, "--pixiv-server", f.srv.Addr(), "--insecure")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stderr, "not saved") {
+		t.Errorf("stderr does not say nothing was saved:\n%v", r)
+	}
+	entries, _ := os.ReadDir(envDir)
+	if len(entries) != 0 {
+		t.Errorf("%d entries were written to $PIXIVAUTH_CONFIG_DIR", len(entries))
+	}
+}
+
+func TestDoctor(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run(nil, "", "doctor", "--timeout", long)
+	expectCode(t, r, 0)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	checked := map[string]bool{}
+	for _, line := range lines {
+		if !strings.HasPrefix(line, "ok  ") {
+			t.Errorf("not ok: %q", line)
+		}
+		for _, want := range append(pixiv.Hosts(), "browser", "headless start", "config dir") {
+			if strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(line, "ok")), want+":") {
+				checked[want] = true
+			}
+		}
+	}
+	if len(checked) != len(pixiv.Hosts())+3 {
+		t.Errorf("doctor checked %v:\n%v", checked, r)
+	}
+
+	notADir := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runPixivauth(t, nil, "", "doctor", "--json", "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir)
+	expectCode(t, r, exitFailure)
+	var checks []doctorCheck
+	if err := json.Unmarshal([]byte(r.stdout), &checks); err != nil {
+		t.Fatalf("doctor --json: %v\n%v", err, r)
+	}
+	for _, c := range checks {
+		if c.Check == "config dir" && (c.OK || c.Fix == "") {
+			t.Errorf("a file as the config dir: %+v", c)
+		}
+	}
+
+	r = runPixivauth(t, nil, "", "doctor", "--pixiv-server", closedPort(t), "--insecure", "--config-dir", t.TempDir(), "--timeout", long)
+	expectCode(t, r, exitFailure)
+	if !strings.Contains(r.stdout, "FAILED  "+pixiv.OAuthHost) || !strings.Contains(r.stdout, "fix: ") {
+		t.Errorf("doctor with the double gone:\n%v", r)
+	}
+}
+
+// connectProxy is an HTTP CONNECT proxy on loopback that tunnels Pixiv's
+// hosts to the double and refuses every other host.
+type connectProxy struct {
+	target string
+	mu     sync.Mutex
+	seen   []string
+}
+
+func startProxy(t *testing.T, target string) (*connectProxy, string) {
+	p := &connectProxy{target: target}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(p.serve)}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	return p, "http://" + ln.Addr().String()
+}
+
+func (p *connectProxy) serve(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.seen = append(p.seen, r.Method+" "+r.Host)
+	p.mu.Unlock()
+	host, _, err := net.SplitHostPort(r.Host)
+	if r.Method != http.MethodConnect || err != nil || !pixiv.IsPixivHost(host) {
+		http.Error(w, "this proxy tunnels Pixiv's hosts only", http.StatusForbidden)
+		return
+	}
+	upstream, err := net.Dial("tcp", p.target)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	conn, buf, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		upstream.Close()
+		return
+	}
+	_, _ = conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+	go func() {
+		_, _ = io.Copy(upstream, buf)
+		upstream.Close()
+	}()
+	_, _ = io.Copy(conn, upstream)
+	conn.Close()
+}
+
+func (p *connectProxy) requests() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.seen...)
+}
+
+// trustDouble writes the double's certificate where Go's TLS looks for
+// roots ($SSL_CERT_FILE), since --insecure goes only with --pixiv-server.
+func trustDouble(t *testing.T, addr string) string {
+	conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: pixiv.OAuthHost, InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	file := filepath.Join(t.TempDir(), "double.pem")
+	data := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: conn.ConnectionState().PeerCertificates[0].Raw})
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return "SSL_CERT_FILE=" + file
+}
+
+func TestProxy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  func(proxy string) []string
+		args func(proxy string) []string
+	}{
+		{"--proxy", func(string) []string { return nil }, func(proxy string) []string { return []string{"--proxy", proxy} }},
+		{"HTTPS_PROXY", func(proxy string) []string { return []string{"HTTPS_PROXY=" + proxy} }, func(string) []string { return nil }},
+		{"ALL_PROXY", func(proxy string) []string { return []string{"ALL_PROXY=" + proxy} }, func(string) []string { return nil }},
+		{"NO_PROXY for others", func(proxy string) []string { return []string{"https_proxy=" + proxy, "NO_PROXY=localhost,example.com"} },
+			func(string) []string { return nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			proxy, proxyURL := startProxy(t, f.srv.Addr())
+			env := append(tt.env(proxyURL), trustDouble(t, f.srv.Addr()))
+			args := append([]string{"refresh", f.rt, "--json", "--config-dir", f.dir, "--timeout", long}, tt.args(proxyURL)...)
+			r := runPixivauth(t, env, "", args...)
+			expectCode(t, r, 0)
+			if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+				t.Errorf("printed %q, want the issued token", got.AccessToken)
+			}
+			want := "CONNECT " + pixiv.OAuthHost + ":443"
+			if seen := proxy.requests(); len(seen) != 1 || seen[0] != want {
+				t.Errorf("the proxy saw %q, want %q", seen, want)
+			}
+		})
+	}
+	t.Run("exclusive with --pixiv-server", func(t *testing.T) {
+		r := runPixivauth(t, nil, "", "refresh", "TOKEN", "--proxy", "http://127.0.0.1:1", "--pixiv-server", "127.0.0.1:2")
+		expectCode(t, r, exitUsage)
+	})
+}
+
+// No token, code or cookie value reaches stderr, at any verbosity.
+func TestNoSecretsOnStderr(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, pixivtest.WithAccessTokenTTL(30*time.Second))
+	var stderr strings.Builder
+	for _, args := range [][]string{
+		{"refresh", f.rt, "-v"},
+		{"-v", "token", "--json"},
+		{"check", "-v"},
+		{"token", "-v", "--format", "env"},
+		{"refresh", "unknown-token-value", "-v"},
+	} {
+		r := f.run(nil, "", args...)
+		stderr.WriteString(r.stderr)
+	}
+	if !strings.Contains(stderr.String(), "POST "+pixiv.TokenURL) {
+		t.Errorf("-v logged no request:\n%s", stderr.String())
+	}
+	secrets := []string{f.rt, "unknown-token-value"}
+	for _, issued := range f.srv.Issued() {
+		secrets = append(secrets, issued.AccessToken, issued.RefreshToken)
+	}
+	for _, s := range secrets {
+		if strings.Contains(stderr.String(), s) {
+			t.Errorf("a secret is on stderr:\n%s", stderr.String())
+		}
+	}
+}
+
+// A signal ends a run that is waiting on Pixiv with the signal's status,
+// long before its timeout.
+func TestSignals(t *testing.T) {
+	t.Parallel()
+	for sig, want := range map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true})
+			cmd, stdout, stderr := command(t, nil, "", append(f.server(), "refresh", f.rt, "--timeout", long)...)
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for f.tokenRequests() == 0 {
+				if time.Since(start) > wellBefore {
+					_ = cmd.Process.Kill()
+					t.Fatal("the request never reached the double")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			r := wait(t, cmd, start, stdout, stderr)
+			expectCode(t, r, want)
+			if r.took > wellBefore {
+				t.Errorf("took %s", r.took)
+			}
+		})
+	}
+}

@@ -1,0 +1,101 @@
+// Command pixivauth gets Pixiv OAuth tokens by driving a real Chrome through
+// Pixiv's login page and catching the callback code, then keeps them fresh.
+//
+// The interface (options, secrets, output formats, exit codes, files) is the
+// project's CLI contract; this package is only that interface: it parses the
+// command line, reads secrets, calls the capture, exchange and store
+// packages, and prints. Where to look:
+//
+//	main.go       the program: signals, one run
+//	app.go        the commands, and where urfave/cli's defaults are overridden
+//	args.go       moving options next to their command, so they work anywhere
+//	options.go    the options every command takes, and the clients they set up
+//	secrets.go    reading and checking tokens, passwords, cookies
+//	output.go     --format text|json|env, GitHub Actions masks
+//	exit.go       exit codes, and how errors are reported
+//	cmd_*.go      the commands: token (refresh, token, check), login (login,
+//	              demo), profiles (profiles, logout, session export), doctor,
+//	              version, completion
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signalContext()
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// signalError is the cause of a context canceled by a signal. The browser
+// is torn down through that context, so the run ends cleanly, with the
+// signal's conventional exit status.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "interrupted (" + e.sig.String() + ")" }
+
+// exitCode is 128 + the signal's number, as shells report it: 130 for
+// SIGINT, 143 for SIGTERM.
+func (e signalError) exitCode() int {
+	if e.sig == os.Interrupt {
+		return exitInterrupt
+	}
+	return exitTerminated
+}
+
+// signalContext returns a context canceled, with a signalError as its cause,
+// at the first SIGINT or SIGTERM. A second signal ends the process at once,
+// for a person who does not want to wait for a browser to close.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig, ok := <-sigs
+		if !ok {
+			return
+		}
+		cancel(signalError{sig})
+		if sig, ok = <-sigs; ok {
+			os.Exit(signalError{sig}.exitCode())
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		cancel(nil)
+	}
+}
+
+// run runs pixivauth with args (args[0] is the program name) and returns
+// its exit status. Everything it prints goes to stdout (results) and stderr
+// (messages).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// The browser and token clients log from goroutines of their own.
+	p := &program{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}}
+	app := p.newApp()
+	err := func() error {
+		argv, err := normalizeArgs(app, args)
+		if err != nil {
+			return err
+		}
+		p.given = givenOptions(argv)
+		if err := app.RunContext(ctx, argv); err != nil {
+			return err
+		}
+		return p.deferred
+	}()
+	var sig signalError
+	if err != nil && errors.As(context.Cause(ctx), &sig) {
+		fmt.Fprintf(stderr, "%s: %v\n", programName, sig)
+		return sig.exitCode()
+	}
+	return p.report(err)
+}

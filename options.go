@@ -1,0 +1,384 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/store"
+)
+
+// Names of the options every command takes, anywhere on the command line.
+const (
+	optConfigDir   = "config-dir"
+	optProfile     = "profile"
+	optTimeout     = "timeout"
+	optVerbose     = "verbose"
+	optPixivServer = "pixiv-server"
+	optInsecure    = "insecure"
+	optProxy       = "proxy"
+	optFormat      = "format"
+	optJSON        = "json"
+)
+
+// defaultProfile is the profile used without --profile.
+const defaultProfile = "default"
+
+// defaultTimeout bounds a command that talks to Pixiv without a browser
+// when --timeout is not given: long enough for the token client's retries.
+const defaultTimeout = 2 * time.Minute
+
+// Output formats. Each command accepts some of them; the first it lists is
+// its default.
+const (
+	formatText       = "text"
+	formatJSON       = "json"
+	formatEnv        = "env"
+	formatCookiesTxt = "cookies.txt"
+)
+
+var (
+	tokenFormats   = []string{formatText, formatJSON, formatEnv}
+	reportFormats  = []string{formatText, formatJSON}
+	sessionFormats = []string{formatJSON, formatCookiesTxt}
+)
+
+// commonFlags returns the options every command takes. formats are the
+// output formats of the command, its default first; nil for a command that
+// prints no result, which accepts --format and ignores it.
+func commonFlags(formats []string) []cli.Flag {
+	formatUsage := "print the result as `FORMAT`: " + strings.Join(formats, ", ")
+	if formats == nil {
+		formatUsage = "accepted for uniformity; this command prints no result"
+	}
+	return []cli.Flag{
+		&cli.StringFlag{Name: optConfigDir, EnvVars: []string{store.ConfigDirEnv},
+			Usage: "keep tokens and sessions in `DIR` (default: the user config dir's pixivauth)"},
+		&cli.StringFlag{Name: optProfile, EnvVars: []string{"PIXIVAUTH_PROFILE"}, Value: defaultProfile,
+			Usage: "use the profile `NAME`: one Pixiv account's tokens and session"},
+		&cli.DurationFlag{Name: optTimeout, DefaultText: "2m; a login 60s headless, 5m with a window",
+			Usage: "give up after `DURATION`"},
+		&cli.BoolFlag{Name: optVerbose, Aliases: []string{"v"},
+			Usage: "log each step on stderr (URLs without query values, statuses, timings; never a secret)"},
+		&cli.StringFlag{Name: optPixivServer, EnvVars: []string{"PIXIVAUTH_PIXIV_SERVER"},
+			Usage: "send every Pixiv host to `HOST:PORT`, a loopback test double (URLs unchanged)"},
+		&cli.BoolFlag{Name: optInsecure, EnvVars: []string{"PIXIVAUTH_INSECURE"},
+			Usage: "with --pixiv-server only: accept the double's certificate"},
+		&cli.StringFlag{Name: optProxy,
+			Usage: "reach Pixiv through the proxy at `URL` (default: $HTTPS_PROXY or $ALL_PROXY, minus $NO_PROXY)"},
+		&cli.StringFlag{Name: optFormat, Usage: formatUsage},
+		&cli.BoolFlag{Name: optJSON, Usage: "same as --format json"},
+	}
+}
+
+// options is what the common options say for one run of a command, and the
+// clients they set up.
+type options struct {
+	*program
+	ctx context.Context
+
+	format   string
+	verbose  bool
+	timeout  time.Duration // zero when not given
+	server   string        // --pixiv-server, "" for Pixiv itself
+	insecure bool
+
+	// proxy is where requests to Pixiv go, nil for a direct connection.
+	// noProxy is $NO_PROXY when the proxy came from the environment.
+	proxy   *url.URL
+	noProxy string
+
+	// profile is where tokens and the session are kept; nil when nothing
+	// is, with storeErr saying why if that is a failure (no config dir
+	// could be found) and nil if it is by design (--pixiv-server without
+	// --config-dir).
+	profile  *store.Profile
+	store    *store.Store
+	storeErr error
+
+	// githubActions turns on ::add-mask:: for every secret printed.
+	githubActions bool
+}
+
+// setup reads the common options of the command of c, which prints the
+// given formats (see commonFlags), and checks them: every mistake is a
+// usage error, found before anything starts.
+func (p *program) setup(c *cli.Context, formats []string) (*options, error) {
+	o := &options{
+		program:       p,
+		ctx:           c.Context,
+		verbose:       c.Bool(optVerbose),
+		githubActions: os.Getenv("GITHUB_ACTIONS") == "true",
+	}
+	var err error
+	if o.format, err = chooseFormat(c, formats); err != nil {
+		return nil, err
+	}
+	if o.timeout = c.Duration(optTimeout); o.timeout < 0 {
+		return nil, usageErrorf("--timeout must not be negative")
+	}
+	if o.server = c.String(optPixivServer); o.server != "" {
+		if err := checkLoopback(o.server); err != nil {
+			return nil, err
+		}
+	}
+	if o.insecure = c.Bool(optInsecure); o.insecure {
+		if o.server == "" {
+			return nil, usageErrorf("--insecure ($PIXIVAUTH_INSECURE) is accepted only together with --pixiv-server")
+		}
+		o.warnf("--insecure: any certificate is accepted from %s", o.server)
+	}
+	if err := o.setProxy(c.String(optProxy)); err != nil {
+		return nil, err
+	}
+	if err := o.setProfile(c); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// chooseFormat reconciles --format and --json for a command that prints
+// formats.
+func chooseFormat(c *cli.Context, formats []string) (string, error) {
+	format := c.String(optFormat)
+	if c.Bool(optJSON) {
+		if format != "" && format != formatJSON {
+			return "", usageErrorf("--json and --format %s disagree: give one of them", format)
+		}
+		format = formatJSON
+	}
+	switch {
+	case formats == nil && format != "" && !slices.Contains([]string{formatText, formatJSON, formatEnv, formatCookiesTxt}, format):
+		return "", usageErrorf("unknown format %q: text, json, env or cookies.txt", format)
+	case formats == nil:
+		return format, nil
+	case format == "":
+		return formats[0], nil
+	case !slices.Contains(formats, format):
+		return "", usageErrorf("%s prints %s, not %q", c.Command.Name, strings.Join(formats, " or "), format)
+	}
+	return format, nil
+}
+
+// checkLoopback accepts a --pixiv-server address: the option exists for
+// test doubles, so that nothing aimed at one can be pointed at another host.
+func checkLoopback(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n < 1 || n > 65535 {
+		return usageErrorf("--pixiv-server takes HOST:PORT, such as 127.0.0.1:8443, not %q", addr)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return usageErrorf("--pixiv-server accepts a loopback address only (127.0.0.1, [::1] or localhost): it is for test doubles")
+	}
+	return nil
+}
+
+// setProxy chooses the proxy: --proxy, else $HTTPS_PROXY, else $ALL_PROXY
+// (either in lower case too), which $NO_PROXY can exclude Pixiv from. A
+// double given with --pixiv-server is always reached directly.
+func (o *options) setProxy(flag string) error {
+	if flag != "" && o.server != "" {
+		return usageErrorf("--pixiv-server and --proxy cannot be used together")
+	}
+	raw, what := flag, "--proxy"
+	if raw == "" && o.server == "" {
+		for _, name := range []string{"HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
+			if v := os.Getenv(name); v != "" {
+				raw, what = v, "$"+name
+				break
+			}
+		}
+		o.noProxy = firstEnv("NO_PROXY", "no_proxy")
+	}
+	if raw == "" {
+		return nil
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw // as curl and Go read a bare host:port
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return usageErrorf("%s is not a proxy URL (http://HOST:PORT)", what)
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return usageErrorf("%s: unsupported proxy scheme %q (use http, https or socks5)", what, u.Scheme)
+	}
+	o.proxy = u
+	return nil
+}
+
+func firstEnv(names ...string) string {
+	for _, name := range names {
+		if v := os.Getenv(name); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// proxyFor is the HTTP transport's Proxy function.
+func (o *options) proxyFor(req *http.Request) (*url.URL, error) {
+	if o.proxy == nil || noProxyMatches(o.noProxy, req.URL.Hostname()) {
+		return nil, nil
+	}
+	return o.proxy, nil
+}
+
+// noProxyMatches reports whether $NO_PROXY (list) excludes host: "*", the
+// host itself, or a domain it is under ("pixiv.net" and ".pixiv.net" both
+// match "app-api.pixiv.net"). Ports in entries are ignored.
+func noProxyMatches(list, host string) bool {
+	host = strings.ToLower(host)
+	for _, entry := range strings.Split(list, ",") {
+		entry = strings.ToLower(strings.TrimSpace(entry))
+		if entry == "*" {
+			return true
+		}
+		if h, _, err := net.SplitHostPort(entry); err == nil {
+			entry = h
+		}
+		entry = strings.TrimPrefix(strings.TrimPrefix(entry, "*"), ".")
+		if entry != "" && (host == entry || strings.HasSuffix(host, "."+entry)) {
+			return true
+		}
+	}
+	return false
+}
+
+// setProfile finds the profile. A run with --pixiv-server and no
+// --config-dir on its command line keeps no profile ($PIXIVAUTH_CONFIG_DIR,
+// likely set for real use, does not count): a test double's tokens never
+// land in a real profile, and a real refresh token is never sent to a
+// double.
+func (o *options) setProfile(c *cli.Context) error {
+	name := c.String(optProfile)
+	if name == "" {
+		name = defaultProfile
+	}
+	if o.server != "" && !o.given[optConfigDir] {
+		return nil
+	}
+	dir, err := store.Dir(c.String(optConfigDir))
+	if err != nil {
+		o.storeErr = err
+		return nil
+	}
+	o.store = &store.Store{Dir: dir, Warnf: o.warnf}
+	if o.profile, err = o.store.Profile(name); err != nil {
+		return usageErrorf("--profile: %v", err)
+	}
+	return nil
+}
+
+// withTimeout bounds a command that talks to Pixiv without a browser.
+func (o *options) withTimeout() (context.Context, context.CancelFunc) {
+	d := o.timeout
+	if d == 0 {
+		d = defaultTimeout
+	}
+	return context.WithTimeout(o.ctx, d)
+}
+
+// httpClient reaches Pixiv: through the proxy, or with --pixiv-server by
+// dialling the double for every Pixiv host. URLs never change, so TLS still
+// checks the real host name; only --insecure makes it accept any
+// certificate, and only from the double.
+func (o *options) httpClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 o.proxyFor,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          4,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+	}
+	if o.server != "" {
+		server := o.server
+		tr.Proxy = nil
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil || !pixiv.IsPixivHost(host) {
+				return nil, fmt.Errorf("--pixiv-server: refusing to dial %s, which is not a Pixiv host", addr)
+			}
+			return dialer.DialContext(ctx, network, server)
+		}
+		if o.insecure {
+			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		}
+	}
+	return &http.Client{Transport: tr}
+}
+
+// exchangeClient is the token client of this run.
+func (o *options) exchangeClient() *exchange.Client {
+	return &exchange.Client{HTTPClient: o.httpClient(), Logf: o.stepLogf()}
+}
+
+// browserOptions are the capture options that the common options decide:
+// where Pixiv is, the proxy, the timeout and logging.
+func (o *options) browserOptions() capture.Options {
+	opts := capture.Options{Timeout: o.timeout, Logf: o.stepLogf()}
+	if o.server != "" {
+		opts.Flags = map[string]any{"host-resolver-rules": pixiv.HostResolverRules(o.server)}
+		if o.insecure {
+			opts.Flags["ignore-certificate-errors"] = true
+		}
+	}
+	if o.proxy != nil && !noProxyMatches(o.noProxy, pixiv.AccountsHost) {
+		opts.Proxy = o.proxy.String()
+	}
+	return opts
+}
+
+// logf logs a step at -v.
+func (o *options) logf(format string, args ...any) {
+	if o.verbose {
+		fmt.Fprintf(o.stderr, programName+": "+format+"\n", args...)
+	}
+}
+
+// stepLogf is logf for the packages that log steps, nil unless -v.
+func (o *options) stepLogf() func(string, ...any) {
+	if o.verbose {
+		return o.logf
+	}
+	return nil
+}
+
+// warnf reports something that went wrong but did not stop the command.
+func (o *options) warnf(format string, args ...any) {
+	fmt.Fprintf(o.stderr, programName+": warning: "+format+"\n", args...)
+}
+
+// lockedWriter serialises writes: the browser and token clients log from
+// their own goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"io"
+	"os"
+	"strings"
+	"unicode"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Environment variables that carry secrets. They are read here, not
+// through urfave/cli's EnvVars, because the option or file that names the
+// same secret wins over them.
+const (
+	envRefreshToken = "PIXIV_REFRESH_TOKEN"
+	envPassword     = "PIXIV_PASSWORD"
+	envPHPSESSID    = "PIXIV_PHPSESSID"
+	envTOTPSecret   = "PIXIV_TOTP_SECRET"
+)
+
+// maxSecretFile bounds what is read as one secret or session file: a token
+// is 43 characters and a session a few kilobytes.
+const maxSecretFile = 1 << 20
+
+// checkSecret trims the whitespace around a secret (the newline of a file,
+// of `echo`, of a secret store) and refuses what cannot be one: an empty
+// value, or one with whitespace or a control character inside, which is a
+// paste gone wrong. what names where it came from, never the value.
+func checkSecret(what, value string) (string, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return "", usageErrorf("%s is empty", what)
+	}
+	for _, r := range value {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return "", usageErrorf("%s contains whitespace or a control character inside it", what)
+		}
+	}
+	return value, nil
+}
+
+// readInput reads a file named by an option, or stdin for "-", whole.
+// Failing to read it is a usage error: the command line named something
+// that is not there.
+func (p *program) readInput(what, path string) ([]byte, error) {
+	var r io.Reader
+	if path == "-" {
+		if p.stdinTaken != "" {
+			return nil, usageErrorf("%s and %s cannot both read stdin", p.stdinTaken, what)
+		}
+		p.stdinTaken = what
+		r = p.stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, usageErrorf("%s: %v", what, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxSecretFile+1))
+	switch {
+	case err != nil:
+		return nil, usageErrorf("%s: %v", what, err)
+	case len(data) > maxSecretFile:
+		return nil, usageErrorf("%s is larger than %d bytes", what, maxSecretFile)
+	}
+	return data, nil
+}
+
+// readSecretFile reads one secret from a file, or from stdin for "-".
+func (p *program) readSecretFile(what, path string) (string, error) {
+	data, err := p.readInput(what, path)
+	if err != nil {
+		return "", err
+	}
+	return checkSecret(what, string(data))
+}
+
+// secretFrom reads a secret that can be given, in this order of
+// precedence, as the value of the option valueOpt (none if ""), in the file
+// named by fileOpt ("-" for stdin), or in the environment variable envVar.
+// It returns "" when none of them is set, and names the source for -v.
+func (p *program) secretFrom(c *cli.Context, valueOpt, fileOpt, envVar string) (secret, source string, err error) {
+	switch {
+	case valueOpt != "" && c.IsSet(valueOpt):
+		source = "--" + valueOpt
+		secret, err = checkSecret(source, c.String(valueOpt))
+	case fileOpt != "" && c.IsSet(fileOpt):
+		source = "--" + fileOpt
+		secret, err = p.readSecretFile(source, c.String(fileOpt))
+	default:
+		v, ok := os.LookupEnv(envVar)
+		if !ok {
+			return "", "", nil
+		}
+		source = "$" + envVar
+		secret, err = checkSecret(source, v)
+	}
+	return secret, source, err
+}
+
+// refreshTokenInput is the refresh token the command line gives: the
+// argument ("-" reads stdin), else --refresh-token-file, else
+// $PIXIV_REFRESH_TOKEN. It returns "" for none; the profile's cache comes
+// after all of them.
+func (p *program) refreshTokenInput(c *cli.Context) (token, source string, err error) {
+	switch c.NArg() {
+	case 0:
+		return p.secretFrom(c, "", optRefreshTokenFile, envRefreshToken)
+	case 1:
+	default:
+		return "", "", usageErrorf("%s takes one refresh token, not %d arguments", c.Command.Name, c.NArg())
+	}
+	if arg := c.Args().First(); arg != "-" {
+		token, err = checkSecret("the refresh token argument", arg)
+		return token, "the argument", err
+	}
+	token, err = p.readSecretFile("the refresh token on stdin", "-")
+	return token, "stdin", err
+}

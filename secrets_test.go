@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+func TestCheckSecret(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		wantErr        string
+	}{
+		{"plain", "abc_DEF-123", "abc_DEF-123", ""},
+		{"trailing newline", "abc\n", "abc", ""},
+		{"windows newline", "abc\r\n", "abc", ""},
+		{"surrounding spaces and tabs", " \tabc \t", "abc", ""},
+		{"empty", "", "", "is empty"},
+		{"only whitespace", " \n\t", "", "is empty"},
+		{"inner space", "ab c", "", "whitespace"},
+		{"inner newline", "ab\nc", "", "whitespace"},
+		{"inner tab", "ab\tc", "", "whitespace"},
+		{"inner NUL", "ab\x00c", "", "control"},
+		{"inner escape", "ab\x1bc", "", "control"},
+		{"inner no-break space", "ab\u00a0c", "", "whitespace"},
+		{"inner DEL", "ab\x7fc", "", "control"},
+		{"non-ASCII letters are fine", "tökén", "tökén", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := checkSecret("the token", tt.in)
+			if tt.wantErr == "" {
+				if err != nil || got != tt.want {
+					t.Errorf("checkSecret(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+				}
+				return
+			}
+			var usage *usageError
+			if !errors.As(err, &usage) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("checkSecret(%q) = %q, %v; want a usage error about %q", tt.in, got, err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), strings.TrimSpace(tt.in)) && strings.TrimSpace(tt.in) != "" {
+				t.Errorf("the error %q quotes the secret", err)
+			}
+		})
+	}
+}
+
+// refreshTokenOf runs a command with refresh's options and returns what
+// refreshTokenInput makes of args and stdin.
+func refreshTokenOf(t *testing.T, stdin string, args ...string) (token, source string, err error) {
+	t.Helper()
+	p := &program{stdin: strings.NewReader(stdin), stdout: io.Discard, stderr: io.Discard}
+	app := &cli.App{
+		Name:   programName,
+		Writer: io.Discard, ErrWriter: io.Discard,
+		Flags: []cli.Flag{refreshTokenFileFlag()},
+		Action: func(c *cli.Context) error {
+			token, source, err = p.refreshTokenInput(c)
+			return nil
+		},
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+	if runErr := app.Run(append([]string{programName}, args...)); runErr != nil {
+		t.Fatalf("running %q: %v", args, runErr)
+	}
+	return token, source, err
+}
+
+func TestRefreshTokenPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "token")
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	blankFile := filepath.Join(dir, "blank")
+	if err := os.WriteFile(blankFile, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const noEnv = "\x00unset"
+	tests := []struct {
+		name       string
+		env, stdin string
+		args       []string
+		want, from string
+		wantErr    bool
+	}{
+		{"argument wins over everything", "from-env", "", []string{"--refresh-token-file", file, "--", "from-arg"}, "from-arg", "the argument", false},
+		{"stdin for -", "from-env", "from-stdin\n", []string{"--", "-"}, "from-stdin", "stdin", false},
+		{"file wins over the environment", "from-env", "", []string{"--refresh-token-file", file}, "from-file", "--refresh-token-file", false},
+		{"file - reads stdin", noEnv, " from-stdin ", []string{"--refresh-token-file", "-"}, "from-stdin", "--refresh-token-file", false},
+		{"environment", "from-env\n", "", nil, "from-env", "$PIXIV_REFRESH_TOKEN", false},
+		{"none: the cache comes next", noEnv, "", nil, "", "", false},
+		{"a token may begin with a dash", noEnv, "", []string{"--", "-weird"}, "-weird", "the argument", false},
+		{"blank argument", "from-env", "", []string{"--", " "}, "", "", true},
+		{"blank stdin", "from-env", "\n", []string{"--", "-"}, "", "", true},
+		{"blank file", "from-env", "", []string{"--refresh-token-file", blankFile}, "", "", true},
+		{"set but empty environment", "", "", nil, "", "", true},
+		{"environment with a space inside", "a b", "", nil, "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.env == noEnv {
+				t.Setenv(envRefreshToken, "")
+				os.Unsetenv(envRefreshToken)
+			} else {
+				t.Setenv(envRefreshToken, tt.env)
+			}
+			got, from, err := refreshTokenOf(t, tt.stdin, tt.args...)
+			if tt.wantErr {
+				if exitCode(err) != exitUsage {
+					t.Errorf("got %q, %v; want a usage error", got, err)
+				}
+				return
+			}
+			if err != nil || got != tt.want || from != tt.from {
+				t.Errorf("got %q from %q, %v; want %q from %q", got, from, err, tt.want, tt.from)
+			}
+		})
+	}
+}
+
+func TestStdinIsReadOnce(t *testing.T) {
+	p := &program{stdin: strings.NewReader("secret\n")}
+	if got, err := p.readSecretFile("--password-stdin", "-"); err != nil || got != "secret" {
+		t.Fatalf("first read: %q, %v", got, err)
+	}
+	_, err := p.readSecretFile("--phpsessid-file", "-")
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "cannot both read stdin") {
+		t.Errorf("second read of stdin: %v; want a usage error", err)
+	}
+}
+
+func TestSecretFileTooLarge(t *testing.T) {
+	p := &program{stdin: strings.NewReader(strings.Repeat("x", maxSecretFile+1))}
+	if _, err := p.readSecretFile("stdin", "-"); exitCode(err) != exitUsage {
+		t.Errorf("an oversized secret: %v; want a usage error", err)
+	}
+}
