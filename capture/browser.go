@@ -132,7 +132,7 @@ func trimForError(s string) string {
 // allocatorOptions builds the flags of a browser that looks like a person's
 // Chrome: no automation infobar or navigator.webdriver, and (headless) a user
 // agent without "HeadlessChrome", set later per tab.
-func allocatorOptions(opts Options, execPath, profileDir string, output *outputFilter) []chromedp.ExecAllocatorOption {
+func allocatorOptions(opts Options, execPath, profileDir, tmpDir string, output *outputFilter) []chromedp.ExecAllocatorOption {
 	a := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
 	a = append(a,
 		chromedp.ExecPath(execPath),
@@ -147,6 +147,9 @@ func allocatorOptions(opts Options, execPath, profileDir string, output *outputF
 		chromedp.Flag("disable-quic", true),
 		chromedp.CombinedOutput(output),
 	)
+	if tmpDir != "" {
+		a = append(a, chromedp.Env("TMPDIR="+tmpDir))
+	}
 	if opts.Visible {
 		a = append(a, chromedp.VisibleWindow, chromedp.WindowSize(1000, 800))
 	} else {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +44,8 @@ type Login struct {
 	tab           context.Context    // the login tab
 	tabCancel     context.CancelFunc
 
-	profileDir    string // a temporary profile to remove on Close, or ""
+	tempRoot      string // the run's ProfilePrefix directory, removed on Close
+	userDataDir   string // the browser's profile: in tempRoot, or Options.ProfileDir
 	execPath      string
 	detached      <-chan struct{}
 	driverDone    chan struct{}
@@ -111,14 +113,15 @@ func (l *Login) start() error {
 		// Stale profiles are only tidied: a failure to look is no reason to
 		// fail the login.
 		RemoveStaleProfiles(l.opts.TempDir)
-		dir := l.opts.ProfileDir
-		if dir == "" {
-			if dir, err = newTempProfile(l.opts.TempDir); err != nil {
-				return err
-			}
-			l.profileDir = dir
+		if l.tempRoot, err = newTempRoot(l.opts.TempDir); err != nil {
+			return err
 		}
-		allocCtx, l.allocCancel = chromedp.NewExecAllocator(l.timeoutCtx, allocatorOptions(l.opts, path, dir, l.output)...)
+		l.userDataDir = l.opts.ProfileDir
+		if l.userDataDir == "" {
+			l.userDataDir = filepath.Join(l.tempRoot, profileName)
+		}
+		allocCtx, l.allocCancel = chromedp.NewExecAllocator(l.timeoutCtx,
+			allocatorOptions(l.opts, path, l.userDataDir, browserTmp(l.tempRoot), l.output)...)
 	}
 	l.tab, l.tabCancel = chromedp.NewContext(allocCtx, chromedp.WithListener(l.listen))
 	l.logf("starting the browser (%s)", l.browserName())
@@ -359,8 +362,8 @@ func (l *Login) Close() error {
 		if l.driving {
 			<-l.driverDone
 		}
-		if l.profileDir != "" {
-			if err := removeProfile(l.profileDir); err != nil {
+		if l.tempRoot != "" {
+			if err := removeTempRoot(l.tempRoot, l.userDataDir); err != nil {
 				l.closeErr = fmt.Errorf("removing the temporary browser profile: %w", err)
 			}
 		}

@@ -55,5 +55,10 @@ func (o *outputFilter) Write(p []byte) (int, error) {
 // noise is output that every Chromium prints on a server and that says
 // nothing about a failure: no D-Bus, Debian's wrapper script.
 func noise(line string) bool {
-	return strings.Contains(line, "dbus/") || strings.Contains(line, "unexpected operator")
+	for _, n := range []string{"dbus/", "unexpected operator", "/cpufreq/", "zygote_linux.cc", "zygote_communication_linux.cc"} {
+		if strings.Contains(line, n) {
+			return true
+		}
+	}
+	return false
 }
