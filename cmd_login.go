@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -324,7 +326,12 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, client
 		return nil, nil, err
 	}
 	defer l.Close()
+	stopNotice := func() {}
+	if opts.Visible {
+		stopNotice = o.waitForPerson(opts.Timeout)
+	}
 	code, err := l.Code(ctx)
+	stopNotice()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -370,4 +377,51 @@ func hasDisplay() bool {
 		return true
 	}
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+// waitForPerson tells the person at the window what to do and, when stderr
+// is a terminal, shows how long the window has waited, until the returned
+// func is called. A log gets the one line, never the ticking.
+func (o *options) waitForPerson(timeout time.Duration) (stop func()) {
+	if timeout <= 0 {
+		timeout = capture.DefaultWindowTimeout
+	}
+	fmt.Fprintf(o.stderr, "%s: log in to Pixiv in the browser window; pixivauth takes over the moment you are in (gives up after %s; Ctrl-C to stop)\n",
+		programName, timeout)
+	if !isTerminal(o.stderr) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	start := time.Now()
+	wg.Go(func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(o.stderr, "\r\033[K")
+				return
+			case <-tick.C:
+				fmt.Fprintf(o.stderr, "\r\033[Kwaiting for the login in the window: %s", time.Since(start).Round(time.Second))
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}
+
+// isTerminal reports whether w is a terminal, where a person watches.
+func isTerminal(w io.Writer) bool {
+	if l, ok := w.(*lockedWriter); ok {
+		w = l.w
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -1,0 +1,519 @@
+package main
+
+// The browser flows of pixivauth, run as a user runs them: the built binary,
+// a real Chromium (headless, or a window under Xvfb), and the Pixiv double
+// on loopback in place of Pixiv.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/internal/testenv"
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/store"
+)
+
+// browserRun is a double, a config dir and a TMPDIR of the test's own: the
+// browser's temporary profiles land there, so the process-table and
+// leftover checks see only this test's browsers.
+type browserRun struct {
+	t       *testing.T
+	srv     *pixivtest.Server
+	account pixivtest.Account
+	dir     string // --config-dir
+	tmp     string // TMPDIR
+	display string // DISPLAY, for a window
+}
+
+func newBrowserRun(t *testing.T, opts ...pixivtest.Option) *browserRun {
+	t.Helper()
+	_, err := capture.FindBrowser("", false)
+	testenv.Need(t, err == nil, fmt.Sprint(err))
+	account := pixivtest.DemoAccount()
+	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(account)}, opts...)...)
+	t.Cleanup(srv.Close)
+	b := &browserRun{t: t, srv: srv, account: account, dir: t.TempDir(), tmp: shortTempDir(t)}
+	t.Cleanup(b.checkClean)
+	return b
+}
+
+// withDisplay gives the runs a virtual display, for a window.
+func (b *browserRun) withDisplay() *browserRun {
+	b.display = testenv.StartXvfb(b.t)
+	return b
+}
+
+func (b *browserRun) command(env []string, stdin string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
+	cmd := exec.Command(binary, append([]string{"--pixiv-server", b.srv.Addr(), "--insecure", "--config-dir", b.dir}, args...)...)
+	cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + b.dir,
+		"TMPDIR=" + b.tmp,
+		"DISPLAY=" + b.display,
+	}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	return cmd, &stdout, &stderr
+}
+
+func (b *browserRun) run(env []string, stdin string, args ...string) result {
+	b.t.Helper()
+	cmd, stdout, stderr := b.command(env, stdin, args...)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.t.Fatal(err)
+	}
+	return wait(b.t, cmd, start, stdout, stderr)
+}
+
+// password logs in headless with the demo account's password on stdin.
+func (b *browserRun) password(args ...string) result {
+	b.t.Helper()
+	return b.run(nil, b.account.Password, append([]string{"login", "--headless", "--username", b.account.Username, "--password-stdin", "--json", "--timeout", long}, args...)...)
+}
+
+// checkClean asserts that no browser of this test runs and that no
+// temporary profile is left.
+func (b *browserRun) checkClean() {
+	b.t.Helper()
+	if pids := browsersUnder(b.tmp); len(pids) > 0 {
+		b.t.Errorf("browser processes left: %v", pids)
+	}
+	entries, _ := os.ReadDir(b.tmp)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), capture.ProfilePrefix) {
+			b.t.Errorf("temporary browser profile left: %s", e.Name())
+		}
+	}
+}
+
+// shortTempDir is a TMPDIR for a run, short like a real one: Chrome's
+// singleton socket must fit in a Unix socket address, and t.TempDir's
+// names, made of the test's name, can be too long for that.
+func shortTempDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "pa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// browsersUnder lists the processes whose browser profile lies under dir.
+func browsersUnder(dir string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && bytes.Contains(cmdline, []byte("--user-data-dir="+dir)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// expectIssued checks that the printed tokens are the ones the double
+// issued, that it saw exactly one token request, and that the request's
+// verifier answers the challenge of the login that produced the code.
+func (b *browserRun) expectIssued(r result) exchange.Printed {
+	b.t.Helper()
+	expectCode(b.t, r, 0)
+	got := decodeToken(b.t, r)
+	issued := b.srv.Issued()
+	if len(issued) != 1 || issued[0].AccessToken != got.AccessToken || issued[0].RefreshToken != got.RefreshToken {
+		b.t.Fatalf("printed tokens are not the ones the double issued (%d issued)", len(issued))
+	}
+	reqs := b.srv.TokenRequests()
+	if len(reqs) != 1 {
+		b.t.Fatalf("the double saw %d token requests, want 1", len(reqs))
+	}
+	challenge := ""
+	for _, req := range b.srv.Requests() {
+		if req.Host == pixiv.AppAPIHost && req.Path == pixiv.LoginPath {
+			challenge = req.Query.Get("code_challenge")
+		}
+	}
+	if v := reqs[0].Form.Get("code_verifier"); challenge == "" || exchange.Challenge(v) != challenge {
+		b.t.Errorf("the token request's verifier does not answer the login's challenge %q", challenge)
+	}
+	return got
+}
+
+// expectSaved checks the profile's token and session files and modes.
+func (b *browserRun) expectSaved(accessToken string) {
+	b.t.Helper()
+	for name, want := range map[string]os.FileMode{"token.json": 0o600, "session.json": 0o600, ".": 0o700} {
+		fi, err := os.Stat(filepath.Join(b.dir, "default", name))
+		if err != nil {
+			b.t.Fatalf("profile file %s: %v", name, err)
+		}
+		if got := fi.Mode().Perm(); got != want {
+			b.t.Errorf("%s has mode %o, want %o", name, got, want)
+		}
+	}
+	p, err := (&store.Store{Dir: b.dir}).Profile("default")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	tok, err := p.LoadToken()
+	if err != nil || tok.AccessToken != accessToken {
+		b.t.Errorf("cached token is not the printed one (%v)", err)
+	}
+	s, err := p.LoadSession()
+	if err != nil || !s.Live(time.Now()) {
+		b.t.Errorf("no live session saved: %v", err)
+	}
+}
+
+// secrets are the values the double handed out: none may reach stderr.
+func (b *browserRun) expectNoSecrets(stderr string) {
+	b.t.Helper()
+	var secrets []string
+	for _, is := range b.srv.Issued() {
+		secrets = append(secrets, is.AccessToken, is.RefreshToken)
+	}
+	for _, req := range b.srv.Requests() {
+		if c := req.Query.Get("code"); c != "" {
+			secrets = append(secrets, c)
+		}
+		if c, err := (&http.Request{Header: req.Header}).Cookie(pixiv.SessionCookie); err == nil {
+			secrets = append(secrets, c.Value)
+		}
+	}
+	secrets = append(secrets, b.account.Password)
+	for _, s := range secrets {
+		if s != "" && strings.Contains(stderr, s) {
+			b.t.Errorf("stderr holds a secret the double issued: %q", stderr)
+			return
+		}
+	}
+}
+
+func TestLoginHeadlessWithPassword(t *testing.T) {
+	b := newBrowserRun(t)
+	r := b.password("-v")
+	got := b.expectIssued(r)
+	if got.User.ID != b.account.ID {
+		t.Errorf("user %+v", got.User)
+	}
+	b.expectSaved(got.AccessToken)
+	b.expectNoSecrets(r.stderr)
+	if !strings.Contains(r.stderr, "code captured") {
+		t.Errorf("-v does not log the capture:\n%s", r.stderr)
+	}
+}
+
+func TestLoginDecoysChangeNothing(t *testing.T) {
+	b := newBrowserRun(t)
+	b.srv.SetDecoys(true)
+	b.expectIssued(b.password())
+}
+
+func TestLoginWindowThenHeadlessWithTheSavedSession(t *testing.T) {
+	// The double's login page acts as the person at the window: it types
+	// the demo account in and submits after a moment.
+	b := newBrowserRun(t, pixivtest.WithAutoLogin(300*time.Millisecond)).withDisplay()
+	r := b.run(nil, "", "login", "--json", "--timeout", long)
+	first := b.expectIssued(r)
+	b.expectSaved(first.AccessToken)
+	if !strings.Contains(r.stderr, "log in to Pixiv in the browser window") {
+		t.Errorf("the window login did not tell the person what to do:\n%s", r.stderr)
+	}
+
+	// Headless now, with no password: the saved session carries it.
+	before := len(b.srv.Issued())
+	r = b.run(nil, "", "login", "--headless", "--json", "--timeout", long)
+	expectCode(t, r, 0)
+	second := decodeToken(t, r)
+	issued := b.srv.Issued()
+	if len(issued) != before+1 || issued[before].AccessToken != second.AccessToken {
+		t.Fatalf("the headless login printed a token the double did not issue")
+	}
+	if second.User.ID != first.User.ID {
+		t.Errorf("logged in as %q, then %q", first.User.ID, second.User.ID)
+	}
+	for _, req := range b.srv.Requests()[len(b.srv.Requests())/2:] {
+		if req.Method == http.MethodPost && req.Path == pixiv.AccountsLoginPath {
+			t.Error("the headless login posted the login form: it should have used the session")
+		}
+	}
+}
+
+func TestLoginWindowShowsTheTimeOnATerminal(t *testing.T) {
+	b := newBrowserRun(t, pixivtest.WithAutoLogin(2500*time.Millisecond)).withDisplay()
+	// script(1) gives the run a terminal, so stderr is one.
+	cmd, stdout, _ := b.command(nil, "", "login", "--timeout", long)
+	line := strings.Join(quoteAll(cmd.Args), " ") + " 2>&1 >/dev/null"
+	script := exec.Command("script", "-qfec", line, "/dev/null")
+	script.Env = cmd.Env
+	script.Stdout = stdout
+	if err := script.Run(); err != nil {
+		t.Fatalf("login under a terminal: %v\n%s", err, stdout)
+	}
+	if !strings.Contains(stdout.String(), "waiting for the login in the window: 1s") {
+		t.Errorf("no live elapsed time on the terminal:\n%q", stdout)
+	}
+}
+
+func quoteAll(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return out
+}
+
+func TestLoginHeadlessFromImportedSessions(t *testing.T) {
+	tests := []struct {
+		name string
+		args func(b *browserRun, c *http.Cookie) ([]string, []string)
+	}{
+		{"cookies.txt", func(b *browserRun, c *http.Cookie) ([]string, []string) {
+			file := filepath.Join(b.t.TempDir(), "cookies.txt")
+			var buf bytes.Buffer
+			if err := store.WriteCookiesTxt(&buf, []store.Cookie{cookieOf(c)}); err != nil {
+				b.t.Fatal(err)
+			}
+			os.WriteFile(file, buf.Bytes(), 0o600)
+			return nil, []string{"--cookies", file}
+		}},
+		{"session export JSON", func(b *browserRun, c *http.Cookie) ([]string, []string) {
+			file := filepath.Join(b.t.TempDir(), "session.json")
+			data, _ := json.Marshal(store.Session{Version: store.SessionVersion, Cookies: []store.Cookie{cookieOf(c)}})
+			os.WriteFile(file, data, 0o600)
+			return nil, []string{"--cookies", file}
+		}},
+		{"--phpsessid from the environment", func(b *browserRun, c *http.Cookie) ([]string, []string) {
+			return []string{"PIXIV_PHPSESSID=" + c.Value}, nil
+		}},
+		{"--phpsessid-file", func(b *browserRun, c *http.Cookie) ([]string, []string) {
+			file := filepath.Join(b.t.TempDir(), "sessid")
+			os.WriteFile(file, []byte(c.Value+"\n"), 0o600)
+			return nil, []string{"--phpsessid-file", file}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBrowserRun(t)
+			env, args := tt.args(b, b.srv.NewSession(b.account.ID))
+			r := b.run(env, "", append([]string{"login", "--headless", "--json", "-v", "--timeout", long}, args...)...)
+			got := b.expectIssued(r)
+			b.expectSaved(got.AccessToken)
+			b.expectNoSecrets(r.stderr)
+		})
+	}
+}
+
+func TestLoginWithTOTP(t *testing.T) {
+	const secret = "JBSWY3DPEHPK3PXP"
+	acct := pixivtest.Account{Username: "two-factor", Password: "pw-2fa", Name: "Two Factor", Account: "two_factor", TOTPSecret: secret}
+	b := newBrowserRun(t, pixivtest.WithAccount(acct))
+	secretFile := filepath.Join(t.TempDir(), "totp")
+	os.WriteFile(secretFile, []byte("otpauth://totp/pixiv:two-factor?secret="+secret+"&issuer=pixiv\n"), 0o600)
+	r := b.run(nil, acct.Password, "login", "--headless", "--username", acct.Username, "--password-stdin",
+		"--totp-secret-file", secretFile, "--json", "-v", "--timeout", long)
+	got := b.expectIssued(r)
+	if got.User.Account != acct.Account {
+		t.Errorf("logged in as %q", got.User.Account)
+	}
+	if strings.Contains(r.stderr, secret) {
+		t.Error("stderr holds the TOTP secret")
+	}
+}
+
+// TestLoginFallbackWindow: a headless login that meets a two-factor prompt
+// it has no secret for reopens in a window, where the person (the double's
+// page) finishes it.
+func TestLoginFallbackWindow(t *testing.T) {
+	acct := pixivtest.Account{Username: "fallback", Password: "pw-fb", Name: "Fallback", Account: "fallback", TOTPSecret: "JBSWY3DPEHPK3PXP"}
+	// The page types the code in only after 3 s: the headless run gives up
+	// on the prompt long before that.
+	b := newBrowserRun(t, pixivtest.WithAccount(acct), pixivtest.WithAutoLogin(3*time.Second)).withDisplay()
+	r := b.run(nil, acct.Password, "login", "--headless", "--fallback-window", "--username", acct.Username,
+		"--password-stdin", "--json", "--timeout", long)
+	expectCode(t, r, 0)
+	if got := decodeToken(t, r); got.User.Account != acct.Account {
+		t.Errorf("logged in as %q", got.User.Account)
+	}
+	if !strings.Contains(r.stderr, "in a window") {
+		t.Errorf("stderr does not say the login moved to a window:\n%s", r.stderr)
+	}
+}
+
+// TestLoginWindowClosed: the person closes the window. Xvfb has no window
+// manager, so the test closes the page from a second DevTools connection,
+// to a browser it started and pixivauth attached to.
+func TestLoginWindowClosed(t *testing.T) {
+	b := newBrowserRun(t).withDisplay()
+	devtools := startDevToolsBrowser(t, b)
+	cmd, stdout, stderr := b.command(nil, "", "login", "--browser-url", devtools, "--timeout", long)
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	id := waitForTarget(t, devtools, pixiv.AccountsHost)
+	resp, err := http.Get(devtools + "/json/close/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	r := wait(t, cmd, start, stdout, stderr)
+	expectCode(t, r, 5)
+	if !strings.Contains(r.stderr, "closed") {
+		t.Errorf("stderr does not say the window was closed:\n%s", r.stderr)
+	}
+	if r.took > wellBefore {
+		t.Errorf("took %s to notice", r.took)
+	}
+}
+
+// startDevToolsBrowser starts a visible Chromium with a DevTools port, as a
+// person's own browser would run, and returns its http:// address.
+func startDevToolsBrowser(t *testing.T, b *browserRun) string {
+	t.Helper()
+	path, err := capture.FindBrowser("", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile := filepath.Join(b.tmp, "own-browser")
+	flags := b.srv.BrowserFlags()
+	args := []string{"--remote-debugging-port=0", "--user-data-dir=" + profile, "--no-first-run",
+		"--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
+		"--host-resolver-rules=" + fmt.Sprint(flags["host-resolver-rules"]),
+		"--ignore-certificate-errors-spki-list=" + fmt.Sprint(flags["ignore-certificate-errors-spki-list"]),
+		"about:blank"}
+	if os.Getuid() == 0 {
+		args = append(args, "--no-sandbox")
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+b.display)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		for _, pid := range browsersUnder(profile) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+		os.RemoveAll(profile)
+	})
+	portFile := filepath.Join(profile, "DevToolsActivePort")
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(portFile); err == nil {
+			if port, _, ok := strings.Cut(string(data), "\n"); ok && port != "" {
+				return "http://127.0.0.1:" + port
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the browser never opened its DevTools port")
+	return ""
+}
+
+// waitForTarget returns the id of the first page whose URL is on host.
+func waitForTarget(t *testing.T, devtools, host string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(devtools + "/json/list")
+		if err == nil {
+			var targets []struct{ ID, Type, URL string }
+			json.NewDecoder(resp.Body).Decode(&targets)
+			resp.Body.Close()
+			for _, tg := range targets {
+				if tg.Type == "page" && strings.Contains(tg.URL, "://"+host+"/") {
+					return tg.ID
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no page on %s appeared", host)
+	return ""
+}
+
+func TestDemo(t *testing.T) {
+	_, err := capture.FindBrowser("", false)
+	testenv.Need(t, err == nil, fmt.Sprint(err))
+	tmp := shortTempDir(t)
+	cmd := exec.Command(binary, "demo")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TMPDIR=" + tmp}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := wait(t, cmd, start, &stdout, &stderr)
+	expectCode(t, r, 0)
+	for _, step := range []string{capture.StepBrowserStarted, capture.StepLoginPage, capture.StepCodeCaptured, "refreshed"} {
+		if !strings.Contains(r.stdout, step) {
+			t.Errorf("demo output lacks the step %q:\n%s", step, r.stdout)
+		}
+	}
+	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	lines := 0
+	for sc.Scan() {
+		lines++
+	}
+	if lines < 5 {
+		t.Errorf("demo printed %d lines", lines)
+	}
+	if pids := browsersUnder(tmp); len(pids) > 0 {
+		t.Errorf("browser processes left: %v", pids)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("demo left %v in TMPDIR", names)
+	}
+}
+
+func TestCheckLogin(t *testing.T) {
+	b := newBrowserRun(t)
+	seed, _ := (&store.Store{Dir: b.dir}).Profile("default")
+	c := b.srv.NewSession(b.account.ID)
+	if err := seed.SaveSession(&store.Session{Cookies: []store.Cookie{cookieOf(c)}}); err != nil {
+		t.Fatal(err)
+	}
+	r := b.run(nil, "", "check", "--login", "--json", "--timeout", long)
+	expectCode(t, r, 0)
+	var report struct {
+		OK        bool          `json:"ok"`
+		User      exchange.User `json:"user"`
+		LatencyMS *int64        `json:"latency_ms"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil || !report.OK || report.User.ID != b.account.ID || report.LatencyMS == nil {
+		t.Fatalf("check --login printed %q (%v)", r.stdout, err)
+	}
+	if len(b.srv.Issued()) != 1 {
+		t.Errorf("issued %d tokens", len(b.srv.Issued()))
+	}
+}
+
+func cookieOf(c *http.Cookie) store.Cookie {
+	return store.Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: c.Secure, HTTPOnly: c.HttpOnly}
+}
