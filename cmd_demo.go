@@ -36,7 +36,10 @@ type demoReport struct {
 	User   exchange.User `json:"user"`
 	// CodeToTokensMS is the time from the code's capture to the tokens'
 	// arrival: how long the single-use code was in flight.
-	CodeToTokensMS int64 `json:"code_to_tokens_ms"`
+	CodeToTokensMS float64 `json:"code_to_tokens_ms"`
+	// PeakMemoryMiB is pixivauth's own peak memory (VmHWM, Linux only), not
+	// the browser's.
+	PeakMemoryMiB float64 `json:"peak_memory_mib,omitempty"`
 }
 
 // demo is the demo command: a real browser login against an in-process
@@ -118,7 +121,7 @@ func (p *program) demo(c *cli.Context) error {
 	var codeToTokens time.Duration
 	if captured, ok := times[capture.StepCodeCaptured]; ok {
 		codeToTokens = times[stepTokensReceived].Sub(captured)
-		report.CodeToTokensMS = codeToTokens.Milliseconds()
+		report.CodeToTokensMS = float64(codeToTokens.Microseconds()) / 1000
 	}
 	slices.SortStableFunc(order, func(a, b string) int { return times[a].Compare(times[b]) })
 	for _, name := range order {
@@ -130,6 +133,9 @@ func (p *program) demo(c *cli.Context) error {
 			step.Note = fmt.Sprintf("the refresh took %s", refreshTook.Round(100*time.Microsecond))
 		}
 		report.Steps = append(report.Steps, step)
+	}
+	if peak, ok := peakMemory(); ok {
+		report.PeakMemoryMiB = float64(peak*10/(1<<20)) / 10
 	}
 	if err := o.printResult(formatDemo(report, o.format)); err != nil {
 		return err
@@ -149,5 +155,8 @@ func formatDemo(r demoReport, format string) []byte {
 		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
 	fmt.Fprintf(&b, "Logged in as %s.\n", describeUser(r.User))
+	if r.PeakMemoryMiB > 0 {
+		fmt.Fprintf(&b, "pixivauth's own peak memory: %.1f MiB (the browser's is apart).\n", r.PeakMemoryMiB)
+	}
 	return b.Bytes()
 }
