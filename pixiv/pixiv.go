@@ -158,7 +158,7 @@ const (
 	AcceptLanguage = "en-us"
 )
 
-// CodeTTL is about how long an authorization code lives: the code is
+// CodeTTLSeconds is about how long an authorization code lives: the code is
 // single-use and lives for seconds (one tool's docs say 30 s).
 const CodeTTLSeconds = 30
 
