@@ -87,7 +87,7 @@ func WithAccessTokenTTL(d time.Duration) Option {
 	return func(c *config) { c.accessTokenTTL = d }
 }
 
-// WithPasswordGrant, given true, makes the token endpoint accept the password grant
+// WithPasswordGrant with true makes the token endpoint accept the password grant
 // (username, password, device_token=pixiv), as Pixiv did before February 2021.
 // By default it refuses it the way Pixiv does now: "Invalid grant_type
 // parameter or parameter missing".
@@ -386,7 +386,7 @@ func (s *Server) Issued() []Issued {
 	return append([]Issued(nil), s.issued...)
 }
 
-// SetCaptcha, given true, makes every submitted username and password, right or
+// SetCaptcha with true makes every submitted username and password, right or
 // wrong, answer with a reCAPTCHA challenge page instead of logging in.
 func (s *Server) SetCaptcha(on bool) {
 	s.mu.Lock()
@@ -394,7 +394,7 @@ func (s *Server) SetCaptcha(on bool) {
 	s.captcha = on
 }
 
-// SetNoRedirect, given true, makes the post-redirect page stay where it is: a login
+// SetNoRedirect with true makes the post-redirect page stay where it is: a login
 // that never moves on.
 func (s *Server) SetNoRedirect(on bool) {
 	s.mu.Lock()
@@ -410,7 +410,7 @@ func (s *Server) SetCallbackError(code string) {
 	s.callbackError = code
 }
 
-// SetDecoys, given true, makes the pages before the callback (login form, one-time
+// SetDecoys with true makes the pages before the callback (login form, one-time
 // code, account selection, post-redirect) fire requests whose URLs contain
 // "callback?" and "code=" but are not the callback: see [DecoyURLs]. They are
 // fired before the page moves on, so a browser emits them before the real
