@@ -72,7 +72,8 @@ func FuzzParseCallback(f *testing.F) {
 			t.Fatalf("code %q has blanks", code)
 		}
 		lower := strings.ToLower(s)
-		if !strings.HasPrefix(lower, "https://app-api.pixiv.net") && !strings.HasPrefix(s, "pixiv://account/login") {
+		// Schemes and host names are case-insensitive.
+		if !strings.HasPrefix(lower, "https://app-api.pixiv.net") && !strings.HasPrefix(lower, "pixiv://account/login") {
 			t.Fatalf("matched %q, which is neither the callback nor the app URL", s)
 		}
 	})
