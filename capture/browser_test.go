@@ -152,6 +152,38 @@ func TestHeadlessLoginWithPassword(t *testing.T) {
 	}
 }
 
+// TestCallbackAnsweredInTheBrowser: the tab ends on pixivauth's own page,
+// not Chrome's "no handler for pixiv://", and the double never sees the
+// callback request (the code stays in the browser and the exchange).
+func TestCallbackAnsweredInTheBrowser(t *testing.T) {
+	f := newFixture(t).withPassword()
+	ctx := context.Background()
+	l, err := Start(ctx, f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Code(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		shown, err := chromedpEval(l, `document.location.pathname === "`+pixiv.CallbackPath+`" && document.body.innerText.includes("Logged in")`)
+		if err == nil && shown {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the tab never showed the done page (last error %v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, r := range f.srv.Requests() {
+		if r.Path == pixiv.CallbackPath && r.Host == pixiv.AppAPIHost {
+			t.Error("the callback reached the double: it should be answered in the browser")
+		}
+	}
+}
+
 func TestHeadlessLoginLooksLikeChrome(t *testing.T) {
 	f := newFixture(t).withPassword()
 	if _, _, err := f.login(t); err != nil {
