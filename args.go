@@ -196,7 +196,10 @@ func commandPath(path []*cli.Command) string {
 }
 
 // unknownOption is the usage error for token, an option that the command
-// at path does not take, with the nearest option it does take.
+// at path does not take, with the nearest option it does take. The error
+// names the option, never its value: "--phpsessid=…" given to the wrong
+// command, or a refresh token that happens to begin with "-", must not
+// reach stderr.
 func unknownOption(app *cli.App, path []*cli.Command, token, name string) error {
 	flags := app.Flags
 	if len(path) > 0 {
@@ -206,13 +209,41 @@ func unknownOption(app *cli.App, path []*cli.Command, token, name string) error 
 	if len(path) > 0 {
 		where = " for " + commandPath(path)
 	}
-	msg := "unknown option " + token + where
-	if cli.SuggestFlag != nil && name != "" {
+	if !plausibleOptionName(name) {
+		return &usageError{
+			msg:     `an argument that begins with "-" is not an option` + where + `: if it is a token, put "--" before it`,
+			command: commandPath(path),
+		}
+	}
+	shown := "--" + name
+	if !strings.HasPrefix(token, "--") {
+		shown = "-" + name
+	}
+	msg := "unknown option " + shown + where
+	if cli.SuggestFlag != nil {
 		if s := cli.SuggestFlag(flags, name, false); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
 	}
 	return &usageError{msg: msg, command: commandPath(path)}
+}
+
+// plausibleOptionName reports whether name could be an option someone
+// meant to type: short, letters, digits and dashes. A token (43 characters
+// of base64url) is not one, so its text is never echoed.
+func plausibleOptionName(name string) bool {
+	if name == "" || len(name) > 32 {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r == '-' || r >= '0' && r <= '9'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // givenOptions returns the names of the options on a normalized command

@@ -76,6 +76,8 @@ func TestNormalizeArgsErrors(t *testing.T) {
 		{"a token that looks like an option", "refresh -weird", "unknown option -weird"},
 		{"root option on a command", "token --version", "unknown option --version for token"},
 		{"subcommand's option on its parent", "session --bogus", "unknown option --bogus for session"},
+		{"a refresh token that begins with a dash", "refresh -hNalhGZ8sQ2xYk1p0_4rT9vWmLq3JdZcBfUeH6aIoKy", `put "--" before it`},
+		{"a value given to the wrong command", "token --phpsessid=11111111_abcdef", "unknown option --phpsessid for token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,6 +91,13 @@ func TestNormalizeArgsErrors(t *testing.T) {
 			}
 			if exitCode(err) != exitUsage {
 				t.Errorf("exit code %d, want %d", exitCode(err), exitUsage)
+			}
+			// The error names an option, never a value: a token or a
+			// cookie given in the wrong place must not reach stderr.
+			for _, secret := range []string{"hNalhGZ8sQ2x", "11111111_abcdef"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error %q repeats the argument's value", err)
+				}
 			}
 		})
 	}

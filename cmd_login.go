@@ -216,6 +216,13 @@ func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, e
 	if opts.TOTPSecret, _, err = o.secretFrom(c, optTOTPSecret, optTOTPSecretFile, envTOTPSecret); err != nil {
 		return opts, err
 	}
+	if opts.TOTPSecret != "" {
+		// A secret that makes no code is a mistake to report now, not at
+		// the two-factor prompt after a browser start and a login.
+		if _, err := capture.TOTPCode(opts.TOTPSecret, time.Now()); err != nil {
+			return opts, usageErrorf("%v", err)
+		}
+	}
 
 	// Credentials name the account to log in to: a stored session, which
 	// may be another's, is not used with them.

@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -177,7 +178,7 @@ func (l *Login) drive() {
 				continue
 			}
 			if err := l.fillOTP(); err != nil {
-				if _, bad := err.(secretError); bad {
+				if errors.Is(err, ErrNeedsPerson) { // a secret that makes no code
 					l.failWith(err)
 					return
 				}
@@ -226,13 +227,10 @@ func (l *Login) fillForm() error {
 	)
 }
 
-// secretError is a TOTP secret that cannot make a code.
-type secretError struct{ error }
-
 func (l *Login) fillOTP() error {
 	code, err := TOTPCode(l.opts.TOTPSecret, time.Now())
 	if err != nil {
-		return secretError{err}
+		return fmt.Errorf("%w: %w", ErrNeedsPerson, err)
 	}
 	return chromedp.Do(l.tab,
 		chromedp.Clear(chromedp.CSS(pixiv.OTPInput)),
@@ -248,14 +246,14 @@ func TOTPCode(secret string, now time.Time) (string, error) {
 	if strings.HasPrefix(secret, "otpauth://") {
 		key, err := otp.NewKeyFromURL(secret)
 		if err != nil {
-			return "", fmt.Errorf("%w: the TOTP secret is not a valid otpauth:// URI", ErrNeedsPerson)
+			return "", errors.New("the TOTP secret is not a valid otpauth:// URI")
 		}
 		secret = key.Secret()
 	}
 	secret = strings.ToUpper(strings.ReplaceAll(secret, " ", ""))
 	code, err := totp.GenerateCode(secret, now)
 	if err != nil {
-		return "", fmt.Errorf("%w: the TOTP secret is not valid base32: give the secret Pixiv showed when two-factor login was set up", ErrNeedsPerson)
+		return "", errors.New("the TOTP secret is not valid base32: give the secret Pixiv showed when two-factor login was set up")
 	}
 	return code, nil
 }

@@ -1,0 +1,872 @@
+package main
+
+// TestNoSecretLeaks runs every command of the built binary at -v, through
+// its success and failure paths, against a Pixiv double, and after each run
+// looks for every secret the double issued or was given: on stderr (the
+// messages and errors), and in every file under the run's config dir, HOME
+// and TMPDIR except the two caches that exist to hold them. stdout carries
+// results, tokens included, and is checked only under GitHub Actions, where
+// each secret it prints must have been masked first.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/internal/testenv"
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/store"
+)
+
+// leakBrowserSlots keeps at most three browser runs of TestNoSecretLeaks
+// going at once: the machines that run it have two cores.
+var leakBrowserSlots = make(chan struct{}, 3)
+
+// leakMinSecret is the shortest value treated as a secret: every real one
+// (43-character tokens and codes, PHPSESSID, the passwords) is far longer,
+// and a shorter one would match by chance.
+const leakMinSecret = 8
+
+// leakMaskPrefix starts the one kind of stderr line that may carry a secret,
+// under GITHUB_ACTIONS=true.
+const leakMaskPrefix = "::add-mask::"
+
+// leakRun is one double, and the config dir, HOME and TMPDIR of the runs
+// against it. Inputs (a password file, a TOTP secret file, a cookies file)
+// live apart, in inputs, which is not searched: they hold secrets by design.
+type leakRun struct {
+	t       *testing.T
+	srv     *pixivtest.Server
+	account pixivtest.Account
+	dir     string // --config-dir, made by pixivauth itself
+	home    string // HOME
+	tmp     string // TMPDIR
+	inputs  string
+	// known are the secrets seen so far: given to the double, or collected
+	// after an earlier run (a session saved, then deleted by logout, is
+	// still a secret). Value → what it is.
+	known map[string]string
+	// scanned are the files the last inspection searched.
+	scanned []string
+}
+
+// newLeakRun starts a double with account (the demo account if zero). A
+// run that starts a browser (browser) needs one, fails under CI=true
+// without it, and takes one of leakBrowserSlots for the whole subtest.
+func newLeakRun(t *testing.T, browser bool, account pixivtest.Account, opts ...pixivtest.Option) *leakRun {
+	t.Helper()
+	if browser {
+		_, err := capture.FindBrowser("", false)
+		testenv.Need(t, err == nil, fmt.Sprint(err))
+		leakBrowserSlots <- struct{}{}
+		t.Cleanup(func() { <-leakBrowserSlots })
+	}
+	if account.Username == "" {
+		account = pixivtest.DemoAccount()
+	}
+	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(account)}, opts...)...)
+	t.Cleanup(srv.Close)
+	l := &leakRun{
+		t: t, srv: srv, account: account,
+		dir:    filepath.Join(t.TempDir(), "config"),
+		home:   t.TempDir(),
+		tmp:    shortTempDir(t),
+		inputs: t.TempDir(),
+		known:  map[string]string{},
+	}
+	l.give("the account's password", account.Password)
+	l.give("the account's TOTP secret", account.TOTPSecret)
+	if browser {
+		// At the end: no browser of this subtest may still run, and no
+		// temporary profile may be left.
+		t.Cleanup((&browserRun{t: t, tmp: l.tmp}).checkClean)
+	}
+	return l
+}
+
+// newDouble replaces the double with a fresh one made with opts, for the
+// same account; the dirs and the secrets known so far stay.
+func (l *leakRun) newDouble(opts ...pixivtest.Option) {
+	l.secrets()
+	l.srv.Close()
+	l.srv = pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(l.account)}, opts...)...)
+	l.t.Cleanup(l.srv.Close)
+}
+
+// give records secrets that the test hands to pixivauth or to the double.
+func (l *leakRun) give(what string, values ...string) {
+	for _, v := range values {
+		if len(v) >= leakMinSecret {
+			l.known[v] = what
+		}
+	}
+}
+
+// refreshToken is a refresh token the double knows, one that does not
+// begin with "-" (the arguments here are given before any "--").
+func (l *leakRun) refreshToken() string {
+	rt := l.srv.NewRefreshToken(l.account.ID)
+	for strings.HasPrefix(rt, "-") {
+		rt = l.srv.NewRefreshToken(l.account.ID)
+	}
+	l.give("a refresh token from NewRefreshToken", rt)
+	return rt
+}
+
+// session is a live session of the account on the double.
+func (l *leakRun) session() *http.Cookie {
+	c := l.srv.NewSession(l.account.ID)
+	l.give("a PHPSESSID from NewSession", c.Value)
+	return c
+}
+
+// input writes a file for pixivauth to read, outside the searched trees.
+func (l *leakRun) input(name, content string) string {
+	l.t.Helper()
+	path := filepath.Join(l.inputs, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		l.t.Fatal(err)
+	}
+	return path
+}
+
+// server is the options that point pixivauth at the double.
+func (l *leakRun) server() []string {
+	return []string{"--pixiv-server", l.srv.Addr(), "--insecure", "--config-dir", l.dir}
+}
+
+// run runs pixivauth at the double, at -v, and inspects what it left.
+func (l *leakRun) run(env []string, stdin string, args ...string) result {
+	l.t.Helper()
+	return l.exec(l.server(), false, env, stdin, args...)
+}
+
+// runCombined is run with stdout and stderr on one pipe, so that their
+// order is kept: under GITHUB_ACTIONS=true it proves each secret was masked
+// before it was printed.
+func (l *leakRun) runCombined(env []string, stdin string, args ...string) result {
+	l.t.Helper()
+	return l.exec(l.server(), true, env, stdin, args...)
+}
+
+// exec runs pixivauth at -v with the server options given (none for the
+// demo), and inspects what it left.
+func (l *leakRun) exec(server []string, combined bool, env []string, stdin string, args ...string) result {
+	l.t.Helper()
+	r := l.execOnly(server, combined, env, stdin, args...)
+	l.inspect(r, slices.Contains(env, "GITHUB_ACTIONS=true"), combined)
+	return r
+}
+
+// execOnly runs pixivauth at -v with the server options given, and
+// inspects nothing.
+func (l *leakRun) execOnly(server []string, combined bool, env []string, stdin string, args ...string) result {
+	l.t.Helper()
+	argv := append(append(slices.Clone(server), "-v"), args...)
+	cmd := exec.Command(binary, argv...)
+	cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + l.home,
+		"TMPDIR=" + l.tmp,
+	}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	errOut := &stderr
+	if combined {
+		// The same writer for both: os/exec gives the child one pipe.
+		cmd.Stderr = &stdout
+		errOut = &stdout
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		l.t.Fatal(err)
+	}
+	return wait(l.t, cmd, start, &stdout, errOut)
+}
+
+// leakSecrets collects every secret that the double issued or saw, and
+// those in the cache files of the profiles under configDir (the PHPSESSID
+// the double set on a login reaches pixivauth only through Set-Cookie, which
+// the double does not record: session.json is where it is read back).
+// Value → what it is. srv may be nil (the demo runs a double of its own).
+func leakSecrets(srv *pixivtest.Server, configDir string) map[string]string {
+	secrets := map[string]string{}
+	add := func(what string, values ...string) {
+		for _, v := range values {
+			if len(v) >= leakMinSecret {
+				secrets[v] = what
+			}
+		}
+	}
+	if srv != nil {
+		for _, is := range srv.Issued() {
+			add("an issued access token", is.AccessToken)
+			add("an issued refresh token", is.RefreshToken)
+		}
+		for _, req := range srv.Requests() {
+			// Codes: authorize sends the browser to the callback with
+			// ?state=…&code=CODE, and the callback on to
+			// pixiv://account/login?code=CODE&via=login (Chrome has no
+			// handler, so only the callback request reaches the double);
+			// the token request posts the code back.
+			add("an authorization code", req.Query["code"]...)
+			add("an authorization code", req.Form["code"]...)
+			add("a PKCE code_verifier", req.Form["code_verifier"]...)
+			add("a refresh token given to the double", req.Form["refresh_token"]...)
+			add("a password posted to the login form", req.Form["password"]...)
+			add("a pending two-factor login token", req.Form["login_token"]...)
+			add("the CSRF tt", req.Form[pixiv.CSRFParam]...)
+			add("the CSRF tt", req.Query[pixiv.CSRFParam]...)
+			for _, c := range (&http.Request{Header: req.Header}).Cookies() {
+				if c.Name == pixiv.SessionCookie {
+					add("a PHPSESSID the browser sent", c.Value)
+				}
+			}
+		}
+	}
+	tokens, _ := filepath.Glob(filepath.Join(configDir, "*", "token.json"))
+	for _, path := range tokens {
+		var t struct {
+			AccessToken  string `json:"access_token"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		if data, err := os.ReadFile(path); err == nil && json.Unmarshal(data, &t) == nil {
+			add("a cached access token", t.AccessToken)
+			add("a cached refresh token", t.RefreshToken)
+		}
+	}
+	sessions, _ := filepath.Glob(filepath.Join(configDir, "*", "session.json"))
+	for _, path := range sessions {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		if s, err := store.ParseSessionFile(data); err == nil {
+			for _, c := range s.Cookies {
+				add("the cookie "+c.Name+" of a saved session", c.Value)
+			}
+		}
+	}
+	return secrets
+}
+
+// secrets is what leakSecrets finds now, with everything known before; the
+// known set grows by it.
+func (l *leakRun) secrets() map[string]string {
+	for v, what := range leakSecrets(l.srv, l.dir) {
+		if _, ok := l.known[v]; !ok {
+			l.known[v] = what
+		}
+	}
+	return l.known
+}
+
+// inspect checks what a run left: stderr, the files, their modes.
+func (l *leakRun) inspect(r result, githubActions, combined bool) {
+	l.t.Helper()
+	secrets := l.secrets()
+	l.checkStderr(r, secrets, githubActions, combined)
+	l.scanned = l.checkFiles(secrets)
+	l.checkModes()
+}
+
+// leakFound names the secrets in s.
+func leakFound(s string, secrets map[string]string) []string {
+	var out []string
+	for v, what := range secrets {
+		if strings.Contains(s, v) {
+			out = append(out, fmt.Sprintf("%s (%s)", what, v))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkStderr: no secret on stderr, except as the whole value of an
+// ::add-mask:: line under GitHub Actions; there, each secret on stdout was
+// masked first (in a combined run: on an earlier line).
+func (l *leakRun) checkStderr(r result, secrets map[string]string, githubActions, combined bool) {
+	l.t.Helper()
+	masked := map[string]bool{}
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if value, ok := strings.CutPrefix(line, leakMaskPrefix); ok {
+			if !githubActions {
+				l.t.Errorf("%s outside GitHub Actions: %q\n%v", leakMaskPrefix, line, r)
+				continue
+			}
+			if _, secret := secrets[value]; secret {
+				masked[value] = true
+				continue
+			}
+			if f := leakFound(value, secrets); len(f) > 0 {
+				l.t.Errorf("a mask line holds a secret beside its value: %q: %s", line, f)
+			}
+			continue
+		}
+		if combined {
+			// stdout's lines are here too: each secret on them must have
+			// been masked on an earlier line.
+			var unmasked []string
+			for v, what := range secrets {
+				if strings.Contains(line, v) && !masked[v] {
+					unmasked = append(unmasked, fmt.Sprintf("%s (%s)", what, v))
+				}
+			}
+			if len(unmasked) > 0 {
+				l.t.Errorf("printed before its %s line: %s\nline: %q\n%v", leakMaskPrefix, unmasked, line, r)
+			}
+			continue
+		}
+		if f := leakFound(line, secrets); len(f) > 0 {
+			l.t.Errorf("stderr holds %s\nline: %q\n%v", strings.Join(f, ", "), line, r)
+		}
+	}
+	if githubActions && !combined {
+		for v, what := range secrets {
+			if strings.Contains(r.stdout, v) && !masked[v] {
+				l.t.Errorf("stdout holds %s (%s), never masked on stderr\n%v", what, v, r)
+			}
+		}
+	}
+}
+
+// isCache reports whether path is <config>/<profile>/token.json or
+// session.json, the two files that exist to hold secrets.
+func (l *leakRun) isCache(path string) bool {
+	rel, err := filepath.Rel(l.dir, path)
+	if err != nil {
+		return false
+	}
+	parts := strings.Split(rel, string(filepath.Separator))
+	return len(parts) == 2 && parts[0] != ".." && (parts[1] == "token.json" || parts[1] == "session.json")
+}
+
+// checkFiles searches every regular file under the config dir, HOME and
+// TMPDIR, the caches aside, for the secrets, and returns the files it
+// searched.
+func (l *leakRun) checkFiles(secrets map[string]string) []string {
+	l.t.Helper()
+	var scanned []string
+	for _, root := range []string{l.dir, l.home, l.tmp} {
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // the config dir of a run that saved nothing
+			}
+			if err != nil {
+				l.t.Errorf("searching %s: %v", path, err)
+				return nil
+			}
+			if !d.Type().IsRegular() || l.isCache(path) {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				l.t.Errorf("searching %s: %v", path, err)
+				return nil
+			}
+			scanned = append(scanned, path)
+			if f := leakFound(string(data), secrets); len(f) > 0 {
+				l.t.Errorf("%s holds %s", path, strings.Join(f, ", "))
+			}
+			return nil
+		})
+		if err != nil {
+			l.t.Errorf("searching %s: %v", root, err)
+		}
+	}
+	return scanned
+}
+
+// checkModes: under the config dir, directories are 0700 and files 0600;
+// token.json and session.json above all.
+func (l *leakRun) checkModes() {
+	l.t.Helper()
+	_ = filepath.WalkDir(l.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		} else if !d.Type().IsRegular() {
+			return nil
+		}
+		if got := fi.Mode().Perm(); got != want {
+			l.t.Errorf("%s has mode %04o, want %04o", path, got, want)
+		}
+		return nil
+	})
+}
+
+// expectCaches checks that the default profile holds both caches.
+func (l *leakRun) expectCaches() {
+	l.t.Helper()
+	for _, name := range []string{"token.json", "session.json"} {
+		if _, err := os.Stat(filepath.Join(l.dir, "default", name)); err != nil {
+			l.t.Errorf("no %s after a login: %v", name, err)
+		}
+	}
+}
+
+// leakRandom is a value shaped like Pixiv's tokens that nobody issued.
+func leakRandom(prefix string) string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// leakFormats are the token formats, each way of asking for one.
+var leakFormats = [][]string{{"--format", "text"}, {"--format", "json"}, {"--json"}, {"--format", "env"}}
+
+func TestNoSecretLeaks(t *testing.T) {
+	// Not parallel with other top-level tests: its subtests hold the
+	// browser slots, and run in parallel with each other.
+
+	t.Run("refresh", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, false, pixivtest.Account{})
+		rt := l.refreshToken()
+		expectCode(t, l.run(nil, "", "refresh", rt), 0)
+		for _, format := range leakFormats {
+			expectCode(t, l.run(nil, "", append([]string{"refresh", rt}, format...)...), 0)
+		}
+		expectCode(t, l.run(nil, rt+"\n", "refresh", "-", "--json"), 0)
+		expectCode(t, l.run(nil, "", "refresh", "--refresh-token-file", l.input("rt", rt+"\n")), 0)
+		expectCode(t, l.run([]string{"PIXIV_REFRESH_TOKEN=" + rt}, "", "refresh", "--format", "env"), 0)
+		expectCode(t, l.run(nil, "", "refresh", "--format", "env"), 0) // from the cache
+
+		// Rejected: a token the double does not know, one it revoked.
+		unknown := leakRandom("unknown-")
+		l.give("a refresh token the double does not know", unknown)
+		expectCode(t, l.run(nil, "", "refresh", unknown), exitPerson)
+		revoked := l.refreshToken()
+		l.srv.RevokeRefreshToken(revoked)
+		expectCode(t, l.run([]string{"PIXIV_REFRESH_TOKEN=" + revoked}, "", "refresh", "--json"), exitPerson)
+
+		// A usage error about a token names its source, never its value.
+		torn := l.refreshToken()
+		l.give("a half of a refresh token", torn[:21], torn[21:])
+		expectCode(t, l.run(nil, "", "refresh", torn[:21]+" "+torn[21:]), exitUsage)
+		expectCode(t, l.run([]string{"PIXIV_REFRESH_TOKEN=" + torn[:21] + "\x01" + torn[21:]}, "", "token"), exitUsage)
+	})
+
+	t.Run("refresh failing", func(t *testing.T) {
+		t.Parallel()
+		for _, tt := range []struct {
+			name  string
+			fault pixivtest.Fault
+		}{
+			{"503", pixivtest.Fault{Status: http.StatusServiceUnavailable, Body: `{"has_error":true}`}},
+			{"Cloudflare 403", pixivtest.CloudflareBlock()},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				l := newLeakRun(t, false, pixivtest.Account{})
+				rt := l.refreshToken()
+				l.srv.Inject(pixivtest.EndpointToken, tt.fault)
+				expectCode(t, l.run(nil, "", "refresh", rt, "--json"), exitUnavailable)
+				expectCode(t, l.run([]string{"PIXIV_REFRESH_TOKEN=" + rt}, "", "token"), exitUnavailable)
+				expectCode(t, l.run(nil, "", "check", rt, "--json"), exitUnavailable)
+			})
+		}
+		t.Run("unreachable", func(t *testing.T) {
+			t.Parallel()
+			l := newLeakRun(t, false, pixivtest.Account{})
+			rt := l.refreshToken()
+			closed := []string{"--pixiv-server", closedPort(t), "--insecure", "--config-dir", l.dir}
+			expectCode(t, l.exec(closed, false, nil, "", "refresh", rt), exitUnavailable)
+			expectCode(t, l.exec(closed, false, []string{"PIXIV_REFRESH_TOKEN=" + rt}, "", "token", "--json"), exitUnavailable)
+			expectCode(t, l.exec(closed, false, nil, rt, "check", "-"), exitUnavailable)
+		})
+	})
+
+	t.Run("token", func(t *testing.T) {
+		t.Parallel()
+		// No token anywhere.
+		l := newLeakRun(t, false, pixivtest.Account{})
+		expectCode(t, l.run(nil, "", "token"), exitPerson)
+		expectCode(t, l.run(nil, "", "check"), exitPerson)
+
+		// A refresh, then cache hits in every format.
+		rt := l.refreshToken()
+		expectCode(t, l.run([]string{"PIXIV_REFRESH_TOKEN=" + rt}, "", "token"), 0)
+		for _, format := range leakFormats {
+			expectCode(t, l.run(nil, "", append([]string{"token"}, format...)...), 0)
+		}
+		if n := len(l.srv.Issued()); n != 1 {
+			t.Errorf("the double issued %d tokens; cache hits make none", n)
+		}
+
+		// Expiring (30 s left, less than the minute of leeway): refreshes.
+		l = newLeakRun(t, false, pixivtest.Account{}, pixivtest.WithAccessTokenTTL(30*time.Second))
+		rt = l.refreshToken()
+		expectCode(t, l.run([]string{"PIXIV_REFRESH_TOKEN=" + rt}, "", "token"), 0)
+		for _, format := range leakFormats {
+			expectCode(t, l.run(nil, "", append([]string{"token"}, format...)...), 0)
+		}
+		if n := len(l.srv.Issued()); n != 1+len(leakFormats) {
+			t.Errorf("the double issued %d tokens; an expiring one is refreshed each time", n)
+		}
+	})
+
+	t.Run("check", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, false, pixivtest.Account{})
+		rt := l.refreshToken()
+		expectCode(t, l.run(nil, "", "check", rt), 0)
+		expectCode(t, l.run([]string{"PIXIV_REFRESH_TOKEN=" + rt}, "", "check", "--json"), 0)
+		expectCode(t, l.run(nil, "", "check", "--format", "json"), 0) // from the cache
+		unknown := leakRandom("unknown-")
+		l.give("a refresh token the double does not know", unknown)
+		expectCode(t, l.run(nil, "", "check", unknown), exitPerson)
+		expectCode(t, l.run(nil, "", "check", "--json", "--refresh-token-file", l.input("unknown", unknown)), exitPerson)
+	})
+
+	t.Run("GitHub Actions", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, false, pixivtest.Account{})
+		gha := []string{"GITHUB_ACTIONS=true"}
+		rt := l.refreshToken()
+		for _, format := range leakFormats {
+			args := append([]string{"refresh", rt}, format...)
+			expectCode(t, l.run(gha, "", args...), 0)
+			expectCode(t, l.runCombined(gha, "", args...), 0)
+			args = append([]string{"token"}, format...)
+			expectCode(t, l.run(gha, "", args...), 0)
+			expectCode(t, l.runCombined(gha, "", args...), 0)
+		}
+		expectCode(t, l.run(gha, "", "check", "--json"), 0)
+		expectCode(t, l.run(gha, "", "check", leakRandom("unknown-")), exitPerson)
+
+		if err := leakProfile(t, l.dir).SaveSession(&store.Session{Cookies: []store.Cookie{cookieOf(l.session())}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, format := range []string{"json", "cookies.txt"} {
+			r := l.run(gha, "", "session", "export", "--format", format)
+			expectCode(t, r, 0)
+			if len(leakFound(r.stdout, l.known)) == 0 {
+				t.Errorf("session export --format %s printed no cookie\n%v", format, r)
+			}
+			expectCode(t, l.runCombined(gha, "", "session", "export", "--format", format), 0)
+		}
+	})
+
+	t.Run("profiles, session export, logout", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, false, pixivtest.Account{})
+		expectCode(t, l.run(nil, "", "profiles"), 0)
+		expectCode(t, l.run(nil, "", "session", "export"), exitPerson)
+		expectCode(t, l.run(nil, "", "refresh", l.refreshToken()), 0)
+		if err := leakProfile(t, l.dir).SaveSession(&store.Session{Cookies: []store.Cookie{cookieOf(l.session())}}); err != nil {
+			t.Fatal(err)
+		}
+		expectCode(t, l.run(nil, "", "profiles"), 0)
+		expectCode(t, l.run(nil, "", "profiles", "--json"), 0)
+		// stdout holds the cookie, by design: only stderr and files count.
+		expectCode(t, l.run(nil, "", "session", "export"), 0)
+		expectCode(t, l.run(nil, "", "session", "export", "--format", "cookies.txt"), 0)
+		expectCode(t, l.run(nil, "", "logout"), 0)
+		expectCode(t, l.run(nil, "", "session", "export"), exitPerson)
+		expectCode(t, l.run(nil, "", "token"), exitPerson)
+		expectCode(t, l.run(nil, "", "profiles", "--json"), 0)
+	})
+
+	t.Run("login with a password", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, true, pixivtest.Account{})
+		r := l.run(nil, l.account.Password, "login", "--headless", "--username", l.account.Username, "--password-stdin", "--json")
+		expectCode(t, r, 0)
+		l.expectCaches()
+		if !strings.Contains(r.stderr, "code captured") {
+			t.Errorf("-v logged no capture:\n%v", r)
+		}
+		// The password from a file and from the environment.
+		expectCode(t, l.run(nil, "", "login", "--headless", "--username", l.account.Username,
+			"--password-file", l.input("password", l.account.Password+"\n"), "--format", "env"), 0)
+		expectCode(t, l.run([]string{"PIXIV_PASSWORD=" + l.account.Password}, "", "login", "--headless",
+			"--username", l.account.Username, "--format", "text"), 0)
+
+		// The session it saved (a PHPSESSID from Set-Cookie), in every use.
+		expectCode(t, l.run(nil, "", "login", "--headless", "--json"), 0)
+		expectCode(t, l.run(nil, "", "check", "--login", "--json"), 0)
+		expectCode(t, l.run(nil, "", "check", "--login"), 0)
+		gha := []string{"GITHUB_ACTIONS=true"}
+		expectCode(t, l.run(gha, "", "login", "--headless", "--format", "env"), 0)
+		expectCode(t, l.runCombined(gha, "", "login", "--headless", "--json"), 0)
+		expectCode(t, l.run(nil, "", "session", "export"), 0)
+		expectCode(t, l.run(nil, "", "session", "export", "--format", "cookies.txt"), 0)
+		expectCode(t, l.run(nil, "", "profiles"), 0)
+		expectCode(t, l.run(nil, "", "logout"), 0)
+		if n := len(l.srv.TokenRequests()); n != 8 {
+			t.Errorf("the double saw %d token requests, want one per login", n)
+		}
+	})
+
+	t.Run("login with a wrong password", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, true, pixivtest.Account{})
+		wrong := leakRandom("wrong-password-")
+		l.give("a wrong password", wrong)
+		r := l.run(nil, wrong+"\n", "login", "--headless", "--username", l.account.Username, "--password-stdin", "--json")
+		expectCode(t, r, exitPerson)
+		if r.took > wellBefore {
+			t.Errorf("a wrong password took %s", r.took)
+		}
+	})
+
+	t.Run("login with two-factor", func(t *testing.T) {
+		t.Parallel()
+		const secret = "JBSWY3DPEHPK3PXPJBSWY3DP"
+		acct := pixivtest.Account{Username: "two-factor", Password: leakRandom("pw-2fa-"), Name: "Two Factor",
+			Account: "two_factor", TOTPSecret: secret}
+		l := newLeakRun(t, true, acct)
+		login := []string{"login", "--headless", "--username", acct.Username, "--password-stdin"}
+
+		// Without the secret, a person must act.
+		expectCode(t, l.run(nil, acct.Password, append(login, "--json")...), exitPerson)
+
+		uri := "otpauth://totp/pixiv:two-factor?secret=" + secret + "&issuer=pixiv"
+		l.give("the TOTP secret as an otpauth:// URI", uri)
+		expectCode(t, l.run(nil, acct.Password, append(login, "--totp-secret-file", l.input("totp", uri+"\n"), "--json")...), 0)
+		l.expectCaches()
+		expectCode(t, l.run([]string{"PIXIV_TOTP_SECRET=" + secret}, acct.Password, append(login, "--format", "env")...), 0)
+		expectCode(t, l.run(nil, acct.Password, append(login, "--totp-secret", secret, "--format", "text")...), 0)
+		if n := len(l.srv.Issued()); n != 3 {
+			t.Errorf("the double issued %d tokens, want 3", n)
+		}
+
+		// A secret of another account: Pixiv refuses its codes. One that
+		// is not base32: no code can be made.
+		other := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+		l.give("a wrong TOTP secret", other)
+		expectCode(t, l.run([]string{"PIXIV_TOTP_SECRET=" + other}, acct.Password, append(login, "--json")...), exitPerson)
+		broken := leakRandom("not-base32-")
+		l.give("a TOTP secret that is not base32", broken)
+		// A secret that makes no code is bad input, refused before any
+		// browser starts.
+		expectCode(t, l.run(nil, acct.Password, append(login, "--totp-secret-file", l.input("broken", broken), "--json")...), 2)
+	})
+
+	t.Run("login with an imported PHPSESSID", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, true, pixivtest.Account{})
+		login := []string{"login", "--headless", "--json"}
+		expectCode(t, l.run(nil, "", append(login, "--phpsessid", l.session().Value)...), 0)
+		l.expectCaches()
+		expectCode(t, l.run([]string{"PIXIV_PHPSESSID=" + l.session().Value}, "", login...), 0)
+		expectCode(t, l.run(nil, "", append(login, "--phpsessid-file", l.input("sessid", l.session().Value+"\n"))...), 0)
+		// Expired on Pixiv's side: the browser meets the login form.
+		dead := l.session().Value
+		l.srv.ExpireSessions()
+		r := l.run(nil, "", append(login, "--phpsessid", dead)...)
+		expectCode(t, r, exitPerson)
+		if r.took > wellBefore {
+			t.Errorf("an expired session took %s", r.took)
+		}
+		// The session the logins above saved is dead too.
+		expectCode(t, l.run(nil, "", "check", "--login", "--json"), exitPerson)
+		expectCode(t, l.run(nil, "", "login", "--headless"), exitPerson)
+	})
+
+	t.Run("login with imported cookies", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, true, pixivtest.Account{})
+		login := []string{"login", "--headless", "--json"}
+		var txt bytes.Buffer
+		if err := store.WriteCookiesTxt(&txt, []store.Cookie{cookieOf(l.session())}); err != nil {
+			t.Fatal(err)
+		}
+		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("cookies.txt", txt.String()))...), 0)
+		l.expectCaches()
+		data, err := json.Marshal(store.Session{Version: store.SessionVersion, Cookies: []store.Cookie{cookieOf(l.session())}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("session.json", string(data)))...), 0)
+		// The session file from stdin.
+		data, _ = json.Marshal(store.Session{Version: store.SessionVersion, Cookies: []store.Cookie{cookieOf(l.session())}})
+		expectCode(t, l.run(nil, string(data), append(login, "--cookies", "-")...), 0)
+
+		// Expired by its own date: refused before a browser starts.
+		old := cookieOf(l.session())
+		old.Expires = time.Now().Add(-time.Hour)
+		txt.Reset()
+		if err := store.WriteCookiesTxt(&txt, []store.Cookie{old}); err != nil {
+			t.Fatal(err)
+		}
+		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("expired.txt", txt.String()))...), exitPerson)
+		// Expired on Pixiv's side.
+		txt.Reset()
+		if err := store.WriteCookiesTxt(&txt, []store.Cookie{cookieOf(l.session())}); err != nil {
+			t.Fatal(err)
+		}
+		l.srv.ExpireSessions()
+		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("dead.txt", txt.String()))...), exitPerson)
+	})
+
+	// A headless login that stops making progress (the post-redirect page
+	// never moves on) saves the page under last-failure/: after a password,
+	// and after account selection, which posts the CSRF tt.
+	for _, how := range []string{"password", "session"} {
+		t.Run("login stalled after a "+how, func(t *testing.T) {
+			t.Parallel()
+			l := newLeakRun(t, true, pixivtest.Account{})
+			l.srv.SetNoRedirect(true)
+			var r result
+			if how == "password" {
+				r = l.run(nil, l.account.Password, "login", "--headless", "--username", l.account.Username, "--password-stdin", "--json")
+			} else {
+				r = l.run(nil, "", "login", "--headless", "--json", "--phpsessid", l.session().Value)
+			}
+			expectCode(t, r, exitUnavailable)
+			failure := filepath.Join(l.dir, "default", "last-failure")
+			if !strings.Contains(r.stderr, failure) {
+				t.Errorf("the error does not name %s:\n%v", failure, r)
+			}
+			for _, name := range []string{"page.html", "url.txt"} {
+				if !slices.Contains(l.scanned, filepath.Join(failure, name)) {
+					t.Errorf("%s was not saved (or not searched); searched %q", name, l.scanned)
+				}
+			}
+			if how == "session" && !slices.Contains(slices.Collect(maps.Values(l.known)), "the CSRF tt") {
+				t.Error("the login posted no tt: account selection was not reached")
+			}
+		})
+	}
+
+	// The code is in flight here: the exchange fails after the capture.
+	t.Run("login whose code is refused", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, true, pixivtest.Account{}, pixivtest.WithCodeTTL(time.Nanosecond))
+		login := []string{"login", "--headless", "--username", l.account.Username, "--password-stdin", "--json"}
+		expectCode(t, l.run(nil, l.account.Password, login...), exitPerson) // expired
+		for _, fault := range []pixivtest.Fault{
+			{Status: http.StatusServiceUnavailable, Body: `{"has_error":true}`},
+			pixivtest.CloudflareBlock(),
+		} {
+			l.newDouble()
+			l.srv.Inject(pixivtest.EndpointToken, fault)
+			expectCode(t, l.run(nil, l.account.Password, login...), exitUnavailable)
+		}
+		l.newDouble()
+		l.srv.SetCallbackError("access_denied")
+		expectCode(t, l.run(nil, l.account.Password, login...), exitPerson)
+		if codes := slices.Collect(maps.Values(l.known)); !slices.Contains(codes, "an authorization code") {
+			t.Error("no code was captured and sent")
+		}
+	})
+
+	// Mistakes in secret input end the run before a browser starts, and
+	// name the source, never the value.
+	t.Run("login input mistakes", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, false, pixivtest.Account{})
+		half := leakRandom("half-a-password-")
+		l.give("half of a password", half)
+		login := []string{"login", "--headless", "--json"}
+		expectCode(t, l.run(nil, half+" "+half+"\n", append(login, "--username", "demo", "--password-stdin")...), exitUsage)
+		expectCode(t, l.run([]string{"PIXIV_PASSWORD=" + half + "\t" + half}, "", append(login, "--username", "demo")...), exitUsage)
+		sessid := l.session().Value
+		expectCode(t, l.run(nil, "", append(login, "--phpsessid", sessid+" "+sessid)...), exitUsage)
+		expectCode(t, l.run(nil, "", append(login, "--password-stdin")...), exitUsage) // no username
+		// Broken session files that hold a PHPSESSID.
+		brokenTxt := ".pixiv.net\tTRUE\t/\tTRUE\tsoon\t" + pixiv.SessionCookie + "\t" + sessid + "\n"
+		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("broken.txt", brokenTxt))...), exitUsage)
+		brokenJSON := `{"version":1,"cookies":[{"name":"PHPSESSID","value":"` + sessid + `","domain":".pixiv.net","path":"/","expires":"` + sessid + `"}]}`
+		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("broken.json", brokenJSON))...), exitUsage)
+		if n := len(l.srv.Requests()); n != 0 {
+			t.Errorf("the double saw %d requests", n)
+		}
+	})
+
+	// Known leaks, reported: each is skipped while it leaks, naming it, so
+	// that the rest stays a gate; it passes once fixed.
+	t.Run("unknown options holding secrets", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, false, pixivtest.Account{})
+		dashed := l.srv.NewRefreshToken(l.account.ID)
+		for !strings.HasPrefix(dashed, "-") {
+			dashed = l.srv.NewRefreshToken(l.account.ID)
+		}
+		l.give("a refresh token beginning with -", dashed)
+		sessid := l.session().Value
+		var leaks []string
+		for _, args := range [][]string{
+			{"refresh", dashed}, // the contract: "--" is needed before it
+			{"token", "--" + optPHPSESSID + "=" + sessid},
+			{"refresh", "--" + optTOTPSecret + "=" + l.account.Password},
+		} {
+			r := l.execOnly(l.server(), false, nil, "", args...)
+			expectCode(t, r, exitUsage)
+			if f := leakFound(r.stderr, l.secrets()); len(f) > 0 {
+				leaks = append(leaks, fmt.Sprintf("pixivauth %s: %q", strings.Join(args, " "), r.stderr))
+			}
+			l.scanned = l.checkFiles(l.secrets())
+			l.checkModes()
+		}
+		if n := len(l.srv.Requests()); n != 0 {
+			t.Errorf("the double saw %d requests", n)
+		}
+		if len(leaks) > 0 {
+			t.Errorf("unknown options leak their values:\n%s", strings.Join(leaks, "\n"))
+		}
+	})
+
+	t.Run("demo", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, true, pixivtest.Account{})
+		// Its own double: the secrets are the demo password and what it
+		// saved in the config dir.
+		expectCode(t, l.exec([]string{"--config-dir", l.dir}, false, nil, "", "demo"), 0)
+		l.expectCaches()
+		if len(l.known) < 4 {
+			t.Errorf("the demo's caches gave %d secrets", len(l.known))
+		}
+		expectCode(t, l.exec([]string{"--config-dir", l.dir}, false, []string{"GITHUB_ACTIONS=true"}, "", "demo", "--json"), 0)
+		// A temporary config dir, in TMPDIR, removed at the end.
+		expectCode(t, l.exec(nil, false, nil, "", "demo"), 0)
+		if entries, _ := os.ReadDir(l.tmp); len(entries) > 0 {
+			t.Errorf("the demo left %d entries in TMPDIR", len(entries))
+		}
+	})
+
+	t.Run("doctor", func(t *testing.T) {
+		t.Parallel()
+		l := newLeakRun(t, true, pixivtest.Account{})
+		expectCode(t, l.run(nil, "", "refresh", l.refreshToken()), 0)
+		expectCode(t, l.run(nil, "", "doctor"), 0)
+		expectCode(t, l.run(nil, "", "doctor", "--json"), 0)
+		closed := []string{"--pixiv-server", closedPort(t), "--insecure", "--config-dir", l.dir}
+		expectCode(t, l.exec(closed, false, nil, "", "doctor"), exitFailure)
+	})
+}
+
+// leakProfile opens the default profile of a config dir, to seed it.
+func leakProfile(t *testing.T, dir string) *store.Profile {
+	t.Helper()
+	p, err := (&store.Store{Dir: dir}).Profile("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
