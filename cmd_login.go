@@ -342,7 +342,12 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, client
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := client.Exchange(ctx, code, verifier)
+	// The exchange has a deadline of its own: the browser's timeout has
+	// done its work, and an answer whose body never ends must not hold
+	// the run forever.
+	xctx, cancel := o.withTimeout()
+	defer cancel()
+	t, err := client.Exchange(xctx, code, verifier)
 	if err != nil {
 		return nil, nil, err
 	}

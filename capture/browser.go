@@ -62,7 +62,7 @@ func FindBrowser(path string, visible bool) (string, error) {
 	if path != "" {
 		found, err := exec.LookPath(path)
 		if err != nil {
-			return "", fmt.Errorf("%w: browser %q not found: give --browser the path of Chrome or Chromium", ErrBrowser, path)
+			return "", fmt.Errorf("%w: browser %q not found: give --browser the path of Chrome or Chromium, or %s", ErrBrowser, path, installHint())
 		}
 		if visible && isHeadlessShell(found) {
 			return "", fmt.Errorf("%w: %s is a headless-only shell and cannot open a window: give --browser a full Chrome, or use --headless", ErrBrowser, found)

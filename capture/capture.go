@@ -102,7 +102,8 @@ var (
 	// expired, the password was wrong, a captcha or one-time code without a
 	// secret, or a window login timed out waiting.
 	ErrNeedsPerson = errors.New("a person must act")
-	// ErrStalled: a headless login stopped making progress on a page it does
-	// not understand.
+	// ErrStalled: a headless login cannot go on because of Pixiv or the
+	// network: a page did not load (a network error, a Cloudflare block), or
+	// the login stopped making progress on a page it does not understand.
 	ErrStalled = errors.New("the login stopped making progress")
 )

@@ -23,11 +23,13 @@ type pageKind string
 
 const (
 	pageLoading pageKind = "loading"
-	pageSelect  pageKind = "select"  // account selection: "Continue using this account"
-	pageForm    pageKind = "form"    // username and password
-	pageOTP     pageKind = "otp"     // one-time code (two-factor)
-	pageCaptcha pageKind = "captcha" // a challenge no program should answer
-	pageOther   pageKind = "other"   // anything else: post-redirect, blank, unknown
+	pageSelect  pageKind = "select"   // account selection: "Continue using this account"
+	pageForm    pageKind = "form"     // username and password
+	pageOTP     pageKind = "otp"      // one-time code (two-factor)
+	pageCaptcha pageKind = "captcha"  // a challenge no program should answer
+	pageBlocked pageKind = "blocked"  // Cloudflare's block page
+	pageNetErr  pageKind = "neterror" // the browser's own page for a load that failed
+	pageOther   pageKind = "other"    // anything else: post-redirect, blank, unknown
 )
 
 type pageState struct {
@@ -44,13 +46,16 @@ func classifyJS() string {
 		"otp":      pixiv.OTPInput,
 		"password": pixiv.PasswordInput,
 		"error":    pixiv.LoginError,
+		"blocked":  pixiv.CloudflareBlocked,
 	})
 	return `(() => {
   const s = ` + string(sel) + `;
   const shown = e => !!e && !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
   const err = () => [...document.querySelectorAll(s.error)].filter(shown).map(e => e.innerText.trim()).join(" ").slice(0, 200);
   const out = k => JSON.stringify({kind: k, error: k === "form" || k === "otp" ? err() : ""});
+  if (location.protocol === "chrome-error:") return out("neterror");
   if (document.readyState === "loading") return out("loading");
+  if ([...document.querySelectorAll(s.blocked)].some(shown)) return out("blocked");
   if ([...document.querySelectorAll("button, a, [role=button], input[type=submit]")]
         .some(b => shown(b) && (b.innerText || b.value || "").includes(s.continue))) return out("select");
   if ([...document.querySelectorAll(s.captcha)].some(shown)) return out("captcha");
@@ -138,7 +143,7 @@ func (l *Login) drive() {
 					continue
 				}
 				if len(l.opts.Cookies) > 0 {
-					l.failWith(fmt.Errorf("%w: the stored session has expired (Pixiv shows its login form): run `pixivauth login` with a window, or give --username", ErrNeedsPerson))
+					l.failWith(fmt.Errorf("%w: the session has expired (Pixiv shows its login form): run `pixivauth login` with a window, or give --username", ErrNeedsPerson))
 				} else {
 					l.failWith(fmt.Errorf("%w: Pixiv shows its login form and no username or password was given: give --username with a password, or run `pixivauth login` with a window", ErrNeedsPerson))
 				}
@@ -188,6 +193,12 @@ func (l *Login) drive() {
 			lastAction = time.Now()
 			l.touch()
 			l.logf("one-time code submitted")
+		case pageNetErr, pageBlocked:
+			if l.opts.Visible {
+				continue // the person can reload
+			}
+			l.failWith(l.loadFailure(st.Kind))
+			return
 		case pageCaptcha:
 			if l.opts.Visible {
 				continue
@@ -201,6 +212,25 @@ func (l *Login) drive() {
 			return
 		}
 	}
+}
+
+// loadFailure explains a page that did not load: the browser's network
+// error, or Cloudflare's block. Either ends a headless login at once.
+func (l *Login) loadFailure(kind pageKind) error {
+	saved := l.saveFailure()
+	if kind == pageBlocked {
+		return fmt.Errorf("%w: Pixiv (Cloudflare) blocked the browser on %s: try again later, or from another network%s", ErrStalled, l.LastURL(), saved)
+	}
+	l.mu.Lock()
+	netErr, failedURL := l.netError, l.netErrorURL
+	l.mu.Unlock()
+	if netErr == "" {
+		netErr = "a network error"
+	}
+	if failedURL == "" {
+		failedURL = l.LastURL()
+	}
+	return fmt.Errorf("%w: the browser could not load %s (%s): check the network or proxy, then try again%s", ErrStalled, failedURL, netErr, saved)
 }
 
 func (l *Login) pageState() (pageState, error) {

@@ -60,7 +60,9 @@ type Login struct {
 	lastURL       string // the main frame's URL, query values removed
 	lastProgress  time.Time
 	reportedLogin bool
-	driving       bool // drive runs, and closes driverDone when it ends
+	netError      string // the last document load that failed: net::ERR_…
+	netErrorURL   string // and its URL, query values removed
+	driving       bool   // drive runs, and closes driverDone when it ends
 }
 
 type captured struct {
@@ -127,7 +129,7 @@ func (l *Login) start() error {
 	l.logf("starting the browser (%s)", l.browserName())
 	if err := chromedp.Do(l.tab); err != nil {
 		if l.opts.BrowserURL != "" {
-			return fmt.Errorf("%w: cannot attach to the browser at %s: %s", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error()))
+			return fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with --remote-debugging-port, and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error()))
 		}
 		return browserStartError(l.ctxErr(err), l.execPath, l.output.Tail())
 	}
@@ -205,6 +207,12 @@ func (l *Login) listen(ev any) {
 	case *page.EventFrameNavigated:
 		if ev.Frame.ParentID == "" {
 			l.setLastURL(ev.Frame.URL)
+		}
+	case *network.EventLoadingFailed:
+		if ev.Type == network.ResourceTypeDocument && !ev.Canceled {
+			l.mu.Lock()
+			l.netError, l.netErrorURL = ev.ErrorText, l.lastURL
+			l.mu.Unlock()
 		}
 	}
 }
@@ -336,7 +344,7 @@ func (l *Login) LastURL() string {
 }
 
 func (l *Login) setLastURL(u string) {
-	if strings.HasPrefix(u, "pixiv:") || u == "" {
+	if strings.HasPrefix(u, "pixiv:") || strings.HasPrefix(u, "chrome-error:") || u == "" {
 		return
 	}
 	l.mu.Lock()

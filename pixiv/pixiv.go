@@ -103,8 +103,13 @@ const (
 	// CaptchaFrame matches the reCAPTCHA challenge that can follow a submit.
 	CaptchaFrame = `iframe[src*='recaptcha'], .g-recaptcha, #recaptcha`
 
-	// LoginErrorText matches the message a wrong password leaves on the form.
+	// LoginError matches the message a wrong password leaves on the form.
 	LoginError = `[role=alert], .error-msg`
+
+	// CloudflareBlocked matches Cloudflare's "Sorry, you have been blocked"
+	// page, which Pixiv's hosts answer a blocked client with. Its "Just a
+	// moment..." check is not here: that one can pass by itself.
+	CloudflareBlocked = `#cf-error-details, .cf-error-details`
 )
 
 // Token endpoint parameters.

@@ -1,0 +1,968 @@
+package main
+
+// TestFaultMatrix runs the built pixivauth, as a user would, against a Pixiv
+// double that fails in every way the contract names, and checks each run
+// for the same five things: the exit status the contract gives; a message on
+// stderr that names the problem and the fix (and an empty stdout when
+// nothing was issued); no browser process and no temporary browser profile
+// left behind; no token the double issued lost (it is on stdout or in the
+// profile's cache); and an end as soon as the failure is recognised, well
+// before a long --timeout. Every run is at -v, and no secret the double
+// issued or was sent may appear on stderr.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/internal/testenv"
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/store"
+)
+
+const (
+	// fmLong is the --timeout of every case that is not about the timeout:
+	// a failure the tool recognises ends long before it.
+	fmLong = "10m"
+	// fmWellBefore is "long before fmLong", generous for a slow, shared
+	// machine: it proves the run did not wait out its timeout, nothing more.
+	fmWellBefore = 90 * time.Second
+	// fmHardLimit is when the test gives up on a run and kills it.
+	fmHardLimit = 3 * time.Minute
+	// fmPassword is the demo account's password, fed on stdin.
+	fmPassword = "demo-password"
+)
+
+// fmBrowsers bounds the browsers running at once: the machine has two
+// cores, and Chromium is heavy.
+var fmBrowsers = make(chan struct{}, 3)
+
+// fmCase is one row of the matrix.
+type fmCase struct {
+	name string
+	// browser: the run starts a real Chromium (needs one installed, and a
+	// slot of fmBrowsers).
+	browser bool
+	// opts configure the double; account changes the demo account before
+	// the double starts.
+	opts    []pixivtest.Option
+	account func(*pixivtest.Account)
+	// setup injects faults, seeds the profile, or changes the fixture.
+	setup func(t *testing.T, f *fmFixture)
+	// args come after the fixture's options (--pixiv-server, --insecure,
+	// --config-dir, -v) and before --timeout.
+	args func(f *fmFixture) []string
+	env  func(f *fmFixture) []string
+	// stdin is fed to the run (and is a secret when it is a password).
+	stdin string
+	// timeout is the --timeout; empty means fmLong.
+	timeout string
+	// runs is how many runs start at once (default 1).
+	runs int
+	// during runs while the (single) run is under way: signals, killing the
+	// browser. exited closes when the run ends.
+	during func(ck *fmCheck, f *fmFixture, p *os.Process, exited <-chan struct{})
+
+	code int
+	// say are substrings of stderr: the problem and the fix.
+	say []string
+	// check makes the case's own assertions.
+	check func(ck *fmCheck, f *fmFixture, rs []fmResult)
+	// hardLimit is when the test kills a run that has not ended; zero
+	// means fmHardLimit.
+	hardLimit time.Duration
+}
+
+// fmShared is what several cases use, made once before any of them runs.
+type fmShared struct {
+	onlySh string // a directory holding only sh: a PATH without a browser
+	hello  string // an executable script that prints "hello"
+}
+
+// fmFixture is one case's world: the double, a config dir, a TMPDIR, a HOME.
+type fmFixture struct {
+	t       *testing.T
+	srv     *pixivtest.Server
+	account pixivtest.Account
+	rt      string // a refresh token the double knows
+	addr    string // where --pixiv-server points; the double unless changed
+	config  string // --config-dir
+	tmp     string // TMPDIR of the run: where temporary profiles go
+	home    string
+	path    string // PATH of the run
+	shared  *fmShared
+	display string // DISPLAY of a window case (an Xvfb of its own)
+	sessid  string // a PHPSESSID the case gives pixivauth
+	// secrets are values the test gave that must never reach stderr.
+	secrets []string
+}
+
+func fmNewFixture(t *testing.T, c fmCase, shared *fmShared) *fmFixture {
+	t.Helper()
+	account := pixivtest.DemoAccount()
+	if c.account != nil {
+		c.account(&account)
+	}
+	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(account)}, c.opts...)...)
+	t.Cleanup(srv.Close)
+	rt := srv.NewRefreshToken(account.ID)
+	for strings.HasPrefix(rt, "-") {
+		rt = srv.NewRefreshToken(account.ID)
+	}
+	// A short TMPDIR of its own: Chrome's singleton socket lives under
+	// it, and a socket path has to fit in 107 bytes.
+	tmp, err := os.MkdirTemp("", "fm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fmFixture{t: t, srv: srv, account: account, rt: rt, addr: srv.Addr(),
+		config: t.TempDir(), tmp: tmp, home: t.TempDir(), path: os.Getenv("PATH"), shared: shared}
+	t.Cleanup(func() {
+		// A run the test had to kill may have left its browser: end
+		// those (they were started under this TMPDIR, so they are ours).
+		for pid := range fmProcsUsing(tmp + "/") {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		os.RemoveAll(tmp)
+	})
+	return f
+}
+
+// profile opens the default profile of the fixture's config dir.
+func (f *fmFixture) profile() *store.Profile {
+	f.t.Helper()
+	p, err := (&store.Store{Dir: f.config}).Profile(defaultProfile)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fmFixture) profileDir() string { return filepath.Join(f.config, defaultProfile) }
+
+// loginArgs is a headless login with the demo account's credentials.
+func (f *fmFixture) loginArgs() []string {
+	return []string{"login", "--headless", "--username", f.account.Username, "--password-stdin"}
+}
+
+// fmResult is one finished run.
+type fmResult struct {
+	code           int
+	signal         string // the signal that killed it, if one did
+	stdout, stderr string
+	took           time.Duration
+}
+
+func (r fmResult) String() string {
+	how := fmt.Sprintf("exit %d", r.code)
+	if r.signal != "" {
+		how = "killed by signal " + r.signal
+	}
+	return fmt.Sprintf("%s after %s\nstdout: %q\nstderr:\n%s", how, r.took.Round(time.Millisecond), r.stdout, r.stderr)
+}
+
+// fmCheck collects a case's failures, so that a case with a known product
+// bug can report them as the bug instead of failing.
+type fmCheck struct {
+	t        *testing.T
+	mu       sync.Mutex
+	failures []string
+}
+
+func (ck *fmCheck) errorf(format string, args ...any) {
+	ck.mu.Lock()
+	defer ck.mu.Unlock()
+	ck.failures = append(ck.failures, fmt.Sprintf(format, args...))
+}
+
+// finish reports the failures.
+func (ck *fmCheck) finish() {
+	ck.t.Helper()
+	for _, f := range ck.failures {
+		ck.t.Error(f)
+	}
+}
+
+// fmRun runs pixivauth once for case c at fixture f.
+func fmRun(ck *fmCheck, c fmCase, f *fmFixture, during func(*fmCheck, *fmFixture, *os.Process, <-chan struct{})) fmResult {
+	timeout := c.timeout
+	if timeout == "" {
+		timeout = fmLong
+	}
+	args := []string{"--pixiv-server", f.addr, "--insecure", "--config-dir", f.config, "-v"}
+	args = append(args, c.args(f)...)
+	args = append(args, "--timeout", timeout)
+	cmd := exec.Command(binary, args...)
+	cmd.Env = []string{
+		"PATH=" + f.path,
+		"HOME=" + f.home,
+		"XDG_CONFIG_HOME=" + filepath.Join(f.home, ".config"),
+		"TMPDIR=" + f.tmp,
+	}
+	if c.env != nil {
+		cmd.Env = append(cmd.Env, c.env(f)...)
+	}
+	cmd.Stdin = strings.NewReader(c.stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	hardLimit := c.hardLimit
+	if hardLimit == 0 {
+		hardLimit = fmHardLimit
+	}
+
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		ck.errorf("starting pixivauth: %v", err)
+		return fmResult{code: -1, signal: "(not started)"}
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	if during != nil {
+		during(ck, f, cmd.Process, exited)
+	}
+	select {
+	case <-exited:
+	case <-time.After(hardLimit - time.Since(start)):
+		_ = cmd.Process.Kill()
+		<-exited
+		ck.errorf("the run did not end within %s; killed it", hardLimit)
+	}
+	r := fmResult{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(waitErr, &exit):
+		r.code = exit.ExitCode()
+		if status, ok := exit.Sys().(syscall.WaitStatus); ok && status.Signaled() {
+			r.code, r.signal = -1, status.Signal().String()
+		}
+	case waitErr != nil:
+		ck.errorf("running pixivauth: %v", waitErr)
+	}
+	return r
+}
+
+// fmProcsUsing returns the processes (but this one) whose command line
+// contains needle, with their command lines.
+func fmProcsUsing(needle string) map[int]string {
+	found := map[int]string{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte(needle)) {
+			continue
+		}
+		found[pid] = strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+	}
+	return found
+}
+
+// fmSecrets is every secret of the case: what the test gave, what the
+// double issued, and what it was sent (codes, verifiers, refresh tokens,
+// passwords, session cookies).
+func fmSecrets(f *fmFixture) []string {
+	all := append([]string{f.rt}, f.secrets...)
+	for _, is := range f.srv.Issued() {
+		all = append(all, is.AccessToken, is.RefreshToken)
+	}
+	for _, r := range f.srv.Requests() {
+		if r.Host == pixiv.AppAPIHost && r.Path == pixiv.CallbackPath {
+			all = append(all, r.Query.Get("code"))
+		}
+		if r.Host == pixiv.OAuthHost && r.Path == pixiv.TokenPath {
+			for _, k := range []string{"code", "code_verifier", "refresh_token", "password"} {
+				all = append(all, r.Form.Get(k))
+			}
+		}
+		for _, c := range (&http.Request{Header: r.Header}).Cookies() {
+			if c.Name == pixiv.SessionCookie {
+				all = append(all, c.Value)
+			}
+		}
+	}
+	var secrets []string
+	for _, s := range all {
+		if len(s) >= 8 { // nothing so short that it could be a word
+			secrets = append(secrets, s)
+		}
+	}
+	return secrets
+}
+
+// fmAssert makes the checks every case shares.
+func fmAssert(ck *fmCheck, c fmCase, f *fmFixture, rs []fmResult) {
+	var stdouts strings.Builder
+	for i, r := range rs {
+		which := ""
+		if len(rs) > 1 {
+			which = fmt.Sprintf("run %d: ", i+1)
+		}
+		// (1) the exit status.
+		if r.code != c.code {
+			ck.errorf("%swant exit %d, got %v", which, c.code, r)
+			continue
+		}
+		// (2) a message that names the problem and the fix; nothing on
+		// stdout unless tokens were issued.
+		for _, s := range c.say {
+			if !strings.Contains(r.stderr, s) {
+				ck.errorf("%sstderr does not say %q:\n%v", which, s, r)
+			}
+		}
+		if c.code != exitOK && c.code != exitFailure && r.stdout != "" {
+			ck.errorf("%sa failed run printed on stdout:\n%v", which, r)
+		}
+		// (5) the end as soon as recognised.
+		if r.took > fmWellBefore {
+			ck.errorf("%sthe run took %s: want well under %s", which, r.took.Round(time.Second), fmWellBefore)
+		}
+		// No secret on stderr, at -v.
+		for _, s := range fmSecrets(f) {
+			if strings.Contains(r.stderr, s) {
+				ck.errorf("%sa secret (%.6s…) is on stderr:\n%v", which, s, r)
+			}
+		}
+		stdouts.WriteString(r.stdout)
+	}
+
+	// (3) no browser left, and no temporary profile.
+	if procs := fmProcsUsing(f.tmp + "/"); len(procs) > 0 {
+		time.Sleep(3 * time.Second)
+		gone := ""
+		if len(fmProcsUsing(f.tmp+"/")) == 0 {
+			gone = " (gone 3 s later)"
+		}
+		var lines []string
+		for pid, cmdline := range procs {
+			lines = append(lines, fmt.Sprintf("%d: %.300s", pid, cmdline))
+		}
+		ck.errorf("%d processes of the run's browser are left after it ended%s:\n%s", len(procs), gone, strings.Join(lines, "\n"))
+	}
+	if left, _ := filepath.Glob(filepath.Join(f.tmp, capture.ProfilePrefix+"*")); len(left) > 0 {
+		ck.errorf("temporary browser profiles are left in TMPDIR: %q", left)
+	}
+
+	// (4) no issued token lost.
+	cache, _ := os.ReadFile(filepath.Join(f.profileDir(), "token.json"))
+	for _, is := range f.srv.Issued() {
+		if !strings.Contains(stdouts.String(), is.AccessToken) && !bytes.Contains(cache, []byte(is.AccessToken)) {
+			ck.errorf("an access token the double issued (%s grant) is neither printed nor in token.json: lost", is.Grant)
+		}
+	}
+
+	if c.check != nil {
+		c.check(ck, f, rs)
+	}
+}
+
+// fmTokenRequests checks how many token requests the double saw.
+func fmTokenRequests(want int) func(*fmCheck, *fmFixture, []fmResult) {
+	return func(ck *fmCheck, f *fmFixture, _ []fmResult) {
+		if got := len(f.srv.TokenRequests()); got != want {
+			ck.errorf("the double saw %d token requests, want %d", got, want)
+		}
+	}
+}
+
+// fmNoRequests checks the double saw nothing at all.
+func fmNoRequests(ck *fmCheck, f *fmFixture, _ []fmResult) {
+	if got := len(f.srv.Requests()); got != 0 {
+		ck.errorf("the double saw %d requests, want none", got)
+	}
+}
+
+// fmPrintsIssued checks that the (JSON) output of every run carries the
+// last access token the double issued.
+func fmPrintsIssued(ck *fmCheck, f *fmFixture, rs []fmResult) {
+	issued := f.srv.Issued()
+	if len(issued) == 0 {
+		ck.errorf("the double issued no token")
+		return
+	}
+	want := issued[len(issued)-1].AccessToken
+	for _, r := range rs {
+		var p exchange.Printed
+		if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+			ck.errorf("stdout is not the token JSON: %v\n%v", err, r)
+			continue
+		}
+		if p.AccessToken != want {
+			ck.errorf("printed access token %.6s…, want the issued %.6s…", p.AccessToken, want)
+		}
+	}
+}
+
+func fmAll(checks ...func(*fmCheck, *fmFixture, []fmResult)) func(*fmCheck, *fmFixture, []fmResult) {
+	return func(ck *fmCheck, f *fmFixture, rs []fmResult) {
+		for _, c := range checks {
+			c(ck, f, rs)
+		}
+	}
+}
+
+// fmAwaitPostRedirect waits until the browser has asked for the
+// post-redirect page (under SetNoRedirect, where the login then waits),
+// and reports whether it did before the run ended.
+func fmAwaitPostRedirect(ck *fmCheck, f *fmFixture, exited <-chan struct{}) bool {
+	deadline := time.After(fmWellBefore)
+	for {
+		for _, r := range f.srv.Requests() {
+			if r.Host == pixiv.AccountsHost && r.Path == pixiv.PostRedirectPath {
+				return true
+			}
+		}
+		select {
+		case <-exited:
+			ck.errorf("the run ended before the browser reached %s", pixiv.PostRedirectPath)
+			return false
+		case <-deadline:
+			ck.errorf("the browser never reached %s", pixiv.PostRedirectPath)
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// fmSignalAtPostRedirect sends sig to pixivauth once its login waits on
+// the page that never redirects.
+func fmSignalAtPostRedirect(sig syscall.Signal) func(*fmCheck, *fmFixture, *os.Process, <-chan struct{}) {
+	return func(ck *fmCheck, f *fmFixture, p *os.Process, exited <-chan struct{}) {
+		if !fmAwaitPostRedirect(ck, f, exited) {
+			return
+		}
+		if len(fmProcsUsing("--user-data-dir="+f.tmp+"/")) == 0 {
+			ck.errorf("no browser runs with a profile in the run's TMPDIR while the login waits")
+		}
+		if err := p.Signal(sig); err != nil {
+			ck.errorf("signalling pixivauth: %v", err)
+		}
+	}
+}
+
+// fmKillBrowser kills (SIGKILL) every process of the run's browser once
+// its login waits on the page that never redirects.
+func fmKillBrowser(ck *fmCheck, f *fmFixture, _ *os.Process, exited <-chan struct{}) {
+	if !fmAwaitPostRedirect(ck, f, exited) {
+		return
+	}
+	procs := fmProcsUsing("--user-data-dir=" + f.tmp + "/")
+	if len(procs) == 0 {
+		ck.errorf("no browser runs with a profile in the run's TMPDIR while the login waits")
+		return
+	}
+	for pid := range procs {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// fmSeedToken caches a token for the demo account that expires in ttl.
+func fmSeedToken(f *fmFixture, access string, ttl time.Duration) {
+	f.t.Helper()
+	err := f.profile().SaveToken(&exchange.Token{AccessToken: access, RefreshToken: f.rt, TokenType: "bearer",
+		Expiry: time.Now().Add(ttl), User: exchange.User{ID: f.account.ID, Name: f.account.Name, Account: f.account.Account}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// fmWriteCache writes raw bytes as the profile's token.json.
+func fmWriteCache(f *fmFixture, data string, perm os.FileMode) {
+	f.t.Helper()
+	if err := os.MkdirAll(f.profileDir(), 0o700); err != nil {
+		f.t.Fatal(err)
+	}
+	file := filepath.Join(f.profileDir(), "token.json")
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := os.Chmod(file, perm); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// fmSeedSession stores a session cookie in the profile.
+func fmSeedSession(f *fmFixture, c *http.Cookie) {
+	f.t.Helper()
+	f.secrets = append(f.secrets, c.Value)
+	err := f.profile().SaveSession(&store.Session{Cookies: []store.Cookie{{Name: c.Name, Value: c.Value,
+		Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: true, HTTPOnly: true}}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// fmPixivInvalidCode is Pixiv's 400 for a code it does not know.
+const fmPixivInvalidCode = `{"has_error":true,"errors":{"system":{"message":"Invalid authorization code","code":1508}},"error":"invalid_grant"}`
+
+func fmCases() []fmCase {
+	refresh := func(f *fmFixture) []string { return []string{"refresh", f.rt, "--json"} }
+	login := func(f *fmFixture) []string { return f.loginArgs() }
+	inject := func(e pixivtest.Endpoint, fault pixivtest.Fault) func(*testing.T, *fmFixture) {
+		return func(_ *testing.T, f *fmFixture) { f.srv.Inject(e, fault) }
+	}
+	retryAfter := func(v string) http.Header { return http.Header{"Retry-After": {v}} }
+	browserFlag := func(path func(*fmFixture) string) func(*fmFixture) []string {
+		return func(f *fmFixture) []string { return append(f.loginArgs(), "--browser", path(f)) }
+	}
+
+	return []fmCase{
+		// The token endpoint failing a refresh.
+		{name: "refresh: token endpoint 500", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 500, Body: `{"has_error":true}`}),
+			code:  exitUnavailable, say: []string{"Pixiv is failing", "HTTP 500", "after 4 tries", "try again later"},
+			check: fmTokenRequests(4)},
+		{name: "refresh: token endpoint 503", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 503, Body: `{"has_error":true}`}),
+			code:  exitUnavailable, say: []string{"Pixiv is failing", "HTTP 503", "try again later"},
+			check: fmTokenRequests(4)},
+		{name: "refresh: 503 once, then Pixiv answers", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 503, Times: 1}),
+			code:  exitOK, check: fmAll(fmTokenRequests(2), fmPrintsIssued)},
+		{name: "refresh: 429 with Retry-After, every time", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 429, Body: `{"has_error":true}`, Header: retryAfter("1")}),
+			code:  exitUnavailable, say: []string{"Pixiv is limiting requests", "HTTP 429", "retry after 1s", "wait, then try again"},
+			check: func(ck *fmCheck, f *fmFixture, rs []fmResult) {
+				reqs := f.srv.TokenRequests()
+				if len(reqs) != 4 {
+					ck.errorf("the double saw %d token requests, want 4", len(reqs))
+				}
+				for i := 1; i < len(reqs); i++ {
+					if gap := reqs[i].Time.Sub(reqs[i-1].Time); gap < time.Second {
+						ck.errorf("try %d came %s after the last, before the Retry-After of 1 s", i+1, gap)
+					}
+				}
+			}},
+		{name: "refresh: 429 with a Retry-After of an hour is not waited out", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 429, Body: `{"has_error":true}`, Header: retryAfter("3600")}),
+			code:  exitUnavailable, say: []string{"Pixiv is limiting requests", "retry after 1h0m0s", "wait, then try again"},
+			check: fmTokenRequests(1)},
+		{name: "refresh: Cloudflare's HTML 403", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.CloudflareBlock()),
+			code:  exitUnavailable, say: []string{"blocked", "HTTP 403", "Cloudflare", "from another network"},
+			check: fmTokenRequests(1)},
+		{name: "refresh: Cloudflare's HTML 503", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.CloudflareUnavailable()),
+			code:  exitUnavailable, say: []string{"HTTP 503", "Cloudflare", "try again later"},
+			check: fmTokenRequests(4)},
+		{name: "refresh: malformed JSON", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Malformed: true}),
+			code:  exitUnavailable, say: []string{"malformed answer", "try again later"}},
+		{name: "refresh: a body that never ends, --timeout 5s", args: refresh, timeout: "5s",
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true}),
+			code:  exitUnavailable, say: []string{pixiv.OAuthHost, "did not answer in time", "try again"}},
+		{name: "refresh: an answer slower than --timeout 3s", args: refresh, timeout: "3s",
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Delay: 5 * time.Minute}),
+			code:  exitUnavailable, say: []string{pixiv.OAuthHost, "did not answer in time", "try again"}},
+		{name: "refresh: connection reset every time", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Reset: true}),
+			code:  exitUnavailable, say: []string{pixiv.OAuthHost, "closed the connection", "check the network"},
+			check: fmTokenRequests(4)},
+		{name: "refresh: connection reset once, then Pixiv answers", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Reset: true, Times: 1}),
+			code:  exitOK, check: fmAll(fmTokenRequests(2), fmPrintsIssued)},
+		{name: "refresh: Pixiv unreachable (closed port)", args: refresh,
+			setup: func(t *testing.T, f *fmFixture) { f.addr = closedPort(t) },
+			code:  exitUnavailable, say: []string{"cannot reach " + pixiv.OAuthHost, "connection refused", "check the network"}},
+		{name: "refresh: invalid refresh token",
+			args: func(f *fmFixture) []string { return []string{"refresh", "fm-unknown-refresh-token"} },
+			setup: func(_ *testing.T, f *fmFixture) {
+				f.secrets = append(f.secrets, "fm-unknown-refresh-token")
+			},
+			code: exitPerson, say: []string{"rejected the refresh token", "Invalid refresh token", "pixivauth login"},
+			check: fmTokenRequests(1)},
+		{name: "check: Cloudflare's HTML 403",
+			args:  func(f *fmFixture) []string { return []string{"check", f.rt} },
+			setup: inject(pixivtest.EndpointToken, pixivtest.CloudflareBlock()),
+			code:  exitUnavailable, say: []string{"Cloudflare", "from another network"}},
+
+		// The cache.
+		{name: "refresh: unwritable config dir prints the tokens", args: refresh,
+			setup: func(t *testing.T, f *fmFixture) {
+				f.config = filepath.Join(t.TempDir(), "config")
+				if err := os.WriteFile(f.config, []byte("a file where the config dir should be"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			},
+			code: exitFailure, say: []string{"printed but could not be saved", "config"},
+			check: fmPrintsIssued},
+		{name: "token: corrupt token.json, nothing else",
+			args:  func(*fmFixture) []string { return []string{"token"} },
+			setup: func(_ *testing.T, f *fmFixture) { fmWriteCache(f, `{"access_token": "trunc`, 0o600) },
+			code:  exitPerson, say: []string{"corrupt", "token.json.corrupt-", "treated it as absent", "pixivauth login"},
+			check: fmAll(fmNoRequests, fmMovedAside)},
+		{name: "token: corrupt token.json with $PIXIV_REFRESH_TOKEN",
+			args:  func(*fmFixture) []string { return []string{"token", "--json"} },
+			env:   func(f *fmFixture) []string { return []string{"PIXIV_REFRESH_TOKEN=" + f.rt} },
+			setup: func(_ *testing.T, f *fmFixture) { fmWriteCache(f, "\x00\x01 not json", 0o600) },
+			code:  exitOK, say: []string{"corrupt", "token.json.corrupt-"},
+			check: fmAll(fmTokenRequests(1), fmPrintsIssued, fmMovedAside)},
+		{name: "token: token.json 0644 is repaired",
+			args: func(*fmFixture) []string { return []string{"token"} },
+			setup: func(_ *testing.T, f *fmFixture) {
+				fmSeedToken(f, "fm-cached-access-token", time.Hour)
+				fmChmodCache(f, 0o644)
+			},
+			code: exitOK, say: []string{"warning", "repaired permissions", "token.json"},
+			check: func(ck *fmCheck, f *fmFixture, rs []fmResult) {
+				if rs[0].stdout != "fm-cached-access-token\n" {
+					ck.errorf("token printed %q, want the cached token", rs[0].stdout)
+				}
+				fi, err := os.Stat(filepath.Join(f.profileDir(), "token.json"))
+				if err != nil || fi.Mode().Perm() != 0o600 {
+					ck.errorf("token.json is %v (%v), want 0600", fi.Mode().Perm(), err)
+				}
+				fmNoRequests(ck, f, rs)
+			}},
+		{name: "token: 10 parallel runs, expiring cache, one refresh", runs: 10,
+			args:  func(*fmFixture) []string { return []string{"token"} },
+			setup: func(_ *testing.T, f *fmFixture) { fmSeedToken(f, "fm-expiring-access-token", 30*time.Second) },
+			code:  exitOK,
+			check: func(ck *fmCheck, f *fmFixture, rs []fmResult) {
+				fmTokenRequests(1)(ck, f, rs)
+				issued := f.srv.Issued()
+				if len(issued) != 1 {
+					return
+				}
+				for i, r := range rs {
+					if r.stdout != issued[0].AccessToken+"\n" {
+						ck.errorf("run %d printed %q, want the one refreshed token", i+1, r.stdout)
+					}
+				}
+			}},
+
+		// Usage.
+		{name: "unknown option",
+			args: func(*fmFixture) []string { return []string{"refresh", "--bogus", "TOKEN"} },
+			code: exitUsage, say: []string{"bogus", "pixivauth refresh --help"}, check: fmNoRequests},
+		{name: "unknown command",
+			args: func(*fmFixture) []string { return []string{"refrsh", "TOKEN"} },
+			code: exitUsage, say: []string{`unknown command "refrsh"`, `Did you mean "refresh"?`, "--help"}, check: fmNoRequests},
+
+		// The browser missing, or not a browser.
+		{name: "no browser on PATH", args: login, stdin: fmPassword,
+			setup: func(t *testing.T, f *fmFixture) {
+				for _, p := range []string{"/usr/bin/google-chrome", "/usr/local/bin/chrome", "/snap/bin/chromium"} {
+					if _, err := os.Stat(p); err == nil {
+						t.Skipf("%s is installed: a bare PATH does not hide every browser", p)
+					}
+				}
+				f.path = f.shared.onlySh
+			},
+			code: exitBrowser, say: []string{"no Chrome or Chromium found", "apt-get install chromium", "--browser"},
+			check: fmNoRequests},
+		{name: "--browser /nonexistent/chrome", stdin: fmPassword,
+			args: browserFlag(func(*fmFixture) string { return "/nonexistent/chrome" }),
+			code: exitBrowser, say: []string{"/nonexistent/chrome", "not found", "Chrome or Chromium"},
+			check: fmNoRequests},
+		{name: "--browser /bin/true", stdin: fmPassword,
+			args: browserFlag(func(*fmFixture) string { return "/bin/true" }),
+			code: exitBrowser, say: []string{"/bin/true", "not a browser", "Chrome or Chromium"},
+			check: fmNoRequests},
+		{name: "--browser a script that prints hello", stdin: fmPassword,
+			args: browserFlag(func(f *fmFixture) string { return f.shared.hello }),
+			code: exitBrowser, say: []string{"not a browser", `"hello"`, "Chrome or Chromium"},
+			check: fmNoRequests},
+		{name: "login --headless: stored session cookie already expired",
+			args: func(*fmFixture) []string { return []string{"login", "--headless"} },
+			setup: func(_ *testing.T, f *fmFixture) {
+				fmSeedSession(f, &http.Cookie{Name: pixiv.SessionCookie, Value: f.account.ID + "_fmexpiredsessionvalue0000",
+					Domain: pixiv.CookieDomain, Path: "/", Expires: time.Now().Add(-time.Hour)})
+			},
+			code: exitPerson, say: []string{"expired", "pixivauth login", "--username"}, check: fmNoRequests},
+
+		// A real headless browser.
+		{name: "login: token endpoint 503 at the exchange", browser: true, args: login, stdin: fmPassword,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 503, Body: `{"has_error":true}`}),
+			code:  exitUnavailable, say: []string{"code exchange", "Pixiv is failing", "HTTP 503", "run the login again later"},
+			check: fmTokenRequests(1)},
+		{name: "login: Cloudflare's 403 at the exchange", browser: true, args: login, stdin: fmPassword,
+			setup: inject(pixivtest.EndpointToken, pixivtest.CloudflareBlock()),
+			code:  exitUnavailable, say: []string{"code exchange", "Cloudflare", "run the login again later"},
+			check: fmTokenRequests(1)},
+		{name: "login: the code has expired", browser: true, args: login, stdin: fmPassword,
+			opts: []pixivtest.Option{pixivtest.WithCodeTTL(time.Nanosecond)},
+			code: exitPerson, say: []string{"code exchange", "rejected the code", "expired", "run the login again"},
+			check: fmTokenRequests(1)},
+		{name: "login: Pixiv does not know the code", browser: true, args: login, stdin: fmPassword,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 400, Body: fmPixivInvalidCode}),
+			code:  exitPerson, say: []string{"code exchange", "rejected the code", "Invalid authorization code", "run the login again"},
+			check: fmTokenRequests(1)},
+		{name: "login: an answer that never ends at the exchange, --timeout 30s", browser: true, args: login, stdin: fmPassword,
+			timeout: "30s",
+			setup:   inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true}),
+			code:    exitUnavailable, say: []string{"code exchange", pixiv.OAuthHost, "did not answer in time"},
+			check:     fmTokenRequests(1),
+			hardLimit: 75 * time.Second},
+		{name: "login: the callback carries error=access_denied", browser: true, args: login, stdin: fmPassword,
+			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetCallbackError("access_denied") },
+			code:  exitPerson, say: []string{"access_denied", "log in again"},
+			check: fmTokenRequests(0)},
+		{name: "login: decoy callback URLs before the real one", browser: true, stdin: fmPassword,
+			args:  func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },
+			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetDecoys(true) },
+			code:  exitOK,
+			check: fmAll(fmTokenRequests(1), fmPrintsIssued, func(ck *fmCheck, f *fmFixture, _ []fmResult) {
+				reqs := f.srv.TokenRequests()
+				if len(reqs) == 1 && reqs[0].Form.Get("code") == "decoy" {
+					ck.errorf("a decoy's code was exchanged")
+				}
+			})},
+		{name: "login: a page that never redirects", browser: true, args: login, stdin: fmPassword,
+			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
+			code:  exitUnavailable,
+			say:   []string{"no progress", pixiv.AccountsHost + pixiv.PostRedirectPath, "last-failure"},
+			check: func(ck *fmCheck, f *fmFixture, rs []fmResult) {
+				dir := filepath.Join(f.profileDir(), "last-failure")
+				if !strings.Contains(rs[0].stderr, dir) {
+					ck.errorf("stderr does not name the last-failure dir %s", dir)
+				}
+				if fi, err := os.Stat(filepath.Join(dir, "screenshot.png")); err != nil || fi.Size() == 0 {
+					ck.errorf("no screenshot saved in %s: %v", dir, err)
+				}
+				fmTokenRequests(0)(ck, f, rs)
+			}},
+		{name: "login: Cloudflare's 403 on the login page", browser: true, args: login, stdin: fmPassword,
+			setup: inject(pixivtest.EndpointLogin, pixivtest.CloudflareBlock()),
+			code:  exitUnavailable,
+			say:   []string{"Cloudflare", "blocked", pixiv.AppAPIHost + pixiv.LoginPath, "another network", "last-failure"},
+			check: fmTokenRequests(0)},
+		{name: "login: headless login slower than --timeout 10s", browser: true, args: login, stdin: fmPassword,
+			timeout: "10s",
+			setup:   func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
+			code:    exitUnavailable, say: []string{"did not finish within 10s", "last page"},
+			check: fmTokenRequests(0)},
+		{name: "login: the browser is killed mid-login", browser: true, args: login, stdin: fmPassword,
+			setup:  func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
+			during: fmKillBrowser,
+			code:   exitBrowser, say: []string{"browser", "exited during the login", "killed"},
+			check: fmTokenRequests(0)},
+		{name: "login: SIGINT while the login waits", browser: true, args: login, stdin: fmPassword,
+			setup:  func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
+			during: fmSignalAtPostRedirect(syscall.SIGINT),
+			code:   exitInterrupt, say: []string{"interrupted"}},
+		{name: "login: SIGTERM while the login waits", browser: true, args: login, stdin: fmPassword,
+			setup:  func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
+			during: fmSignalAtPostRedirect(syscall.SIGTERM),
+			code:   exitTerminated, say: []string{"interrupted", "terminated"}},
+		{name: "login --headless: stored session expired at Pixiv", browser: true,
+			args: func(*fmFixture) []string { return []string{"login", "--headless"} },
+			setup: func(_ *testing.T, f *fmFixture) {
+				fmSeedSession(f, f.srv.NewSession(f.account.ID))
+				f.srv.ExpireSessions()
+			},
+			code: exitPerson, say: []string{"session has expired", "pixivauth login", "--username"},
+			check: fmTokenRequests(0)},
+		{name: "login: wrong password", browser: true, args: login, stdin: "fm-wrong-password",
+			code: exitPerson, say: []string{"refused the username or password", "check them"},
+			check: fmTokenRequests(0)},
+		{name: "login: captcha", browser: true, args: login, stdin: fmPassword,
+			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetCaptcha(true) },
+			code:  exitPerson, say: []string{"captcha", "log in once with a window"},
+			check: fmTokenRequests(0)},
+		{name: "login: two-factor account without --totp-secret", browser: true, args: login, stdin: fmPassword,
+			account: func(a *pixivtest.Account) { a.TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DP" },
+			setup:   func(_ *testing.T, f *fmFixture) { f.secrets = append(f.secrets, f.account.TOTPSecret) },
+			code:    exitPerson, say: []string{"one-time code", "--totp-secret"},
+			check: fmTokenRequests(0)},
+		{name: "login: a window with no display", browser: true,
+			args: func(*fmFixture) []string { return []string{"login"} },
+			env:  func(*fmFixture) []string { return []string{"DISPLAY=", "WAYLAND_DISPLAY="} },
+			code: exitBrowser, say: []string{"no display", "--headless"},
+			check: fmNoRequests},
+		{name: "refresh: an empty answer", args: refresh,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 200, Body: ""}),
+			code:  exitUnavailable, say: []string{"empty answer", "try again later"}},
+		{name: "login --headless: corrupt session.json, nothing else",
+			args: func(*fmFixture) []string { return []string{"login", "--headless"} },
+			setup: func(t *testing.T, f *fmFixture) {
+				if err := os.MkdirAll(f.profileDir(), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(f.profileDir(), "session.json"), []byte(`{"version":1,"cookies":[{"na`), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			},
+			code: exitUsage, say: []string{"corrupt", "session.json.corrupt-", "--cookies", "--username"},
+			check: func(ck *fmCheck, f *fmFixture, rs []fmResult) {
+				aside, _ := filepath.Glob(filepath.Join(f.profileDir(), "session.json.corrupt-*"))
+				if len(aside) != 1 {
+					ck.errorf("want the corrupt session.json moved aside, found %q", aside)
+				}
+				fmNoRequests(ck, f, rs)
+			}},
+		{name: "--browser-url where nothing listens", stdin: fmPassword,
+			args: func(f *fmFixture) []string {
+				return append(f.loginArgs(), "--browser-url", "ws://"+closedPort(f.t)+"/devtools/browser/fm")
+			},
+			code: exitBrowser, say: []string{"cannot attach", "connection refused"}, check: fmNoRequests},
+		{name: "login: connection reset at the exchange", browser: true, args: login, stdin: fmPassword,
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Reset: true}),
+			code:  exitUnavailable, say: []string{"code exchange", "closed the connection", "run the login again"},
+			check: fmTokenRequests(1)},
+		{name: "login: a TOTP secret that is not base32", args: login, stdin: fmPassword,
+			account: func(a *pixivtest.Account) { a.TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DP" },
+			env:     func(*fmFixture) []string { return []string{"PIXIV_TOTP_SECRET=fm-not-base32-!!"} },
+			setup: func(_ *testing.T, f *fmFixture) {
+				f.secrets = append(f.secrets, f.account.TOTPSecret, "fm-not-base32-!!")
+			},
+			// A mistake in the input, found before a browser starts.
+			code: exitUsage, say: []string{"TOTP secret", "base32"},
+			check: fmNoRequests},
+		{name: "login --headless: a --phpsessid that Pixiv has ended", browser: true,
+			args: func(*fmFixture) []string { return []string{"login", "--headless"} },
+			env: func(f *fmFixture) []string {
+				return []string{"PIXIV_PHPSESSID=" + f.sessid}
+			},
+			setup: func(_ *testing.T, f *fmFixture) {
+				f.sessid = f.srv.NewSession(f.account.ID).Value
+				f.secrets = append(f.secrets, f.sessid)
+				f.srv.ExpireSessions()
+			},
+			code: exitPerson, say: []string{"expired", "pixivauth login", "--username"},
+			check: fmTokenRequests(0)},
+		{name: "login: the login page never finishes loading", browser: true, args: login, stdin: fmPassword,
+			setup: inject(pixivtest.EndpointLogin, pixivtest.Fault{Hang: true, Body: "<!doctype html><html><body><p>Loading pixiv…</p><p>" + strings.Repeat("…", 200) + "</p></body></html>"}),
+			code:  exitUnavailable, say: []string{"no progress", pixiv.AppAPIHost + pixiv.LoginPath, "last-failure"},
+			check: fmTokenRequests(0)},
+		{name: "login: connection reset on the login page", browser: true, args: login, stdin: fmPassword,
+			setup: inject(pixivtest.EndpointLogin, pixivtest.Fault{Reset: true}),
+			code:  exitUnavailable, say: []string{"could not load", pixiv.AppAPIHost + pixiv.LoginPath, "ERR_", "check the network", "last-failure"},
+			check: fmTokenRequests(0)},
+		{name: "login: a stale profile of a killed run is removed", browser: true, stdin: fmPassword,
+			args: func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },
+			setup: func(t *testing.T, f *fmFixture) {
+				// The owner's pid is past any pid_max: that process is gone.
+				stale := filepath.Join(f.tmp, capture.ProfilePrefix+"2147483646-fmstale", "profile")
+				if err := os.MkdirAll(stale, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(stale, "Local State"), []byte("{}"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				// A browser helper that outlived the killed run, still
+				// using the profile (as its command line says).
+				helper := exec.Command("sh", "-c", "while :; do sleep 1; done", "--user-data-dir="+stale)
+				if err := helper.Start(); err != nil {
+					t.Fatal(err)
+				}
+				go func() { _ = helper.Wait() }()
+				t.Cleanup(func() { _ = helper.Process.Kill() })
+			},
+			code:  exitOK,
+			check: fmAll(fmTokenRequests(1), fmPrintsIssued)},
+		{name: "login: a window that waits past --timeout 8s", browser: true,
+			args:    func(*fmFixture) []string { return []string{"login"} },
+			env:     func(f *fmFixture) []string { return []string{"DISPLAY=" + f.display} },
+			timeout: "8s",
+			setup:   func(t *testing.T, f *fmFixture) { f.display = testenv.StartXvfb(t) },
+			code:    exitPerson, say: []string{"timed out after 8s", "window", "--timeout"},
+			check: fmTokenRequests(0)},
+		{name: "login: unwritable config dir prints the tokens", browser: true, stdin: fmPassword,
+			args: func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },
+			setup: func(t *testing.T, f *fmFixture) {
+				f.config = filepath.Join(t.TempDir(), "config")
+				if err := os.WriteFile(f.config, []byte("a file where the config dir should be"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			},
+			code: exitFailure, say: []string{"could not be saved"},
+			check: fmAll(fmTokenRequests(1), fmPrintsIssued)},
+	}
+}
+
+// fmMovedAside checks that a corrupt token.json was moved aside.
+func fmMovedAside(ck *fmCheck, f *fmFixture, _ []fmResult) {
+	aside, _ := filepath.Glob(filepath.Join(f.profileDir(), "token.json.corrupt-*"))
+	if len(aside) != 1 {
+		ck.errorf("want the corrupt token.json moved aside as token.json.corrupt-*, found %q", aside)
+	}
+}
+
+func fmChmodCache(f *fmFixture, perm os.FileMode) {
+	f.t.Helper()
+	if err := os.Chmod(filepath.Join(f.profileDir(), "token.json"), perm); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
+	_, browserErr := capture.FindBrowser("", false)
+
+	shared := &fmShared{onlySh: t.TempDir()}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(sh, filepath.Join(shared.onlySh, "sh")); err != nil {
+		t.Fatal(err)
+	}
+	// Written before any case starts a process, so that no child can hold
+	// it open for writing when it is run (ETXTBSY).
+	shared.hello = filepath.Join(t.TempDir(), "hello")
+	if err := os.WriteFile(shared.hello, []byte("#!/bin/sh\necho hello\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := fmCases()
+	if len(cases) < 28 {
+		t.Fatalf("the matrix has %d cases, want at least 28", len(cases))
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			if c.browser {
+				testenv.Need(t, browserErr == nil, "no Chrome or Chromium found")
+			}
+			f := fmNewFixture(t, c, shared)
+			if c.stdin != "" {
+				f.secrets = append(f.secrets, strings.TrimSpace(c.stdin))
+			}
+			if c.setup != nil {
+				c.setup(t, f)
+			}
+			if c.browser {
+				fmBrowsers <- struct{}{}
+				defer func() { <-fmBrowsers }()
+			}
+			ck := &fmCheck{t: t}
+			runs := max(c.runs, 1)
+			results := make([]fmResult, runs)
+			if runs == 1 {
+				results[0] = fmRun(ck, c, f, c.during)
+			} else {
+				var wg sync.WaitGroup
+				for i := range runs {
+					wg.Go(func() { results[i] = fmRun(ck, c, f, nil) })
+				}
+				wg.Wait()
+			}
+			for i, r := range results {
+				t.Logf("run %d: %v", i+1, r)
+			}
+			fmAssert(ck, c, f, results)
+			ck.finish()
+		})
+	}
+}
