@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,7 +90,7 @@ func (b *browserRun) password(args ...string) result {
 // temporary profile is left.
 func (b *browserRun) checkClean() {
 	b.t.Helper()
-	if pids := browsersUnder(b.tmp); len(pids) > 0 {
+	if pids := testenv.BrowsersUnder(b.tmp); len(pids) > 0 {
 		b.t.Errorf("browser processes left: %v", pids)
 	}
 	entries, _ := os.ReadDir(b.tmp)
@@ -112,23 +111,6 @@ func shortTempDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
-}
-
-// browsersUnder lists the processes whose browser profile lies under dir.
-func browsersUnder(dir string) []int {
-	var pids []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && bytes.Contains(cmdline, []byte("--user-data-dir="+dir)) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 // expectIssued checks that the printed tokens are the ones the double
@@ -412,7 +394,7 @@ func startDevToolsBrowser(t *testing.T, b *browserRun) string {
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
-		for _, pid := range browsersUnder(profile) {
+		for _, pid := range testenv.BrowsersUnder(profile) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 		os.RemoveAll(profile)
@@ -480,7 +462,7 @@ func TestDemo(t *testing.T) {
 	if lines < 5 {
 		t.Errorf("demo printed %d lines", lines)
 	}
-	if pids := browsersUnder(tmp); len(pids) > 0 {
+	if pids := testenv.BrowsersUnder(tmp); len(pids) > 0 {
 		t.Errorf("browser processes left: %v", pids)
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) > 0 {

@@ -19,7 +19,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -134,7 +133,7 @@ func fmNewFixture(t *testing.T, c fmCase, shared *fmShared) *fmFixture {
 	t.Cleanup(func() {
 		// A run the test had to kill may have left its browser: end
 		// those (they were started under this TMPDIR, so they are ours).
-		for pid := range fmProcsUsing(tmp + "/") {
+		for pid := range testenv.Processes(tmp + "/") {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 		os.RemoveAll(tmp)
@@ -259,25 +258,6 @@ func fmRun(ck *fmCheck, c fmCase, f *fmFixture, during func(*fmCheck, *fmFixture
 	return r
 }
 
-// fmProcsUsing returns the processes (but this one) whose command line
-// contains needle, with their command lines.
-func fmProcsUsing(needle string) map[int]string {
-	found := map[int]string{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(cmdline, []byte(needle)) {
-			continue
-		}
-		found[pid] = strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
-	}
-	return found
-}
-
 // fmSecrets is every secret of the case: what the test gave, what the
 // double issued, and what it was sent (codes, verifiers, refresh tokens,
 // passwords, session cookies).
@@ -347,10 +327,10 @@ func fmAssert(ck *fmCheck, c fmCase, f *fmFixture, rs []fmResult) {
 	}
 
 	// (3) no browser left, and no temporary profile.
-	if procs := fmProcsUsing(f.tmp + "/"); len(procs) > 0 {
+	if procs := testenv.Processes(f.tmp + "/"); len(procs) > 0 {
 		time.Sleep(3 * time.Second)
 		gone := ""
-		if len(fmProcsUsing(f.tmp+"/")) == 0 {
+		if len(testenv.Processes(f.tmp+"/")) == 0 {
 			gone = " (gone 3 s later)"
 		}
 		var lines []string
@@ -451,7 +431,7 @@ func fmSignalAtPostRedirect(sig syscall.Signal) func(*fmCheck, *fmFixture, *os.P
 		if !fmAwaitPostRedirect(ck, f, exited) {
 			return
 		}
-		if len(fmProcsUsing("--user-data-dir="+f.tmp+"/")) == 0 {
+		if len(testenv.Processes("--user-data-dir="+f.tmp+"/")) == 0 {
 			ck.errorf("no browser runs with a profile in the run's TMPDIR while the login waits")
 		}
 		if err := p.Signal(sig); err != nil {
@@ -466,7 +446,7 @@ func fmKillBrowser(ck *fmCheck, f *fmFixture, _ *os.Process, exited <-chan struc
 	if !fmAwaitPostRedirect(ck, f, exited) {
 		return
 	}
-	procs := fmProcsUsing("--user-data-dir=" + f.tmp + "/")
+	procs := testenv.Processes("--user-data-dir=" + f.tmp + "/")
 	if len(procs) == 0 {
 		ck.errorf("no browser runs with a profile in the run's TMPDIR while the login waits")
 		return

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -99,7 +98,7 @@ func (f *fixture) login(t testing.TB) (*exchange.Token, []store.Cookie, error) {
 // that no temporary profile is left.
 func (f *fixture) checkClean(t testing.TB) {
 	t.Helper()
-	if pids := browserPIDs(f.tmp); len(pids) > 0 {
+	if pids := testenv.BrowsersUnder(f.tmp); len(pids) > 0 {
 		t.Errorf("browser processes left: %v", pids)
 	}
 	entries, _ := os.ReadDir(f.tmp)
@@ -108,23 +107,6 @@ func (f *fixture) checkClean(t testing.TB) {
 			t.Errorf("temporary profile left: %s", e.Name())
 		}
 	}
-}
-
-// browserPIDs lists the processes whose profile lies under dir.
-func browserPIDs(dir string) []int {
-	var pids []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && bytes.Contains(cmdline, []byte("--user-data-dir="+dir)) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 func TestHeadlessLoginWithPassword(t *testing.T) {
@@ -366,7 +348,7 @@ func TestBrowserKilledMidLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pids := browserPIDs(f.tmp)
+	pids := testenv.BrowsersUnder(f.tmp)
 	if len(pids) == 0 {
 		t.Fatal("no browser process found for the test's profile")
 	}

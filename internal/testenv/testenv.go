@@ -10,6 +10,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,4 +113,35 @@ func xHandshake(socket string) error {
 		return fmt.Errorf("the X server refused the connection (status %d)", reply[0])
 	}
 	return nil
+}
+
+// Processes returns the processes, other than this one, whose command line
+// contains needle, with their command lines. Tests find their own browsers
+// this way, by the profile or TMPDIR that only they use, since test
+// packages run in parallel.
+func Processes(needle string) map[int]string {
+	found := map[int]string{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !bytes.Contains(cmdline, []byte(needle)) {
+			continue
+		}
+		found[pid] = strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+	}
+	return found
+}
+
+// BrowsersUnder returns the processes whose browser profile lies under dir.
+func BrowsersUnder(dir string) []int {
+	var pids []int
+	for pid := range Processes("--user-data-dir=" + dir) {
+		pids = append(pids, pid)
+	}
+	slices.Sort(pids)
+	return pids
 }
