@@ -5,6 +5,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pixivauth/pixivauth/capture"
 )
 
 func main() {
@@ -67,8 +70,14 @@ func run(r io.Reader, w io.Writer) error {
 			med[b][u] = vs[len(vs)/2]
 		}
 	}
-	fmt.Fprintf(w, "# pixivauth benchmarks\n\nMade by `make bench` on %s: %s, %d cores (%s/%s). Each value is the median of the runs (`-count`). Reproduce with `make bench`.\n\n",
-		time.Now().UTC().Format("2006-01-02"), orUnknown(cpu), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
+	browser := "no browser found"
+	if path, err := capture.FindBrowser("", false); err == nil {
+		if v, err := capture.BrowserVersion(context.Background(), path); err == nil {
+			browser = v
+		}
+	}
+	fmt.Fprintf(w, "# pixivauth benchmarks\n\nMade by `make bench` on %s: %s, %d cores (%s/%s), %s, against the Pixiv double on loopback. Each value is the median of the runs (`-count`); the browser benchmarks are one run of a fixed number of whole logins. Reproduce with `make bench`.\n\n",
+		time.Now().UTC().Format("2006-01-02"), orUnknown(cpu), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, browser)
 	fmt.Fprintln(w, "| benchmark | metric | value | target | met |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
 	for _, b := range order {
@@ -82,8 +91,19 @@ func run(r io.Reader, w io.Writer) error {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", strings.TrimPrefix(b, "Benchmark"), u, format(u, med[b][u]), goal, met)
 		}
 	}
+	fmt.Fprint(w, legend)
 	return nil
 }
+
+const legend = `
+What each benchmark measures:
+
+- **CaptureToExchange**: from the DevTools event that carries the callback to the token request reaching the double: how long the single-use code waits on pixivauth. Percentiles over the logins of the run.
+- **HeadlessSessionLogin**: a whole headless login with a stored session, from browser start to tokens to browser gone, beside **BrowserStart**: the same headless browser started, a blank page opened, the browser stopped. What remains above that floor is Pixiv's pages and the redirects.
+- **RefreshCommand**: ` + "`pixivauth refresh`" + ` as a script runs it: process start, refresh, cache written, tokens printed.
+- **DemoPeakMemory**: pixivauth's own peak resident memory (VmHWM from /proc/self/status) during ` + "`pixivauth demo`" + `, the highest of the runs; the browser's memory is apart.
+- **Refresh**: one refresh through exchange.Client, in process.
+`
 
 func judge(bench, unit string, med map[string]map[string]float64) (string, string) {
 	short := bench[strings.LastIndex(bench, "/")+1:]
