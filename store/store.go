@@ -138,26 +138,10 @@ func (p *Profile) Name() string { return p.name }
 func (p *Profile) Dir() string { return p.dir }
 
 // LastFailureDir is where a headless login that gave up leaves what it saw
-// (a screenshot, the page's HTML): <config>/<name>/last-failure. See
-// [Profile.PrepareLastFailure].
+// (a screenshot, the page's HTML): <config>/<name>/last-failure. The
+// browser code makes it (0700) when it has something to save, replacing
+// the previous failure's evidence; Delete removes it.
 func (p *Profile) LastFailureDir() string { return filepath.Join(p.dir, lastFailureName) }
-
-// PrepareLastFailure empties [Profile.LastFailureDir], creating it (0700)
-// if needed, and returns its path: each failure replaces the last one's
-// evidence. It does not take the profile's lock: nothing in it is a cache.
-func (p *Profile) PrepareLastFailure() (string, error) {
-	if err := p.ensureDirs(); err != nil {
-		return "", err
-	}
-	dir := p.LastFailureDir()
-	if err := os.RemoveAll(dir); err != nil {
-		return "", fmt.Errorf("store: empty %s: %w", dir, err)
-	}
-	if err := os.Mkdir(dir, dirPerm); err != nil {
-		return "", fmt.Errorf("store: %w", err)
-	}
-	return dir, nil
-}
 
 // Delete removes what the profile holds, as a logout does: the token, the
 // session, files moved aside as corrupt and the last failure. The directory

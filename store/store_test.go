@@ -590,9 +590,6 @@ func TestUnwritable(t *testing.T) {
 			if _, err := p.Lock(t.Context()); err == nil {
 				t.Error("Lock succeeded")
 			}
-			if _, err := p.PrepareLastFailure(); err == nil {
-				t.Error("PrepareLastFailure succeeded")
-			}
 			// A path through a file is ENOTDIR: an error, not "no token".
 			if _, err := p.LoadToken(); err == nil || errors.Is(err, ErrNoToken) {
 				t.Errorf("LoadToken: %v, want an error that is not ErrNoToken", err)
@@ -638,9 +635,7 @@ func TestProfiles(t *testing.T) {
 	if err := newProfile(t, s, "logged-out").Delete(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newProfile(t, s, "failed").PrepareLastFailure(); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(newProfile(t, s, "failed").LastFailureDir(), "page.html"), []byte("<html>"), 0o600)
 	writeFile(t, filepath.Join(s.Dir, "corrupt", tokenFile), []byte("{"), 0o600)
 	writeFile(t, filepath.Join(s.Dir, "notes.txt"), []byte("not a profile"), 0o600)
 	writeFile(t, filepath.Join(s.Dir, "bad name", tokenFile), jsonOf(t, testToken("4", "a")), 0o600)
@@ -691,9 +686,7 @@ func TestDelete(t *testing.T) {
 	if err := p.SaveSession(&Session{Cookies: []Cookie{sessionCookie(time.Time{})}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.PrepareLastFailure(); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(p.LastFailureDir(), "page.html"), []byte("<html>"), 0o600)
 	writeFile(t, filepath.Join(p.Dir(), "token.json.corrupt-20260102T150405Z"), []byte("{"), 0o600)
 	other := newProfile(t, s, "other")
 	if err := other.SaveToken(testToken("2", "a")); err != nil {
@@ -720,28 +713,6 @@ func TestDelete(t *testing.T) {
 	}
 }
 
-func TestPrepareLastFailure(t *testing.T) {
-	s, _ := newStore(t)
-	p := newProfile(t, s, "default")
-	dir, err := p.PrepareLastFailure()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dir != p.LastFailureDir() || dir != filepath.Join(s.Dir, "default", "last-failure") {
-		t.Errorf("PrepareLastFailure = %q, LastFailureDir = %q", dir, p.LastFailureDir())
-	}
-	if got := mode(t, dir); got != 0o700 && permsApply {
-		t.Errorf("mode %04o, want 0700", got)
-	}
-	writeFile(t, filepath.Join(dir, "page.html"), []byte("<html>"), 0o600)
-	writeFile(t, filepath.Join(dir, "sub", "x"), []byte("x"), 0o600)
-	if _, err := p.PrepareLastFailure(); err != nil {
-		t.Fatal(err)
-	}
-	if got := entries(t, dir); len(got) != 0 {
-		t.Errorf("PrepareLastFailure left %q", got)
-	}
-}
 
 func TestMessagesNeverHoldValues(t *testing.T) {
 	// Formatting a cookie or a session, as a careless log line would, leaves
