@@ -64,7 +64,12 @@ func TestLoginThroughProxy(t *testing.T) {
 	ps := httptest.NewServer(proxy)
 	defer ps.Close()
 	f.opts.Proxy = "http://user:secret@" + strings.TrimPrefix(ps.URL, "http://")
-	f.opts.Flags = map[string]any{"ignore-certificate-errors-spki-list": f.srv.BrowserFlags()["ignore-certificate-errors-spki-list"]}
+	f.opts.Flags = map[string]any{
+		"ignore-certificate-errors-spki-list": f.srv.BrowserFlags()["ignore-certificate-errors-spki-list"],
+		// Everything goes through the proxy; a direct lookup resolves to
+		// nothing, so no test traffic can leave loopback.
+		"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+	}
 	ctx := context.Background()
 	l, err := Start(ctx, f.opts)
 	if err != nil {

@@ -713,7 +713,6 @@ func TestDelete(t *testing.T) {
 	}
 }
 
-
 func TestMessagesNeverHoldValues(t *testing.T) {
 	// Formatting a cookie or a session, as a careless log line would, leaves
 	// out every value.
