@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -504,4 +505,36 @@ func TestVisibleWindowClosed(t *testing.T) {
 	}
 	l.Close()
 	f.checkClean(t)
+}
+
+// TestContinueOnATranslatedSelectionPage: Pixiv shows its pages in the
+// browser's language. The account selection button is found by the form it
+// submits when its label is not the English one.
+func TestContinueOnATranslatedSelectionPage(t *testing.T) {
+	needBrowser(t, false)
+	posted := make(chan struct{}, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == pixiv.AccountSelectedPath {
+			select {
+			case posted <- struct{}{}:
+			default:
+			}
+			return
+		}
+		fmt.Fprint(w, `<!doctype html><html lang="ja"><body>
+<form method="post" action="`+pixiv.AccountSelectedPath+`"><button type="submit">このアカウントで続ける</button></form>
+</body></html>`)
+	}))
+	defer ts.Close()
+	l, err := Start(context.Background(), Options{LoginURL: ts.URL + "/login", TempDir: t.TempDir(),
+		Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	select {
+	case <-posted:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the translated continue button was never pressed")
+	}
 }

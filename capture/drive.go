@@ -41,7 +41,6 @@ type pageState struct {
 // JSON, so that a page with odd globals cannot confuse the decoding.
 func classifyJS() string {
 	sel, _ := json.Marshal(map[string]string{
-		"continue": pixiv.ContinueButtonText,
 		"captcha":  pixiv.CaptchaFrame,
 		"otp":      pixiv.OTPInput,
 		"password": pixiv.PasswordInput,
@@ -56,8 +55,7 @@ func classifyJS() string {
   if (location.protocol === "chrome-error:") return out("neterror");
   if (document.readyState === "loading") return out("loading");
   if ([...document.querySelectorAll(s.blocked)].some(shown)) return out("blocked");
-  if ([...document.querySelectorAll("button, a, [role=button], input[type=submit]")]
-        .some(b => shown(b) && (b.innerText || b.value || "").includes(s.continue))) return out("select");
+  if ((` + continueFinder() + `)()) return out("select");
   if ([...document.querySelectorAll(s.captcha)].some(shown)) return out("captcha");
   if (shown(document.querySelector(s.otp))) return out("otp");
   if (shown(document.querySelector(s.password))) return out("form");
@@ -65,11 +63,20 @@ func classifyJS() string {
 })()`
 }
 
-// continueJS finds the account selection button for a real click.
-func continueJS() string {
+// continueFinder is a JavaScript function that finds the account selection
+// page's button: by its label, or, on a page in another language, by the
+// form it submits to account-selected.
+func continueFinder() string {
 	text, _ := json.Marshal(pixiv.ContinueButtonText)
-	return `[...document.querySelectorAll("button, a, [role=button], input[type=submit]")].find(b => (b.innerText || b.value || "").includes(` + string(text) + `))`
+	path, _ := json.Marshal(pixiv.AccountSelectedPath)
+	return `() => [...document.querySelectorAll("button, a, [role=button], input[type=submit]")].find(b =>
+    !!(b.offsetWidth || b.offsetHeight || b.getClientRects().length) &&
+    ((b.innerText || b.value || "").includes(` + string(text) + `) ||
+     (b.form && new URL(b.form.action, location.href).pathname === ` + string(path) + `)))`
 }
+
+// continueJS finds the account selection button for a real click.
+func continueJS() string { return "(" + continueFinder() + ")()" }
 
 // submitJS finds the submit button of the form that holds the field sel.
 func submitJS(field string) string {
