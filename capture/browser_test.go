@@ -182,6 +182,12 @@ func TestHeadlessLoginLooksLikeChrome(t *testing.T) {
 		if strings.Contains(ua, "Headless") || !strings.Contains(ua, "Chrome/") {
 			t.Fatalf("the login page saw user agent %q", ua)
 		}
+		// A person's Chrome sends client hints, and they name no headless
+		// brand either.
+		hints := r.Header.Get("Sec-CH-UA")
+		if !strings.Contains(hints, "Chromium") || strings.Contains(hints, "Headless") {
+			t.Fatalf("the login page saw Sec-CH-UA %q", hints)
+		}
 	}
 	if seen == 0 {
 		t.Fatal("the double saw no request for the accounts pages")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -162,7 +163,8 @@ func (l *Login) prepareTab() error {
 			return err
 		}
 		if ua := strings.Replace(v.UserAgent, "HeadlessChrome", "Chrome", 1); ua != v.UserAgent {
-			if _, err := chromedp.Call(l.tab, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua}); err != nil {
+			params := emulation.SetUserAgentOverrideParams{UserAgent: ua, UserAgentMetadata: clientHints(v.Product)}
+			if _, err := chromedp.Call(l.tab, emulation.SetUserAgentOverride, params); err != nil {
 				return err
 			}
 		}
@@ -186,6 +188,34 @@ func (l *Login) prepareTab() error {
 		l.logf("loaded %d session cookies", len(params))
 	}
 	return nil
+}
+
+// clientHints are the Sec-CH-UA values a person's Chromium sends, for the
+// browser whose product is "HeadlessChrome/156.0.8078.79". An override of
+// the user agent without them would send no client hints at all, which no
+// person's Chrome does.
+func clientHints(product string) *emulation.UserAgentMetadata {
+	_, full, _ := strings.Cut(product, "/")
+	major, _, _ := strings.Cut(full, ".")
+	platform := map[string]string{"darwin": "macOS", "windows": "Windows"}[runtime.GOOS]
+	if platform == "" {
+		platform = "Linux"
+	}
+	arch := "x86"
+	if runtime.GOARCH == "arm64" {
+		arch = "arm"
+	}
+	return &emulation.UserAgentMetadata{
+		Brands: []*emulation.UserAgentBrandVersion{
+			{Brand: "Chromium", Version: major}, {Brand: "Not_A Brand", Version: "24"},
+		},
+		FullVersionList: []*emulation.UserAgentBrandVersion{
+			{Brand: "Chromium", Version: full}, {Brand: "Not_A Brand", Version: "24.0.0.0"},
+		},
+		Platform:     platform,
+		Architecture: arch,
+		Bitness:      "64",
+	}
 }
 
 // listen sees every event of the tab, in order, in the tab's own loop: it
