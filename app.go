@@ -112,13 +112,20 @@ func (p *program) root(c *cli.Context) error {
 }
 
 // commandNotFound reports an unknown command as a usage error, with the
-// nearest command's name.
+// nearest command's name. A word that cannot be a command's name is not
+// echoed: it is most likely a token given without its command.
 func (p *program) commandNotFound(c *cli.Context, name string) {
+	if !plausibleOptionName(name) {
+		p.deferred = &usageError{msg: "the first argument is not a command: give the command first, e.g. `pixivauth refresh TOKEN`"}
+		return
+	}
 	msg := fmt.Sprintf("unknown command %q", name)
-	if c.App.Suggest && cli.SuggestCommand != nil {
-		if s := cli.SuggestCommand(c.App.VisibleCommands(), name); s != "" {
-			msg += ". " + s
-		}
+	var names []string
+	for _, cmd := range c.App.VisibleCommands() {
+		names = append(names, cmd.Names()...)
+	}
+	if s := nearest(name, names); s != "" {
+		msg += fmt.Sprintf(`. Did you mean %q?`, s)
 	}
 	p.deferred = &usageError{msg: msg}
 }

@@ -220,10 +220,16 @@ func unknownOption(app *cli.App, path []*cli.Command, token, name string) error 
 		shown = "-" + name
 	}
 	msg := "unknown option " + shown + where
-	if cli.SuggestFlag != nil {
-		if s := cli.SuggestFlag(flags, name, false); s != "" {
-			msg += "; did you mean " + s + "?"
+	var names []string
+	for _, f := range flags {
+		names = append(names, f.Names()...)
+	}
+	if s := nearest(name, names); s != "" {
+		dashes := "--"
+		if len(s) == 1 {
+			dashes = "-"
 		}
+		msg += "; did you mean " + dashes + s + "?"
 	}
 	return &usageError{msg: msg, command: commandPath(path)}
 }
@@ -259,4 +265,49 @@ func givenOptions(argv []string) map[string]bool {
 		}
 	}
 	return given
+}
+
+// nearest returns the name closest to typed, if it is close enough to be
+// what was meant: a few typos away, or a prefix of it. Nothing else is
+// suggested: "--bogus" is not a misspelt "--config-dir".
+func nearest(typed string, names []string) string {
+	best, bestDist, bestEdits := "", 0, 0
+	for _, n := range names {
+		if len(n) < 2 {
+			continue
+		}
+		edits := editDistance(typed, n)
+		d := edits
+		if strings.HasPrefix(n, typed) && len(typed) >= 3 {
+			d = min(d, 1)
+		}
+		if best == "" || d < bestDist || d == bestDist && edits < bestEdits {
+			best, bestDist, bestEdits = n, d, edits
+		}
+	}
+	if best == "" || bestDist > max(1, min(len(typed), len(best))/3) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

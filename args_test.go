@@ -159,3 +159,23 @@ func TestGivenOptions(t *testing.T) {
 		t.Errorf("givenOptions = %v; want config-dir and v", got)
 	}
 }
+
+func TestNearest(t *testing.T) {
+	names := []string{"refresh", "token", "check", "profiles", "json", "profile", "config-dir", "v"}
+	tests := []struct{ typed, want string }{
+		{"refrsh", "refresh"},
+		{"tokn", "token"},
+		{"jsn", "json"},
+		{"jason", "json"},
+		{"profil", "profile"},
+		{"conf", "config-dir"}, // a prefix
+		{"bogus", ""},
+		{"frobnicate", ""},
+		{"x", ""},
+	}
+	for _, tt := range tests {
+		if got := nearest(tt.typed, names); got != tt.want {
+			t.Errorf("nearest(%q) = %q, want %q", tt.typed, got, tt.want)
+		}
+	}
+}
