@@ -96,6 +96,7 @@ func TestUsageErrors(t *testing.T) {
 		{"no command", nil, nil, "no command given"},
 		{"unknown command", nil, []string{"refrsh"}, `unknown command "refrsh". Did you mean "refresh"?`},
 		{"unknown help topic", nil, []string{"help", "bogus"}, `unknown command "bogus"`},
+		{"a token where the command goes", nil, []string{"hNalhGZ8sQ2xYk1p0_4rT9vWmLq3JdZcBfUeH6aIoKy"}, "the first argument is not a command"},
 		{"unknown option", nil, []string{"token", "--bogus"}, "unknown option --bogus"},
 		{"bad duration", nil, []string{"token", "--timeout", "soon"}, "timeout"},
 		{"negative duration", nil, []string{"token", "--timeout=-1s"}, "negative"},
@@ -139,6 +140,11 @@ func TestUsageErrors(t *testing.T) {
 			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 			if len(lines) != 2 || !strings.Contains(lines[0], tt.wantMsg) || !strings.HasPrefix(lines[1], "Run 'pixivauth") {
 				t.Errorf("stderr %q; want one line with %q and a hint", stderr, tt.wantMsg)
+			}
+			for _, a := range tt.args {
+				if len(a) > 32 && strings.Contains(stderr, a) {
+					t.Errorf("stderr repeats the token-like argument %q", a)
+				}
 			}
 		})
 	}
