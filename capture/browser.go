@@ -16,10 +16,13 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// candidates lists the browsers FindBrowser tries, in order. A full browser
-// comes first even headless: its new headless mode is the real Chrome, which
-// is what Pixiv's pages expect; a headless-only shell is the last resort, and
+// BrowserLocations lists where FindBrowser looks, in order: names on PATH
+// and absolute paths (for a cron job's short PATH). A full browser comes
+// first even headless: its new headless mode is the real Chrome, which is
+// what Pixiv's pages expect; a headless-only shell is the last resort, and
 // never for a window.
+func BrowserLocations(visible bool) []string { return candidates(runtime.GOOS, visible) }
+
 func candidates(goos string, visible bool) []string {
 	var full, shells []string
 	switch goos {
@@ -69,7 +72,7 @@ func FindBrowser(path string, visible bool) (string, error) {
 		}
 		return found, nil
 	}
-	for _, c := range candidates(runtime.GOOS, visible) {
+	for _, c := range BrowserLocations(visible) {
 		if found, err := exec.LookPath(c); err == nil {
 			return found, nil
 		}

@@ -23,16 +23,18 @@ import (
 // missing install step.
 func CI() bool { return os.Getenv("CI") == "true" }
 
-// Need fails the test under CI, or skips it elsewhere, when ok is false.
-func Need(tb testing.TB, ok bool, what string) {
+// Need fails the test under CI, or skips it elsewhere, when ok is false:
+// the machine lacks what the test needs. why says what is missing and how
+// to get it.
+func Need(tb testing.TB, ok bool, why string) {
 	tb.Helper()
 	if ok {
 		return
 	}
 	if CI() {
-		tb.Fatalf("CI=true and %s: `make test` installs it", what)
+		tb.Fatalf("CI=true and %s", why)
 	}
-	tb.Skipf("%s: run `make test`, which installs it", what)
+	tb.Skip(why)
 }
 
 // StartXvfb runs a virtual display for the test, waits until it answers X
@@ -40,7 +42,7 @@ func Need(tb testing.TB, ok bool, what string) {
 func StartXvfb(tb testing.TB) string {
 	tb.Helper()
 	_, err := exec.LookPath("Xvfb")
-	Need(tb, err == nil, "Xvfb is not installed")
+	Need(tb, err == nil, "Xvfb is not installed: `make test` installs it")
 	r, w, err := os.Pipe()
 	if err != nil {
 		tb.Fatal(err)
