@@ -48,7 +48,7 @@ cross:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCallback$$' -fuzztime $(FUZZTIME) ./capture/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseResponse$$' -fuzztime $(FUZZTIME) ./exchange/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseCookiesTxt$$' -fuzztime $(FUZZTIME) ./store/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseCookiesTxt$$' -fuzztime $(FUZZTIME) ./session/
 
 ## bench: the benchmarks, and the table in BENCHMARKS.md. The browser
 ## benchmarks run a fixed number of whole logins each (BENCHLOGINS), so that

@@ -16,6 +16,7 @@ import (
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
 
@@ -231,7 +232,7 @@ func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, e
 		return opts, err
 	}
 	opts.Cookies = cookies
-	live := (&store.Session{Cookies: cookies}).Live(time.Now())
+	live := (&session.Session{Cookies: cookies}).Live(time.Now())
 	if !visible && opts.Username == "" && !live {
 		if from != "" {
 			return opts, needsPersonf("the session from %s has expired (no live %s cookie): log in again with a window (`pixivauth login`), or give --%s with a password",
@@ -268,14 +269,14 @@ func (o *options) password(c *cli.Context, haveUser bool) (string, error) {
 // sessionCookies are the cookies to start the browser with: those given
 // (--cookies, and --phpsessid or its file or $PIXIV_PHPSESSID), else the
 // profile's stored session if useStored. from names where they came from.
-func (o *options) sessionCookies(c *cli.Context, useStored bool) (cookies []store.Cookie, from string, err error) {
+func (o *options) sessionCookies(c *cli.Context, useStored bool) (cookies []session.Cookie, from string, err error) {
 	if c.IsSet(optCookies) {
 		from = "--" + optCookies
 		data, err := o.readInput(from, c.String(optCookies))
 		if err != nil {
 			return nil, "", err
 		}
-		s, err := store.ParseSessionFile(data)
+		s, err := session.ParseFile(data)
 		if err != nil {
 			return nil, "", usageErrorf("%s: %v", from, err)
 		}
@@ -295,7 +296,7 @@ func (o *options) sessionCookies(c *cli.Context, useStored bool) (cookies []stor
 				kept = append(kept, ck)
 			}
 		}
-		cookies = append(kept, store.Cookie{Name: pixiv.SessionCookie, Value: sessid,
+		cookies = append(kept, session.Cookie{Name: pixiv.SessionCookie, Value: sessid,
 			Domain: pixiv.CookieDomain, Path: "/", Secure: true, HTTPOnly: true})
 		from = strings.TrimPrefix(from+" and "+source, " and ")
 	}
@@ -325,7 +326,7 @@ const stepTokensReceived = "tokens received"
 // browserLogin runs one browser login and exchanges its code the moment it
 // arrives: the code lives for seconds, so nothing comes between the two.
 // It returns the tokens and the browser's cookies, for saving the session.
-func (o *options) browserLogin(ctx context.Context, opts capture.Options, client *exchange.Client) (*exchange.Token, []store.Cookie, error) {
+func (o *options) browserLogin(ctx context.Context, opts capture.Options, client *exchange.Client) (*exchange.Token, []session.Cookie, error) {
 	verifier := exchange.NewVerifier()
 	opts.LoginURL = exchange.LoginURL(verifier)
 	l, err := capture.Start(ctx, opts)
@@ -364,9 +365,9 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, client
 // saveLogin saves a login's tokens and, if saveSession, the browser's
 // session (its Pixiv cookies). A profile that holds another user keeps its
 // session as well as its token.
-func (o *options) saveLogin(t *exchange.Token, cookies []store.Cookie, saveSession bool) error {
+func (o *options) saveLogin(t *exchange.Token, cookies []session.Cookie, saveSession bool) error {
 	saved, err := o.saveToken(t, false)
-	if !saveSession || len(store.PixivOnly(cookies)) == 0 {
+	if !saveSession || len(session.PixivOnly(cookies)) == 0 {
 		return err
 	}
 	if o.profile == nil {
@@ -375,7 +376,7 @@ func (o *options) saveLogin(t *exchange.Token, cookies []store.Cookie, saveSessi
 	if !saved {
 		return err
 	}
-	if serr := o.profile.SaveSession(&store.Session{Cookies: cookies}); serr != nil {
+	if serr := o.profile.SaveSession(&session.Session{Cookies: cookies}); serr != nil {
 		return errors.Join(err, &saveError{serr})
 	}
 	o.logf("saved the browser session in profile %q", o.profile.Name())

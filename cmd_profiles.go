@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
 
@@ -171,7 +172,7 @@ func (p *program) sessionExport(c *cli.Context) error {
 	}
 	var b bytes.Buffer
 	if o.format == formatCookiesTxt {
-		if err := store.WriteCookiesTxt(&b, s.Cookies); err != nil {
+		if err := session.WriteCookiesTxt(&b, s.Cookies); err != nil {
 			return err
 		}
 	} else {

@@ -23,6 +23,7 @@ import (
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
 
@@ -272,7 +273,7 @@ func TestLoginHeadlessFromImportedSessions(t *testing.T) {
 		{"cookies.txt", func(b *browserRun, c *http.Cookie) ([]string, []string) {
 			file := filepath.Join(b.t.TempDir(), "cookies.txt")
 			var buf bytes.Buffer
-			if err := store.WriteCookiesTxt(&buf, []store.Cookie{cookieOf(c)}); err != nil {
+			if err := session.WriteCookiesTxt(&buf, []session.Cookie{cookieOf(c)}); err != nil {
 				b.t.Fatal(err)
 			}
 			os.WriteFile(file, buf.Bytes(), 0o600)
@@ -280,7 +281,7 @@ func TestLoginHeadlessFromImportedSessions(t *testing.T) {
 		}},
 		{"session export JSON", func(b *browserRun, c *http.Cookie) ([]string, []string) {
 			file := filepath.Join(b.t.TempDir(), "session.json")
-			data, _ := json.Marshal(store.Session{Version: store.SessionVersion, Cookies: []store.Cookie{cookieOf(c)}})
+			data, _ := json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(c)}})
 			os.WriteFile(file, data, 0o600)
 			return nil, []string{"--cookies", file}
 		}},
@@ -478,7 +479,7 @@ func TestCheckLogin(t *testing.T) {
 	b := newBrowserRun(t)
 	seed, _ := (&store.Store{Dir: b.dir}).Profile("default")
 	c := b.srv.NewSession(b.account.ID)
-	if err := seed.SaveSession(&store.Session{Cookies: []store.Cookie{cookieOf(c)}}); err != nil {
+	if err := seed.SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
 		t.Fatal(err)
 	}
 	r := b.run(nil, "", "check", "--login", "--json", "--timeout", long)
@@ -496,6 +497,6 @@ func TestCheckLogin(t *testing.T) {
 	}
 }
 
-func cookieOf(c *http.Cookie) store.Cookie {
-	return store.Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: c.Secure, HTTPOnly: c.HttpOnly}
+func cookieOf(c *http.Cookie) session.Cookie {
+	return session.Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: c.Secure, HTTPOnly: c.HttpOnly}
 }

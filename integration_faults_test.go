@@ -30,6 +30,7 @@ import (
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
 
@@ -485,7 +486,7 @@ func fmWriteCache(f *fmFixture, data string, perm os.FileMode) {
 func fmSeedSession(f *fmFixture, c *http.Cookie) {
 	f.t.Helper()
 	f.secrets = append(f.secrets, c.Value)
-	err := f.profile().SaveSession(&store.Session{Cookies: []store.Cookie{{Name: c.Name, Value: c.Value,
+	err := f.profile().SaveSession(&session.Session{Cookies: []session.Cookie{{Name: c.Name, Value: c.Value,
 		Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: true, HTTPOnly: true}}})
 	if err != nil {
 		f.t.Fatal(err)

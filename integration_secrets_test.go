@@ -30,6 +30,7 @@ import (
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
 
@@ -257,7 +258,7 @@ func leakSecrets(srv *pixivtest.Server, configDir string) map[string]string {
 		if err != nil {
 			continue
 		}
-		if s, err := store.ParseSessionFile(data); err == nil {
+		if s, err := session.ParseFile(data); err == nil {
 			for _, c := range s.Cookies {
 				add("the cookie "+c.Name+" of a saved session", c.Value)
 			}
@@ -558,7 +559,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		expectCode(t, l.run(gha, "", "check", "--json"), 0)
 		expectCode(t, l.run(gha, "", "check", leakRandom("unknown-")), exitPerson)
 
-		if err := leakProfile(t, l.dir).SaveSession(&store.Session{Cookies: []store.Cookie{cookieOf(l.session())}}); err != nil {
+		if err := leakProfile(t, l.dir).SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
 			t.Fatal(err)
 		}
 		for _, format := range []string{"json", "cookies.txt"} {
@@ -577,7 +578,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		expectCode(t, l.run(nil, "", "profiles"), 0)
 		expectCode(t, l.run(nil, "", "session", "export"), exitPerson)
 		expectCode(t, l.run(nil, "", "refresh", l.refreshToken()), 0)
-		if err := leakProfile(t, l.dir).SaveSession(&store.Session{Cookies: []store.Cookie{cookieOf(l.session())}}); err != nil {
+		if err := leakProfile(t, l.dir).SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
 			t.Fatal(err)
 		}
 		expectCode(t, l.run(nil, "", "profiles"), 0)
@@ -693,31 +694,31 @@ func TestNoSecretLeaks(t *testing.T) {
 		l := newLeakRun(t, true, pixivtest.Account{})
 		login := []string{"login", "--headless", "--json"}
 		var txt bytes.Buffer
-		if err := store.WriteCookiesTxt(&txt, []store.Cookie{cookieOf(l.session())}); err != nil {
+		if err := session.WriteCookiesTxt(&txt, []session.Cookie{cookieOf(l.session())}); err != nil {
 			t.Fatal(err)
 		}
 		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("cookies.txt", txt.String()))...), 0)
 		l.expectCaches()
-		data, err := json.Marshal(store.Session{Version: store.SessionVersion, Cookies: []store.Cookie{cookieOf(l.session())}})
+		data, err := json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(l.session())}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("session.json", string(data)))...), 0)
 		// The session file from stdin.
-		data, _ = json.Marshal(store.Session{Version: store.SessionVersion, Cookies: []store.Cookie{cookieOf(l.session())}})
+		data, _ = json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(l.session())}})
 		expectCode(t, l.run(nil, string(data), append(login, "--cookies", "-")...), 0)
 
 		// Expired by its own date: refused before a browser starts.
 		old := cookieOf(l.session())
 		old.Expires = time.Now().Add(-time.Hour)
 		txt.Reset()
-		if err := store.WriteCookiesTxt(&txt, []store.Cookie{old}); err != nil {
+		if err := session.WriteCookiesTxt(&txt, []session.Cookie{old}); err != nil {
 			t.Fatal(err)
 		}
 		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("expired.txt", txt.String()))...), exitPerson)
 		// Expired on Pixiv's side.
 		txt.Reset()
-		if err := store.WriteCookiesTxt(&txt, []store.Cookie{cookieOf(l.session())}); err != nil {
+		if err := session.WriteCookiesTxt(&txt, []session.Cookie{cookieOf(l.session())}); err != nil {
 			t.Fatal(err)
 		}
 		l.srv.ExpireSessions()

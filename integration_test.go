@@ -27,6 +27,7 @@ import (
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
 
@@ -618,7 +619,7 @@ func TestProfilesAndLogout(t *testing.T) {
 		t.Errorf("profiles --json with none: %q", r.stdout)
 	}
 	expectCode(t, f.run(nil, "", "refresh", f.rt), 0)
-	if err := f.profile().SaveSession(&store.Session{Cookies: []store.Cookie{{Name: pixiv.SessionCookie,
+	if err := f.profile().SaveSession(&session.Session{Cookies: []session.Cookie{{Name: pixiv.SessionCookie,
 		Value: "11111111_secretvalue", Domain: pixiv.CookieDomain, Path: "/"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -637,7 +638,7 @@ func TestProfilesAndLogout(t *testing.T) {
 
 	r = f.run(nil, "", "session", "export")
 	expectCode(t, r, 0)
-	if s, err := store.ParseSessionFile([]byte(r.stdout)); err != nil || !s.Live(time.Now()) {
+	if s, err := session.ParseFile([]byte(r.stdout)); err != nil || !s.Live(time.Now()) {
 		t.Errorf("session export does not read back as a live session: %v\n%v", err, r)
 	}
 	r = f.run([]string{"GITHUB_ACTIONS=true"}, "", "session", "export", "--format", "cookies.txt")

@@ -8,7 +8,7 @@ import (
 
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixivtest"
-	"github.com/pixivauth/pixivauth/store"
+	"github.com/pixivauth/pixivauth/session"
 )
 
 // BenchmarkCaptureToExchange measures the gap that matters for a code that
@@ -50,7 +50,7 @@ func BenchmarkCaptureToExchange(b *testing.B) {
 func BenchmarkHeadlessSessionLogin(b *testing.B) {
 	f := newFixture(b)
 	ex := &exchange.Client{HTTPClient: f.srv.Client()}
-	f.opts.Cookies = []store.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+	f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
 	for b.Loop() {
 		v := exchange.NewVerifier()
 		opts := f.opts

@@ -18,7 +18,7 @@ import (
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
-	"github.com/pixivauth/pixivauth/store"
+	"github.com/pixivauth/pixivauth/session"
 )
 
 // needBrowser fails the test under CI=true when no browser is installed
@@ -65,7 +65,7 @@ func (f *fixture) withPassword() *fixture {
 
 // login runs a login to its end, exchanges the code, and checks that the
 // browser and its profile are gone afterwards.
-func (f *fixture) login(t testing.TB) (*exchange.Token, []store.Cookie, error) {
+func (f *fixture) login(t testing.TB) (*exchange.Token, []session.Cookie, error) {
 	t.Helper()
 	ctx := context.Background()
 	l, err := Start(ctx, f.opts)
@@ -214,7 +214,7 @@ func TestNavigatorWebdriverIsOff(t *testing.T) {
 func TestStoredSessionLogin(t *testing.T) {
 	f := newFixture(t)
 	a := pixivtest.DemoAccount()
-	f.opts.Cookies = []store.Cookie{fromHTTP(f.srv.NewSession(a.ID))}
+	f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(a.ID))}
 	var steps []string
 	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
 	tok, cookies, err := f.login(t)
@@ -258,7 +258,7 @@ func TestLoginFailsFast(t *testing.T) {
 		text  string
 	}{
 		{"expired session", func(f *fixture) {
-			f.opts.Cookies = []store.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+			f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
 			f.srv.ExpireSessions()
 		}, ErrNeedsPerson, "session has expired"},
 		{"no credentials", func(f *fixture) {}, ErrNeedsPerson, "no username"},
@@ -449,7 +449,7 @@ func TestRemoveStaleProfiles(t *testing.T) {
 	}
 }
 
-func hasSession(cookies []store.Cookie) bool {
+func hasSession(cookies []session.Cookie) bool {
 	for _, c := range cookies {
 		if c.Name == pixiv.SessionCookie && c.Value != "" && strings.TrimPrefix(c.Domain, ".") == strings.TrimPrefix(pixiv.CookieDomain, ".") {
 			return true
@@ -458,7 +458,7 @@ func hasSession(cookies []store.Cookie) bool {
 	return false
 }
 
-func cookieNames(cookies []store.Cookie) []string {
+func cookieNames(cookies []session.Cookie) []string {
 	var names []string
 	for _, c := range cookies {
 		names = append(names, c.Name+"@"+c.Domain)
@@ -466,8 +466,8 @@ func cookieNames(cookies []store.Cookie) []string {
 	return names
 }
 
-func fromHTTP(c *http.Cookie) store.Cookie {
-	return store.Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: c.Secure, HTTPOnly: c.HttpOnly}
+func fromHTTP(c *http.Cookie) session.Cookie {
+	return session.Cookie{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: c.Secure, HTTPOnly: c.HttpOnly}
 }
 
 func TestVisibleWindowLogin(t *testing.T) {

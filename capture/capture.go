@@ -23,7 +23,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/pixivauth/pixivauth/store"
+	"github.com/pixivauth/pixivauth/session"
 )
 
 // Options says which browser to use and how to log in.
@@ -50,7 +50,7 @@ type Options struct {
 
 	// Cookies are loaded into the browser before it navigates: a stored or
 	// imported session.
-	Cookies []store.Cookie
+	Cookies []session.Cookie
 	// Username and Password fill the login form when it shows; TOTPSecret
 	// answers a one-time-code field (base32 or otpauth:// URI).
 	Username, Password, TOTPSecret string

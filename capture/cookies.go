@@ -6,12 +6,11 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
-
-	"github.com/pixivauth/pixivauth/store"
+	"github.com/pixivauth/pixivauth/session"
 )
 
 // cookieParam turns a stored cookie into what the browser loads.
-func cookieParam(c store.Cookie) *network.CookieParam {
+func cookieParam(c session.Cookie) *network.CookieParam {
 	p := &network.CookieParam{
 		Name:     c.Name,
 		Value:    c.Value,
@@ -31,8 +30,8 @@ func cookieParam(c store.Cookie) *network.CookieParam {
 }
 
 // storeCookie turns a browser cookie into one to store.
-func storeCookie(c *network.Cookie) store.Cookie {
-	out := store.Cookie{
+func storeCookie(c *network.Cookie) session.Cookie {
+	out := session.Cookie{
 		Name:     c.Name,
 		Value:    c.Value,
 		Domain:   c.Domain,

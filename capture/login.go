@@ -20,7 +20,7 @@ import (
 	"github.com/chromedp/chromedp/remote"
 
 	"github.com/pixivauth/pixivauth/pixiv"
-	"github.com/pixivauth/pixivauth/store"
+	"github.com/pixivauth/pixivauth/session"
 )
 
 // Default time limits of a login.
@@ -179,7 +179,7 @@ func (l *Login) prepareTab() error {
 	}
 	if len(l.opts.Cookies) > 0 {
 		params := make([]*network.CookieParam, 0, len(l.opts.Cookies))
-		for _, c := range store.PixivOnly(l.opts.Cookies) {
+		for _, c := range session.PixivOnly(l.opts.Cookies) {
 			params = append(params, cookieParam(c))
 		}
 		if _, err := chromedp.Call(l.tab, network.SetCookies, network.SetCookiesParams{Cookies: params}); err != nil {
@@ -350,7 +350,7 @@ func (l *Login) ctxErr(err error) error {
 }
 
 // Cookies returns the browser's Pixiv cookies, for saving as a session.
-func (l *Login) Cookies(ctx context.Context) ([]store.Cookie, error) {
+func (l *Login) Cookies(ctx context.Context) ([]session.Cookie, error) {
 	urls := make([]string, 0, len(pixiv.Hosts()))
 	for _, h := range pixiv.Hosts() {
 		urls = append(urls, "https://"+h+"/")
@@ -359,11 +359,11 @@ func (l *Login) Cookies(ctx context.Context) ([]store.Cookie, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the session cookies: %w", ErrBrowser, err)
 	}
-	var out []store.Cookie
+	var out []session.Cookie
 	for _, c := range res.Cookies {
 		out = append(out, storeCookie(c))
 	}
-	return store.PixivOnly(out), nil
+	return session.PixivOnly(out), nil
 }
 
 // LastURL is the last page the login tab showed, with query values removed.

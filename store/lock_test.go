@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/pixivauth/pixivauth/session"
 )
 
 // The lock helper: the test binary, run again with these variables set,
@@ -192,7 +194,7 @@ func TestLockedMethods(t *testing.T) {
 	s, _ := newStore(t)
 	p := newProfile(t, s, "default")
 	tok := testToken("1", "a")
-	sess := &Session{Cookies: []Cookie{sessionCookie(testNow.Add(1))}}
+	sess := &session.Session{Cookies: []session.Cookie{sessionCookie(testNow.Add(1))}}
 
 	// Without the lock, the *Locked methods refuse.
 	for name, err := range map[string]error{

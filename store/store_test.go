@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/session"
 )
 
 // testNow is the fixed clock of every test store.
@@ -299,7 +300,7 @@ func TestAtomicWriteLeavesNoTemporaryFiles(t *testing.T) {
 		if err := p.SaveToken(testToken("1", fmt.Sprint("access", i))); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.SaveSession(&Session{Cookies: []Cookie{sessionCookie(time.Time{})}}); err != nil {
+		if err := p.SaveSession(&session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -409,7 +410,7 @@ func TestLoadRepairsPermissions(t *testing.T) {
 					writeFile(t, path, jsonOf(t, testToken("1", "access")), tt.perm)
 					_, err = p.LoadToken()
 				} else {
-					writeFile(t, path, jsonOf(t, &Session{Version: 1, Cookies: []Cookie{sessionCookie(time.Time{})}}), tt.perm)
+					writeFile(t, path, jsonOf(t, &session.Session{Version: 1, Cookies: []session.Cookie{sessionCookie(time.Time{})}}), tt.perm)
 					_, err = p.LoadSession()
 				}
 				if err != nil {
@@ -584,7 +585,7 @@ func TestUnwritable(t *testing.T) {
 			if err := p.SaveToken(testToken("1", "access")); err == nil {
 				t.Error("SaveToken succeeded")
 			}
-			if err := p.SaveSession(&Session{Cookies: []Cookie{sessionCookie(time.Time{})}}); err == nil {
+			if err := p.SaveSession(&session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err == nil {
 				t.Error("SaveSession succeeded")
 			}
 			if _, err := p.Lock(t.Context()); err == nil {
@@ -614,7 +615,7 @@ func TestProfiles(t *testing.T) {
 	if list, err := s.Profiles(); err != nil || len(list) != 0 {
 		t.Fatalf("Profiles of a missing config dir: %v, %v", list, err)
 	}
-	save := func(name string, tok *exchange.Token, sess *Session) {
+	save := func(name string, tok *exchange.Token, sess *session.Session) {
 		p := newProfile(t, s, name)
 		if tok != nil {
 			if err := p.SaveToken(tok); err != nil {
@@ -627,7 +628,7 @@ func TestProfiles(t *testing.T) {
 			}
 		}
 	}
-	live := &Session{Cookies: []Cookie{sessionCookie(time.Time{})}}
+	live := &session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}
 	save("work", testToken("2", "a"), nil)
 	save("default", testToken("1", "a"), live)
 	save("session-only", nil, live)
@@ -683,7 +684,7 @@ func TestDelete(t *testing.T) {
 	if err := p.SaveToken(testToken("1", "a")); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SaveSession(&Session{Cookies: []Cookie{sessionCookie(time.Time{})}}); err != nil {
+	if err := p.SaveSession(&session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(p.LastFailureDir(), "page.html"), []byte("<html>"), 0o600)
@@ -716,15 +717,15 @@ func TestDelete(t *testing.T) {
 func TestMessagesNeverHoldValues(t *testing.T) {
 	// Formatting a cookie or a session, as a careless log line would, leaves
 	// out every value.
-	c := Cookie{Name: "PHPSESSID", Value: secret, Domain: ".pixiv.net", Path: "/"}
-	s := &Session{Version: 1, Cookies: []Cookie{c}}
+	c := session.Cookie{Name: "PHPSESSID", Value: secret, Domain: ".pixiv.net", Path: "/"}
+	s := &session.Session{Version: 1, Cookies: []session.Cookie{c}}
 	for _, got := range []string{fmt.Sprint(c), fmt.Sprintf("%+v", c), fmt.Sprint(s), fmt.Sprintf("%v", s)} {
 		if strings.Contains(got, secret) {
 			t.Errorf("formatted as %q", got)
 		}
 	}
 	var buf bytes.Buffer
-	if err := WriteCookiesTxt(&buf, []Cookie{{Name: "x", Value: secret + "\n", Domain: ".pixiv.net", Path: "/"}}); err == nil || strings.Contains(err.Error(), secret) {
+	if err := session.WriteCookiesTxt(&buf, []session.Cookie{{Name: "x", Value: secret + "\n", Domain: ".pixiv.net", Path: "/"}}); err == nil || strings.Contains(err.Error(), secret) {
 		t.Errorf("WriteCookiesTxt: %v", err)
 	}
 }

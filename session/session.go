@@ -1,0 +1,170 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pixivauth/pixivauth/pixiv"
+)
+
+// Version is the version of the session format this package writes and
+// reads.
+const Version = 1
+
+// Session is a browser's Pixiv session: its cookies, in the format of the
+// package documentation.
+type Session struct {
+	// Version is [Version].
+	Version int `json:"version"`
+	// SavedAt is when the session was saved.
+	SavedAt time.Time `json:"saved_at"`
+	// Cookies are the browser's cookies of pixiv.net and its subdomains.
+	Cookies []Cookie `json:"cookies"`
+}
+
+// Cookie is a browser cookie. Its String method leaves the value out, so
+// that logging one cannot leak a session.
+type Cookie struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	// Domain with a leading dot also matches its subdomains; without one,
+	// the cookie is the host's alone.
+	Domain string `json:"domain"`
+	Path   string `json:"path"`
+	// Expires is zero for a session cookie, which lasts as long as the
+	// browser does.
+	Expires  time.Time `json:"expires,omitzero"`
+	Secure   bool      `json:"secure,omitempty"`
+	HTTPOnly bool      `json:"http_only,omitempty"`
+	// SameSite is "Strict", "Lax", "None", or empty when unset.
+	SameSite string `json:"same_site,omitempty"`
+}
+
+// String describes c without its value.
+func (c Cookie) String() string {
+	return fmt.Sprintf("%s=… (domain %s, path %s)", c.Name, c.Domain, c.Path)
+}
+
+// isPixiv reports whether c belongs to pixiv.net or a subdomain.
+func (c Cookie) isPixiv() bool {
+	return pixiv.IsPixivHost(strings.TrimPrefix(c.Domain, "."))
+}
+
+// PixivOnly returns the cookies of pixiv.net and its subdomains (with or
+// without a leading dot), in their order: a session keeps no other site's.
+func PixivOnly(cookies []Cookie) []Cookie {
+	var kept []Cookie
+	for _, c := range cookies {
+		if c.isPixiv() {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
+// Live reports whether s can still log a browser in: whether it holds a
+// non-empty Pixiv session cookie (pixiv.SessionCookie) that has not expired
+// at now. Pixiv can still end a live session on its side; only a login
+// tells.
+func (s *Session) Live(now time.Time) bool {
+	if s == nil {
+		return false
+	}
+	for _, c := range s.Cookies {
+		if c.Name == pixiv.SessionCookie && c.Value != "" && c.isPixiv() &&
+			(c.Expires.IsZero() || c.Expires.After(now)) {
+			return true
+		}
+	}
+	return false
+}
+
+// String describes s without any cookie's value.
+func (s *Session) String() string {
+	if s == nil {
+		return "<nil session>"
+	}
+	names := make([]string, len(s.Cookies))
+	for i, c := range s.Cookies {
+		names[i] = c.Name
+	}
+	return fmt.Sprintf("session saved %s with cookies %s", s.SavedAt.Format(time.RFC3339), strings.Join(names, ", "))
+}
+
+// FormatError says why data is not in the session format. Its reason never
+// quotes the data, which holds cookie values.
+type FormatError struct {
+	// Reason says what is wrong.
+	Reason string
+}
+
+// Error returns the reason.
+func (e *FormatError) Error() string { return e.Reason }
+
+// JSONReason describes a JSON decoding error without quoting the input:
+// encoding/json's own messages can hold a piece of it (a time that did not
+// parse, say).
+func JSONReason(err error) *FormatError {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return &FormatError{fmt.Sprintf("not valid JSON (at byte %d)", syntax.Offset)}
+	case errors.As(err, &typ) && typ.Field != "":
+		return &FormatError{fmt.Sprintf("field %q has the wrong type", typ.Field)}
+	}
+	return &FormatError{"not in the expected format"}
+}
+
+// Decode reads the session format, returning a *[FormatError] when data is
+// not in it, and another error when it is a newer version than this package
+// knows.
+func Decode(data []byte) (*Session, error) {
+	var s Session
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, JSONReason(err)
+	}
+	switch {
+	case s.Version > Version:
+		return nil, fmt.Errorf("session format version %d is newer than this pixivauth knows (%d)", s.Version, Version)
+	case s.Version < 1:
+		return nil, &FormatError{"no version"}
+	}
+	for i, c := range s.Cookies {
+		if c.Name == "" || c.Domain == "" {
+			return nil, &FormatError{fmt.Sprintf("cookie %d has no name or no domain", i+1)}
+		}
+	}
+	return &s, nil
+}
+
+// ParseFile reads a session a person brings: the session format of the
+// package documentation (as `pixivauth session export` prints it), or a
+// Netscape cookies.txt ([ParseCookiesTxt]), told apart by the first
+// non-space byte ('{' for JSON). Only Pixiv cookies are kept ([PixivOnly]);
+// whether any of them is a live session is [Session.Live]'s to say. Errors
+// never quote a cookie's value.
+func ParseFile(data []byte) (*Session, error) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+		s, err := Decode(trimmed)
+		var format *FormatError
+		if errors.As(err, &format) {
+			return nil, fmt.Errorf("session file: %s", format.Reason)
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Cookies = PixivOnly(s.Cookies)
+		return s, nil
+	}
+	cookies, err := ParseCookiesTxt(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Version: Version, Cookies: PixivOnly(cookies)}, nil
+}
