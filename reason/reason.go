@@ -1,0 +1,83 @@
+// Package reason names why a login or a token request ended without tokens,
+// in words that do not depend on who asks: the browser driver, the
+// browserless login, the token client and the store all wrap one of these
+// reasons into the errors they return, and a program (the pixivauth CLI
+// among them) decides from the reason alone what to tell the person and how
+// to exit.
+//
+// A Reason is an error, so it is wrapped and checked like any sentinel:
+//
+//	return fmt.Errorf("the password was refused: %w", reason.WrongPassword)
+//	...
+//	if errors.Is(err, reason.WrongPassword) { … }
+//	switch reason.Of(err) { … }
+//
+// The messages of the libraries never name a command-line option; the
+// program that knows its options adds the hint.
+package reason
+
+import "errors"
+
+// Reason is why something ended. Its Error method returns a short
+// description.
+type Reason string
+
+// Error returns the reason's description.
+func (r Reason) Error() string { return string(r) }
+
+// The reasons. A person must act on the first group; Pixiv or the network on
+// the second; the browser on the third.
+const (
+	// SessionExpired: the stored or imported session is no longer logged in
+	// (Pixiv showed the login form, or init-config's userId is null).
+	SessionExpired Reason = "the Pixiv session has expired"
+	// NoCredentials: the login form showed and there was nothing to fill it with.
+	NoCredentials Reason = "the login needs a username and password"
+	// WrongPassword: Pixiv refused the username or password.
+	WrongPassword Reason = "Pixiv refused the username or password"
+	// AccountLocked: Pixiv says the account is locked or suspended.
+	AccountLocked Reason = "the Pixiv account is locked"
+	// Captcha: Pixiv wants a visible reCAPTCHA solved.
+	Captcha Reason = "Pixiv wants a captcha solved"
+	// OneTimeCode: Pixiv wants a two-factor (TOTP) code and there is no secret.
+	OneTimeCode Reason = "Pixiv wants a two-factor code"
+	// EmailCode: Pixiv e-mailed a verification code and nobody can type it.
+	EmailCode Reason = "Pixiv e-mailed a verification code"
+	// Rejected: Pixiv refused a token, code or grant (invalid_grant, 400).
+	Rejected Reason = "Pixiv rejected the request"
+	// TimedOut: a window login waited for the person until its time ran out.
+	TimedOut Reason = "the login timed out waiting for the person"
+
+	// Unreachable: Pixiv could not be reached (a network error).
+	Unreachable Reason = "Pixiv is unreachable"
+	// Blocked: Pixiv's Cloudflare front answered with a block or challenge page.
+	Blocked Reason = "Pixiv's Cloudflare front blocked the request"
+	// Failing: Pixiv answered with a server error, or with something that is
+	// not what it should be.
+	Failing Reason = "Pixiv is failing"
+	// Stalled: a headless login stopped making progress on a page it does
+	// not understand.
+	Stalled Reason = "the login stopped making progress"
+
+	// BrowserMissing: no browser was found, or the path is not a browser.
+	BrowserMissing Reason = "no usable browser"
+	// BrowserFailed: the browser failed to start or exited while starting.
+	BrowserFailed Reason = "the browser failed to start"
+	// BrowserCrashed: the browser or its page crashed, or was killed.
+	BrowserCrashed Reason = "the browser crashed"
+	// WindowClosed: the person closed the login window.
+	WindowClosed Reason = "the login window was closed"
+	// NoDisplay: a window was wanted and there is no display.
+	NoDisplay Reason = "there is no display for a window"
+	// ProfileInUse: the persistent browser profile is in use by another browser.
+	ProfileInUse Reason = "the browser profile is in use by another browser"
+)
+
+// Of returns the first Reason wrapped in err's chain, or "" when there is none.
+func Of(err error) Reason {
+	var r Reason
+	if errors.As(err, &r) {
+		return r
+	}
+	return ""
+}
