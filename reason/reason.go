@@ -47,6 +47,15 @@ const (
 	Rejected Reason = "Pixiv rejected the request"
 	// TimedOut: a window login waited for the person until its time ran out.
 	TimedOut Reason = "the login timed out waiting for the person"
+	// NoBrowserProfile: the desktop browser or profile to read cookies from
+	// is not there.
+	NoBrowserProfile Reason = "no such browser profile"
+	// NoBrowserSession: the desktop browser's cookie store holds no Pixiv
+	// session: nobody is logged in to pixiv.net in it.
+	NoBrowserSession Reason = "the browser holds no Pixiv session"
+	// BrowserStoreUnreadable: the desktop browser's cookie store, or the key
+	// its cookies are encrypted with, cannot be read.
+	BrowserStoreUnreadable Reason = "the browser's cookie store cannot be read"
 
 	// Unreachable: Pixiv could not be reached (a network error).
 	Unreachable Reason = "Pixiv is unreachable"
