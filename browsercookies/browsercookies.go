@@ -218,15 +218,12 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// noProfile is the error for a profile name not found among those listed.
+// noProfile is the error for a profile name not found among those listed
+// (each already quoted).
 func noProfile(b Browser, name, where string, found []string) error {
 	list := "none"
 	if len(found) > 0 {
-		q := make([]string, len(found))
-		for i, f := range found {
-			q[i] = fmt.Sprintf("%q", f)
-		}
-		list = strings.Join(q, ", ")
+		list = strings.Join(found, ", ")
 	}
 	if name == "" {
 		return fmt.Errorf("browsercookies: no %s profile in %s (profiles found: %s): %w", b, where, list, reason.NoBrowserProfile)

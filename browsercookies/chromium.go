@@ -39,6 +39,7 @@ func readChromium(ctx context.Context, p *Profile, o *Options) ([]session.Cookie
 	if err := snap.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'version'`).Scan(&v); err == nil {
 		version, _ = strconv.Atoi(v)
 	}
+	o.logf("%s is a cookie database of version %d", path, version)
 	keys := o.keys
 	if keys == nil {
 		keys = platformKeys

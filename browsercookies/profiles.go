@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 const (
@@ -162,7 +164,7 @@ func chromiumProfileIn(b Browser, root, name string) (*Profile, error) {
 		if len(found) == 1 {
 			return pick(found[0]), nil
 		}
-		return nil, noProfile(b, "", root, found)
+		return nil, noProfile(b, "", root, quoted(found))
 	}
 	for _, dir := range found {
 		if strings.EqualFold(dir, name) {
@@ -178,9 +180,9 @@ func chromiumProfileIn(b Browser, root, name string) (*Profile, error) {
 	for _, dir := range found {
 		p := pick(dir)
 		if p.Name != dir {
-			shown = append(shown, dir+" ("+p.Name+")")
+			shown = append(shown, fmt.Sprintf("%q (shown as %q)", dir, p.Name))
 		} else {
-			shown = append(shown, dir)
+			shown = append(shown, fmt.Sprintf("%q", dir))
 		}
 	}
 	return nil, noProfile(b, name, root, shown)
@@ -246,7 +248,7 @@ func readINI(path string) ([]iniSection, error) {
 func firefoxProfileIn(root, name string) (*Profile, error) {
 	secs, err := readINI(filepath.Join(root, "profiles.ini"))
 	if err != nil {
-		return nil, fmt.Errorf("browsercookies: cannot read Firefox's profiles.ini in %s: %w", root, noProfile(Firefox, name, root, nil))
+		return nil, fmt.Errorf("browsercookies: cannot read Firefox's profiles.ini in %s: %v: %w", root, cause(err), reason.NoBrowserProfile)
 	}
 	type ffProfile struct{ name, dir string }
 	var profiles []ffProfile
@@ -287,7 +289,7 @@ func firefoxProfileIn(root, name string) (*Profile, error) {
 	}
 	names := make([]string, len(profiles))
 	for i, p := range profiles {
-		names[i] = p.name
+		names[i] = fmt.Sprintf("%q", p.name)
 	}
 	mk := func(p ffProfile) *Profile { return &Profile{Browser: Firefox, Name: p.name, Dir: p.dir} }
 	if name == "" {
@@ -309,4 +311,12 @@ func firefoxProfileIn(root, name string) (*Profile, error) {
 		}
 	}
 	return nil, noProfile(Firefox, name, root, names)
+}
+
+func quoted(ss []string) []string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return q
 }
