@@ -144,7 +144,9 @@ func (p *program) logout(c *cli.Context) error {
 	if o.profile == nil {
 		return o.noStore()
 	}
-	if err := o.profile.Delete(); err != nil {
+	ctx, cancel := o.withTimeout()
+	defer cancel()
+	if err := o.profile.Delete(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.stderr, "%s: logged out: deleted the tokens and session of profile %q\n", programName, o.profile.Name())

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
@@ -35,6 +36,9 @@ const (
 	optFormat      = "format"
 	optJSON        = "json"
 )
+
+// envConfigDir sets the config dir when --config-dir does not.
+const envConfigDir = "PIXIVAUTH_CONFIG_DIR"
 
 // defaultProfile is the profile used without --profile.
 const defaultProfile = "default"
@@ -67,7 +71,7 @@ func commonFlags(formats []string) []cli.Flag {
 		formatUsage = "accepted for uniformity; this command prints no result"
 	}
 	return []cli.Flag{
-		&cli.StringFlag{Name: optConfigDir, EnvVars: []string{store.ConfigDirEnv},
+		&cli.StringFlag{Name: optConfigDir, EnvVars: []string{envConfigDir},
 			Usage: "keep tokens and sessions in `DIR` (default: the user config dir's pixivauth)"},
 		&cli.StringFlag{Name: optProfile, EnvVars: []string{"PIXIVAUTH_PROFILE"}, Value: defaultProfile,
 			Usage: "use the profile `NAME`: one Pixiv account's tokens and session"},
@@ -236,31 +240,24 @@ func firstEnv(names ...string) string {
 
 // proxyFor is the HTTP transport's Proxy function.
 func (o *options) proxyFor(req *http.Request) (*url.URL, error) {
-	if o.proxy == nil || noProxyMatches(o.noProxy, req.URL.Hostname()) {
+	if o.proxy == nil || noProxyMatches(o.noProxy, req.URL.Host) {
 		return nil, nil
 	}
 	return o.proxy, nil
 }
 
-// noProxyMatches reports whether $NO_PROXY (list) excludes host: "*", the
-// host itself, or a domain it is under ("pixiv.net" and ".pixiv.net" both
-// match "app-api.pixiv.net"). Ports in entries are ignored.
+// noProxyMatches reports whether $NO_PROXY (list) excludes host (with an
+// optional port; https's 443 when none), as golang.org/x/net/http/httpproxy
+// reads it, like Go's own ProxyFromEnvironment: "*", the host itself, or a
+// domain it is under ("pixiv.net" and ".pixiv.net" both match
+// "app-api.pixiv.net"); an entry with a port matches that port only.
 func noProxyMatches(list, host string) bool {
-	host = strings.ToLower(host)
-	for _, entry := range strings.Split(list, ",") {
-		entry = strings.ToLower(strings.TrimSpace(entry))
-		if entry == "*" {
-			return true
-		}
-		if h, _, err := net.SplitHostPort(entry); err == nil {
-			entry = h
-		}
-		entry = strings.TrimPrefix(strings.TrimPrefix(entry, "*"), ".")
-		if entry != "" && (host == entry || strings.HasSuffix(host, "."+entry)) {
-			return true
-		}
+	if list == "" {
+		return false
 	}
-	return false
+	cfg := httpproxy.Config{HTTPSProxy: "http://proxy.invalid", NoProxy: list}
+	u, err := cfg.ProxyFunc()(&url.URL{Scheme: "https", Host: host})
+	return err == nil && u == nil
 }
 
 // setProfile finds the profile. A run with --pixiv-server and no
@@ -276,7 +273,7 @@ func (o *options) setProfile(c *cli.Context) error {
 	if o.server != "" && !o.given[optConfigDir] {
 		return nil
 	}
-	dir, err := store.Dir(c.String(optConfigDir))
+	dir, err := configDir(c.String(optConfigDir))
 	if err != nil {
 		o.storeErr = err
 		return nil
@@ -286,6 +283,20 @@ func (o *options) setProfile(c *cli.Context) error {
 		return usageErrorf("--profile: %v", err)
 	}
 	return nil
+}
+
+// configDir is the config dir: --config-dir (flag, which urfave/cli has
+// already filled from $PIXIVAUTH_CONFIG_DIR when the option is not given),
+// else the store's default.
+func configDir(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	dir, err := store.DefaultDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: give --%s or $%s", err, optConfigDir, envConfigDir)
+	}
+	return dir, nil
 }
 
 // withTimeout bounds a command that talks to Pixiv without a browser.
@@ -302,17 +313,10 @@ func (o *options) withTimeout() (context.Context, context.CancelFunc) {
 // checks the real host name; only --insecure makes it accept any
 // certificate, and only from the double.
 func (o *options) httpClient() *http.Client {
-	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy:                 o.proxyFor,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          4,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-	}
+	tr := exchange.NewTransport()
+	tr.Proxy = o.proxyFor
 	if o.server != "" {
+		dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
 		server := o.server
 		tr.Proxy = nil
 		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
