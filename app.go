@@ -114,7 +114,7 @@ func forEachCommand(commands []*cli.Command, fn func(*cli.Command)) {
 // root runs when no command is given: --version, or a usage error.
 func (p *program) root(c *cli.Context) error {
 	if c.Bool("version") {
-		return p.printVersion(c)
+		return p.runVersion(c.Context, readCommon(c))
 	}
 	if c.Args().Present() {
 		// Shows nothing for an unknown command: commandNotFound reports it.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/pixivauth/pixivauth/auth"
 	"github.com/pixivauth/pixivauth/capture"
@@ -46,13 +45,13 @@ type demoReport struct {
 
 // demo is the demo command: a real browser login against an in-process
 // Pixiv double, timed step by step.
-func (p *program) demo(c *cli.Context) error {
-	o, err := p.setup(c, reportFormats)
+func (p *program) runDemo(ctx context.Context, do demoOpts) error {
+	o, err := p.setup(ctx, do.commonOpts, reportFormats)
 	if err != nil {
 		return err
 	}
 	switch {
-	case c.NArg() > 0:
+	case len(do.args) > 0:
 		return usageErrorf("demo takes no arguments")
 	case o.server != "" || p.given[optProxy]:
 		return usageErrorf("demo runs its own Pixiv double on 127.0.0.1: --pixiv-server and --proxy do not apply")
@@ -64,7 +63,7 @@ func (p *program) demo(c *cli.Context) error {
 		}
 		defer os.RemoveAll(dir)
 		o.store = &store.Store{Dir: dir, Warnf: o.warnf}
-		if o.profile, err = o.store.Profile(c.String(optProfile)); err != nil {
+		if o.profile, err = o.store.Profile(do.profile); err != nil {
 			return usageErrorf("--profile: %v", err)
 		}
 		o.storeErr = nil
@@ -89,8 +88,8 @@ func (p *program) demo(c *cli.Context) error {
 		times[name] = s.Time
 	}
 	opts := capture.Options{
-		Browser:  c.String(optBrowser),
-		Visible:  c.Bool(optVisible),
+		Browser:  do.browser,
+		Visible:  do.visible,
 		Flags:    srv.BrowserFlags(),
 		Username: account.Username,
 		Password: account.Password,

@@ -98,7 +98,7 @@ EXAMPLES:
    pixivauth login --headless --username me --password-file ~/.pixiv-password \
        --totp-secret-file ~/.pixiv-totp`,
 		Flags:  flags,
-		Action: p.login,
+		Action: bind(readLogin, p.runLogin),
 	}
 }
 
@@ -117,27 +117,27 @@ EXAMPLES:
 		Flags: append(commonFlags(reportFormats),
 			&cli.BoolFlag{Name: optVisible, Usage: "show the browser window"},
 			browserFlags()[0]),
-		Action: p.demo,
+		Action: bind(readDemo, p.runDemo),
 	}
 }
 
-// login is the login command.
-func (p *program) login(c *cli.Context) error {
-	o, err := p.setup(c, tokenFormats)
+// runLogin is the login command.
+func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
+	o, err := p.setup(ctx, lo.commonOpts, tokenFormats)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(lo.args) > 0 {
 		return usageErrorf("login takes no arguments")
 	}
-	opts, in, err := o.loginOptions(c, !c.Bool(optHeadless))
+	opts, in, err := o.loginOptions(lo, !lo.headless)
 	if err != nil {
 		return err
 	}
-	saveSession := !c.Bool(optNoSaveSession)
+	saveSession := !lo.noSaveSession
 	client := o.exchangeClient()
 	res, err := o.browserLogin(o.ctx, opts, in, client, saveSession)
-	if err != nil && !opts.Visible && c.Bool(optFallbackWindow) && errors.Is(err, capture.ErrNeedsPerson) {
+	if err != nil && !opts.Visible && lo.fallbackWindow && errors.Is(err, capture.ErrNeedsPerson) {
 		if hasDisplay() {
 			o.warnf("%v; finishing the login in a window", err)
 			opts.Visible, opts.LastFailureDir = true, ""
@@ -154,11 +154,11 @@ func (p *program) login(c *cli.Context) error {
 
 // checkLogin is check --login: a headless login with the stored (or given)
 // session, reported like a refresh.
-func (p *program) checkLogin(c *cli.Context, o *options) error {
-	if c.NArg() > 0 {
+func (p *program) checkLogin(o *options, lo loginOpts) error {
+	if len(lo.args) > 0 {
 		return usageErrorf("check --login takes no refresh token")
 	}
-	opts, in, err := o.loginOptions(c, false)
+	opts, in, err := o.loginOptions(lo, false)
 	if err != nil {
 		return err
 	}
@@ -178,33 +178,33 @@ func (p *program) checkLogin(c *cli.Context, o *options) error {
 // that a mistake ends the run before a browser starts. visible is a window
 // for a person; otherwise the login is headless and must have a session or
 // credentials to log in with.
-func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, auth.Input, error) {
-	opts, err := o.loginOptionsOf(c, visible)
+func (o *options) loginOptions(lo loginOpts, visible bool) (capture.Options, auth.Input, error) {
+	opts, err := o.loginOptionsOf(lo, visible)
 	in := auth.Input{Cookies: opts.Cookies, Username: opts.Username, Password: opts.Password, TOTPSecret: opts.TOTPSecret}
 	return opts, in, err
 }
 
-func (o *options) loginOptionsOf(c *cli.Context, visible bool) (capture.Options, error) {
+func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, error) {
 	opts := o.browserOptions()
 	opts.Visible = visible
-	opts.Browser = c.String(optBrowser)
-	opts.BrowserURL = c.String(optBrowserURL)
-	opts.ProfileDir = c.String(optBrowserProfile)
+	opts.Browser = lo.browser
+	opts.BrowserURL = lo.browserURL
+	opts.ProfileDir = lo.browserProfile
 
 	var err error
-	if c.IsSet(optUsername) {
-		if opts.Username, err = checkSecret("--"+optUsername, c.String(optUsername)); err != nil {
+	if lo.username.set {
+		if opts.Username, err = checkSecret("--"+optUsername, lo.username.value); err != nil {
 			return opts, err
 		}
 	}
-	if opts.Password, err = o.password(c, opts.Username != ""); err != nil {
+	if opts.Password, err = o.password(lo, opts.Username != ""); err != nil {
 		return opts, err
 	}
 	if opts.Username != "" && opts.Password == "" && !visible {
 		return opts, usageErrorf("--username needs a password for a headless login: --%s, $%s or --%s",
 			optPasswordStdin, envPassword, optPasswordFile)
 	}
-	if opts.TOTPSecret, _, err = o.secretFrom(c, optTOTPSecret, optTOTPSecretFile, envTOTPSecret); err != nil {
+	if opts.TOTPSecret, _, err = o.secretFrom(lo.totpSecret, optTOTPSecret, lo.totpSecretFile, optTOTPSecretFile, envTOTPSecret); err != nil {
 		return opts, err
 	}
 	if opts.TOTPSecret != "" {
@@ -217,7 +217,7 @@ func (o *options) loginOptionsOf(c *cli.Context, visible bool) (capture.Options,
 
 	// Credentials name the account to log in to: a stored session, which
 	// may be another's, is not used with them.
-	cookies, from, err := o.sessionCookies(c, opts.Username == "")
+	cookies, from, err := o.sessionCookies(lo.session, opts.Username == "")
 	if err != nil {
 		return opts, err
 	}
@@ -239,16 +239,16 @@ func (o *options) loginOptionsOf(c *cli.Context, visible bool) (capture.Options,
 
 // password reads the password: --password-stdin, --password-file, or
 // $PIXIV_PASSWORD, which means nothing without a username to go with it.
-func (o *options) password(c *cli.Context, haveUser bool) (string, error) {
+func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 	switch {
-	case !haveUser && (c.Bool(optPasswordStdin) || c.IsSet(optPasswordFile)):
+	case !haveUser && (lo.passwordStdin || lo.passwordFile.set):
 		return "", usageErrorf("a password needs --%s", optUsername)
 	case !haveUser:
 		return "", nil
-	case c.Bool(optPasswordStdin):
+	case lo.passwordStdin:
 		return o.readSecretFile("--"+optPasswordStdin, "-")
-	case c.IsSet(optPasswordFile):
-		return o.readSecretFile("--"+optPasswordFile, c.String(optPasswordFile))
+	case lo.passwordFile.set:
+		return o.readSecretFile("--"+optPasswordFile, lo.passwordFile.value)
 	}
 	if v, ok := os.LookupEnv(envPassword); ok {
 		return checkSecret("$"+envPassword, v)
@@ -259,10 +259,10 @@ func (o *options) password(c *cli.Context, haveUser bool) (string, error) {
 // sessionCookies are the cookies to start the browser with: those given
 // (--cookies, and --phpsessid or its file or $PIXIV_PHPSESSID), else the
 // profile's stored session if useStored. from names where they came from.
-func (o *options) sessionCookies(c *cli.Context, useStored bool) (cookies []session.Cookie, from string, err error) {
-	if c.IsSet(optCookies) {
+func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []session.Cookie, from string, err error) {
+	if so.cookies.set {
 		from = "--" + optCookies
-		data, err := o.readInput(from, c.String(optCookies))
+		data, err := o.readInput(from, so.cookies.value)
 		if err != nil {
 			return nil, "", err
 		}
@@ -275,7 +275,7 @@ func (o *options) sessionCookies(c *cli.Context, useStored bool) (cookies []sess
 		}
 		cookies = s.Cookies
 	}
-	sessid, source, err := o.secretFrom(c, optPHPSESSID, optPHPSESSIDFile, envPHPSESSID)
+	sessid, source, err := o.secretFrom(so.phpsessid, optPHPSESSID, so.phpsessidFile, optPHPSESSIDFile, envPHPSESSID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -36,7 +36,7 @@ EXAMPLES:
    pixivauth refresh "$REFRESH_TOKEN" --json
    pass show pixiv/refresh-token | pixivauth refresh - --format env`,
 		Flags:  append(commonFlags(tokenFormats), refreshTokenFileFlag()),
-		Action: p.refresh,
+		Action: bind(readRefresh, p.runRefresh),
 	}
 }
 
@@ -54,7 +54,7 @@ EXAMPLES:
    eval "$(pixivauth token --format env)"
    PIXIV_REFRESH_TOKEN=... pixivauth token --json     (a fresh CI runner)`,
 		Flags:  commonFlags(tokenFormats),
-		Action: p.token,
+		Action: bind(readCommon, p.runToken),
 	}
 }
 
@@ -77,17 +77,17 @@ EXAMPLES:
    PIXIV_REFRESH_TOKEN=${{ secrets.PIXIV_REFRESH_TOKEN }} pixivauth check --json
    pixivauth check --login`,
 		Flags:  flags,
-		Action: p.check,
+		Action: bind(readCheck, p.runCheck),
 	}
 }
 
-// refresh is the refresh command.
-func (p *program) refresh(c *cli.Context) error {
-	o, err := p.setup(c, tokenFormats)
+// runRefresh is the refresh command.
+func (p *program) runRefresh(ctx context.Context, ro refreshOpts) error {
+	o, err := p.setup(ctx, ro.commonOpts, tokenFormats)
 	if err != nil {
 		return err
 	}
-	rt, source, err := p.refreshTokenInput(c)
+	rt, source, err := p.refreshTokenInput(ro)
 	if err != nil {
 		return err
 	}
@@ -115,15 +115,15 @@ func (p *program) refresh(c *cli.Context) error {
 // token is the token command. Ten of them started at once with an expired
 // cache make one refresh: auth.Token refreshes under the profile's lock,
 // and all but the first find the fresh token when they re-read the cache.
-func (p *program) token(c *cli.Context) error {
-	o, err := p.setup(c, tokenFormats)
+func (p *program) runToken(ctx context.Context, co commonOpts) error {
+	o, err := p.setup(ctx, co, tokenFormats)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(co.args) > 0 {
 		return usageErrorf("token takes no arguments (to refresh a given token: pixivauth refresh TOKEN)")
 	}
-	envToken, _, err := p.secretFrom(c, "", "", envRefreshToken)
+	envToken, _, err := p.secretFrom(opt{}, "", opt{}, "", envRefreshToken)
 	if err != nil {
 		return err
 	}
@@ -149,16 +149,16 @@ func (p *program) token(c *cli.Context) error {
 	return o.deliver(res.Token, true, err)
 }
 
-// check is the check command.
-func (p *program) check(c *cli.Context) error {
-	o, err := p.setup(c, reportFormats)
+// runCheck is the check command.
+func (p *program) runCheck(ctx context.Context, co checkOpts) error {
+	o, err := p.setup(ctx, co.commonOpts, reportFormats)
 	if err != nil {
 		return err
 	}
-	if c.Bool(optLogin) {
-		return p.checkLogin(c, o)
+	if co.login {
+		return p.checkLogin(o, co.loginOpts)
 	}
-	rt, source, err := p.refreshTokenInput(c)
+	rt, source, err := p.refreshTokenInput(co.refreshOpts)
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func shortTempDir(t *testing.T) string {
 // expectIssued checks that the printed tokens are the ones the double
 // issued, that it saw exactly one token request, and that the request's
 // verifier answers the challenge of the login that produced the code.
-func (b *browserRun) expectIssued(r result) exchange.Printed {
+func (b *browserRun) expectIssued(r result) printedToken {
 	b.t.Helper()
 	expectCode(b.t, r, 0)
 	got := decodeToken(b.t, r)

@@ -384,7 +384,7 @@ func fmPrintsIssued(ck *fmCheck, f *fmFixture, rs []fmResult) {
 	}
 	want := issued[len(issued)-1].AccessToken
 	for _, r := range rs {
-		var p exchange.Printed
+		var p printedToken
 		if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
 			ck.errorf("stdout is not the token JSON: %v\n%v", err, r)
 			continue

@@ -179,9 +179,9 @@ func (f *fixture) profile() *store.Profile {
 	return p
 }
 
-func decodeToken(t *testing.T, r result) exchange.Printed {
+func decodeToken(t *testing.T, r result) printedToken {
 	t.Helper()
-	var p exchange.Printed
+	var p printedToken
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
 		t.Fatalf("stdout is not the token JSON: %v\n%v", err, r)
 	}

@@ -119,35 +119,35 @@ type options struct {
 	githubActions bool
 }
 
-// setup reads the common options of the command of c, which prints the
-// given formats (see commonFlags), and checks them: every mistake is a
+// setup checks the common options c of a command that prints the given
+// formats (see commonFlags) and sets up what they say: every mistake is a
 // usage error, found before anything starts.
-func (p *program) setup(c *cli.Context, formats []string) (*options, error) {
+func (p *program) setup(ctx context.Context, c commonOpts, formats []string) (*options, error) {
 	o := &options{
 		program:       p,
-		ctx:           c.Context,
-		verbose:       c.Bool(optVerbose),
+		ctx:           ctx,
+		verbose:       c.verbose,
 		githubActions: os.Getenv("GITHUB_ACTIONS") == "true",
 	}
 	var err error
 	if o.format, err = chooseFormat(c, formats); err != nil {
 		return nil, err
 	}
-	if o.timeout = c.Duration(optTimeout); o.timeout < 0 {
+	if o.timeout = c.timeout; o.timeout < 0 {
 		return nil, usageErrorf("--timeout must not be negative")
 	}
-	if o.server = c.String(optPixivServer); o.server != "" {
+	if o.server = c.server; o.server != "" {
 		if err := checkLoopback(o.server); err != nil {
 			return nil, err
 		}
 	}
-	if o.insecure = c.Bool(optInsecure); o.insecure {
+	if o.insecure = c.insecure; o.insecure {
 		if o.server == "" {
 			return nil, usageErrorf("--insecure ($PIXIVAUTH_INSECURE) is accepted only together with --pixiv-server")
 		}
 		o.warnf("--insecure: any certificate is accepted from %s", o.server)
 	}
-	if err := o.setProxy(c.String(optProxy)); err != nil {
+	if err := o.setProxy(c.proxy); err != nil {
 		return nil, err
 	}
 	if err := o.setProfile(c); err != nil {
@@ -158,9 +158,9 @@ func (p *program) setup(c *cli.Context, formats []string) (*options, error) {
 
 // chooseFormat reconciles --format and --json for a command that prints
 // formats.
-func chooseFormat(c *cli.Context, formats []string) (string, error) {
-	format := c.String(optFormat)
-	if c.Bool(optJSON) {
+func chooseFormat(c commonOpts, formats []string) (string, error) {
+	format := c.format
+	if c.json {
 		if format != "" && format != formatJSON {
 			return "", usageErrorf("--json and --format %s disagree: give one of them", format)
 		}
@@ -174,7 +174,7 @@ func chooseFormat(c *cli.Context, formats []string) (string, error) {
 	case format == "":
 		return formats[0], nil
 	case !slices.Contains(formats, format):
-		return "", usageErrorf("%s prints %s, not %q", c.Command.Name, strings.Join(formats, " or "), format)
+		return "", usageErrorf("%s prints %s, not %q", c.command, strings.Join(formats, " or "), format)
 	}
 	return format, nil
 }
@@ -265,15 +265,15 @@ func noProxyMatches(list, host string) bool {
 // likely set for real use, does not count): a test double's tokens never
 // land in a real profile, and a real refresh token is never sent to a
 // double.
-func (o *options) setProfile(c *cli.Context) error {
-	name := c.String(optProfile)
+func (o *options) setProfile(c commonOpts) error {
+	name := c.profile
 	if name == "" {
 		name = defaultProfile
 	}
 	if o.server != "" && !o.given[optConfigDir] {
 		return nil
 	}
-	dir, err := configDir(c.String(optConfigDir))
+	dir, err := configDir(c.configDir.value)
 	if err != nil {
 		o.storeErr = err
 		return nil
