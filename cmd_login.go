@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pixivauth/pixivauth/auth"
+	"github.com/pixivauth/pixivauth/browsercookies"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
@@ -28,17 +29,19 @@ const (
 	optBrowserProfile = "browser-profile"
 	optHeadless       = "headless"
 	optCookies        = "cookies"
-	optPHPSESSID      = "phpsessid"
-	optPHPSESSIDFile  = "phpsessid-file"
-	optUsername       = "username"
-	optPasswordStdin  = "password-stdin"
-	optPasswordFile   = "password-file"
-	optTOTPSecret     = "totp-secret"
-	optTOTPSecretFile = "totp-secret-file"
-	optNoSaveSession  = "no-save-session"
-	optFallbackWindow = "fallback-window"
-	optLogin          = "login"
-	optVisible        = "visible"
+	// optCookiesFromBrowser reads the session from a desktop browser's store.
+	optCookiesFromBrowser = "cookies-from-browser"
+	optPHPSESSID          = "phpsessid"
+	optPHPSESSIDFile      = "phpsessid-file"
+	optUsername           = "username"
+	optPasswordStdin      = "password-stdin"
+	optPasswordFile       = "password-file"
+	optTOTPSecret         = "totp-secret"
+	optTOTPSecretFile     = "totp-secret-file"
+	optNoSaveSession      = "no-save-session"
+	optFallbackWindow     = "fallback-window"
+	optLogin              = "login"
+	optVisible            = "visible"
 )
 
 func browserFlags() []cli.Flag {
@@ -54,6 +57,8 @@ func sessionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: optCookies,
 			Usage: "log in with the session in `FILE`: session export's JSON or a cookies.txt"},
+		&cli.StringFlag{Name: optCookiesFromBrowser,
+			Usage: "log in with the Pixiv session of your desktop browser: `BROWSER[:PROFILE]`, BROWSER chrome, chromium, edge, brave or firefox, PROFILE a name or a directory (default: the browser's last used)"},
 		&cli.StringFlag{Name: optPHPSESSID,
 			Usage: "log in with the session cookie `VALUE` (also $PIXIV_PHPSESSID)"},
 		&cli.StringFlag{Name: optPHPSESSIDFile,
@@ -228,8 +233,8 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 			return opts, needsPersonf("the session from %s has expired (no live %s cookie): log in again with a window (`pixivauth login`), or give --%s with a password",
 				from, pixiv.SessionCookie, optUsername)
 		}
-		return opts, usageErrorf("a headless login needs something to log in with: a session stored by an earlier login, --%s FILE, --%s, or --%s with a password",
-			optCookies, optPHPSESSID, optUsername)
+		return opts, usageErrorf("a headless login needs something to log in with: a session stored by an earlier login, --%s FILE, --%s BROWSER, --%s, or --%s with a password",
+			optCookies, optCookiesFromBrowser, optPHPSESSID, optUsername)
 	}
 	if !visible && o.profile != nil {
 		opts.LastFailureDir = o.profile.LastFailureDir()
@@ -260,6 +265,14 @@ func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 // (--cookies, and --phpsessid or its file or $PIXIV_PHPSESSID), else the
 // profile's stored session if useStored. from names where they came from.
 func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []session.Cookie, from string, err error) {
+	if so.cookies.set && so.fromBrowser.set {
+		return nil, "", usageErrorf("--%s and --%s both give a session: give one", optCookies, optCookiesFromBrowser)
+	}
+	if so.fromBrowser.set {
+		if cookies, from, err = o.browserCookies(so.fromBrowser.value); err != nil {
+			return nil, "", err
+		}
+	}
 	if so.cookies.set {
 		from = "--" + optCookies
 		data, err := o.readInput(from, so.cookies.value)
@@ -308,6 +321,24 @@ func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []sess
 	from = fmt.Sprintf("profile %q (saved %s)", o.profile.Name(), s.SavedAt.Local().Format(time.DateTime))
 	o.logf("logging in with the session stored in %s", from)
 	return s.Cookies, from, nil
+}
+
+// browserCookies reads the Pixiv session of the desktop browser profile
+// spec names (BROWSER[:PROFILE]).
+func (o *options) browserCookies(spec string) ([]session.Cookie, string, error) {
+	s, err := browsercookies.ParseSpec(spec)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := browsercookies.Find(s)
+	if err != nil {
+		return nil, "", err
+	}
+	cookies, err := p.Cookies(o.ctx, browsercookies.Options{Logf: o.logf})
+	if err != nil {
+		return nil, "", err
+	}
+	return cookies, p.String(), nil
 }
 
 // browserLogin runs one login with the browser (or the run's fake, in

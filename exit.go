@@ -97,6 +97,10 @@ var reasons = map[reason.Reason]struct {
 	reason.TimedOut:       {exitPerson, "run it again, or give a longer --timeout"},
 	reason.NoToken:        {exitPerson, "log in with `pixivauth login`"},
 
+	reason.NoBrowserProfile:       {exitUsage, ""},
+	reason.NoBrowserSession:       {exitPerson, "or log in here with a window (`pixivauth login`)"},
+	reason.BrowserStoreUnreadable: {exitPerson, "or export the browser's Pixiv cookies as a cookies.txt and give --cookies FILE"},
+
 	reason.Unreachable: {exitUnavailable, ""},
 	reason.Blocked:     {exitUnavailable, ""},
 	reason.Failing:     {exitUnavailable, ""},

@@ -66,6 +66,7 @@ func readCommon(c *cli.Context) commonOpts {
 // sessionOpts are the options that give a session to log in with.
 type sessionOpts struct {
 	cookies       opt // --cookies FILE
+	fromBrowser   opt // --cookies-from-browser BROWSER[:PROFILE]
 	phpsessid     opt
 	phpsessidFile opt
 }
@@ -73,6 +74,7 @@ type sessionOpts struct {
 func readSession(c *cli.Context) sessionOpts {
 	return sessionOpts{
 		cookies:       readOpt(c, optCookies),
+		fromBrowser:   readOpt(c, optCookiesFromBrowser),
 		phpsessid:     readOpt(c, optPHPSESSID),
 		phpsessidFile: readOpt(c, optPHPSESSIDFile),
 	}
