@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // --cookies-from-browser, run as a user runs it: a real desktop browser

@@ -2,7 +2,6 @@ package browsercookies
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -241,7 +240,3 @@ func noBrowser(b Browser, looked []string) error {
 func unreadable(format string, args ...any) error {
 	return fmt.Errorf("browsercookies: "+format+": %w", append(args, reason.BrowserStoreUnreadable)...)
 }
-
-// errNoKey is wrapped, with reason.BrowserStoreUnreadable, when a key of
-// the platform cannot be had.
-var errNoKey = errors.New("no key")

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 )
 
@@ -97,7 +98,7 @@ func decryptError(p *Profile, c session.Cookie, err error) error {
 	case errors.Is(err, errAppBound):
 		return unreadable("%s protects its cookies with app-bound encryption (v20), which only the browser itself can undo (cookie %s of %s); export the cookies as a cookies.txt from the browser instead",
 			p, c.Name, c.Domain)
-	case errors.Is(err, errNoKey):
+	case errors.Is(err, reason.BrowserStoreUnreadable): // a key that cannot be had says why
 		return fmt.Errorf("browsercookies: %s: %w", p, err)
 	case errors.Is(err, errWrongKey):
 		return unreadable("cannot decrypt cookie %s of %s in %s: %v (the browser's keyring holds another key, or the database was copied from another machine)",

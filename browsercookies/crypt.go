@@ -212,3 +212,21 @@ func printablePrefix(v []byte) string {
 	}
 	return string(p)
 }
+
+// linuxDecrypter is Linux's scheme: v10 values with the fixed key, v11
+// values with a key from the password keyring gives.
+func linuxDecrypter(keyring func(ctx context.Context) ([]byte, error)) decrypter {
+	return &cbcDecrypter{iterations: linuxIterations, v10: []string{peanuts, ""}, keyring: &lazySecret{fetch: keyring}}
+}
+
+// macDecrypter is macOS' scheme: v10 values with a key from the password
+// keychain gives.
+func macDecrypter(keychain func(ctx context.Context) ([]byte, error)) decrypter {
+	return &cbcDecrypter{iterations: macIterations, keyring: &lazySecret{fetch: keychain}}
+}
+
+// windowsDecrypter is Windows' scheme: v10 values AES-256-GCM with the key
+// key gives, older values with dpapi.
+func windowsDecrypter(key func(ctx context.Context) ([]byte, error), dpapi func([]byte) ([]byte, error)) decrypter {
+	return &gcmDecrypter{key: &lazySecret{fetch: key}, dpapi: dpapi}
+}

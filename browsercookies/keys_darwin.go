@@ -13,10 +13,7 @@ import (
 // platformKeys is macOS' scheme: v10 with a key derived from the password
 // the browser keeps in the login Keychain.
 func platformKeys(p *Profile, o *Options) decrypter {
-	return &cbcDecrypter{
-		iterations: macIterations,
-		keyring:    &lazySecret{fetch: func(ctx context.Context) ([]byte, error) { return keychainPassword(ctx, p.Browser, o) }},
-	}
+	return macDecrypter(func(ctx context.Context) ([]byte, error) { return keychainPassword(ctx, p.Browser, o) })
 }
 
 // keychainPassword asks the Keychain for "<name> Safe Storage" with
@@ -31,11 +28,11 @@ func keychainPassword(ctx context.Context, b Browser, o *Options) ([]byte, error
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit) && exit.ExitCode() == 44:
-		return nil, fmt.Errorf("the login Keychain holds no %q: has %s run as this user? %w: %w", service, b, errNoKey, reasonUnreadable)
+		return nil, fmt.Errorf("the login Keychain holds no %q: has %s run as this user? %w", service, b, reasonUnreadable)
 	case errors.As(err, &exit) && (exit.ExitCode() == 51 || exit.ExitCode() == 128):
-		return nil, fmt.Errorf("access to %q in the Keychain was denied: allow it when macOS asks: %w: %w", service, errNoKey, reasonUnreadable)
+		return nil, fmt.Errorf("access to %q in the Keychain was denied: allow it when macOS asks: %w", service, reasonUnreadable)
 	case err != nil:
-		return nil, fmt.Errorf("cannot read %q from the Keychain (security: %v): %w: %w", service, err, errNoKey, reasonUnreadable)
+		return nil, fmt.Errorf("cannot read %q from the Keychain (security: %v): %w", service, err, reasonUnreadable)
 	}
 	o.logf("the key of %s's cookies is %q in the login Keychain", b, service)
 	return bytes.TrimRight(out, "\r\n"), nil

@@ -11,11 +11,7 @@ import (
 // platformKeys on other systems reads v10 values as Linux does (the BSDs'
 // Chromium ports keep Linux's scheme) and has no keyring for v11.
 func platformKeys(p *Profile, o *Options) decrypter {
-	return &cbcDecrypter{
-		iterations: linuxIterations,
-		v10:        []string{peanuts, ""},
-		keyring: &lazySecret{fetch: func(context.Context) ([]byte, error) {
-			return nil, fmt.Errorf("reading %s's keyring is not supported on %s: %w: %w", p.Browser, runtime.GOOS, errNoKey, reasonUnreadable)
-		}},
-	}
+	return linuxDecrypter(func(context.Context) ([]byte, error) {
+		return nil, fmt.Errorf("reading %s's keyring is not supported on %s: %w", p.Browser, runtime.GOOS, reasonUnreadable)
+	})
 }

@@ -13,12 +13,7 @@ import (
 // platformKeys is Windows' scheme: v10 AES-256-GCM with the key of Local
 // State, which DPAPI unwraps for the user who wrote it.
 func platformKeys(p *Profile, o *Options) decrypter {
-	return &gcmDecrypter{
-		key: &lazySecret{fetch: func(ctx context.Context) ([]byte, error) {
-			return localStateKey(p, o, dpapiDecrypt)
-		}},
-		dpapi: dpapiDecrypt,
-	}
+	return windowsDecrypter(func(context.Context) ([]byte, error) { return localStateKey(p, o, dpapiDecrypt) }, dpapiDecrypt)
 }
 
 // dpapiDecrypt undoes CryptProtectData for the current user.

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package desktoptest runs a person's desktop browser for tests: Debian's
 // chromium or firefox-esr, in a profile of the test's own, logged in to a
 // Pixiv double (pixivtest) through its login form, and still running when
