@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -167,12 +168,20 @@ func FirefoxPath() string {
 // The double needs pixivtest.WithAutoLogin.
 func StartChromium(tb testing.TB, srv *pixivtest.Server, flags ...string) *Browser {
 	tb.Helper()
+	return StartChromiumEnv(tb, srv, nil, flags...)
+}
+
+// StartChromiumEnv is StartChromium with extra environment variables,
+// such as the DBUS_SESSION_BUS_ADDRESS of [StartSecretService]; with a
+// DISPLAY among them, it opens a window there instead of running headless.
+func StartChromiumEnv(tb testing.TB, srv *pixivtest.Server, env []string, flags ...string) *Browser {
+	tb.Helper()
 	path := ChromiumPath()
 	testenv.Need(tb, path != "", "chromium is not installed: `make test` installs it (scripts/deps.sh)")
 	home := newHome(tb)
 	dir := filepath.Join(home, ".config", "chromium")
 	args := []string{
-		"--headless", "--user-data-dir=" + dir, "--no-first-run", "--no-default-browser-check",
+		"--user-data-dir=" + dir, "--no-first-run", "--no-default-browser-check",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-domain-reliability", "--no-pings", "--disable-quic", "--disable-gpu",
 		"--metrics-recording-only", "--disable-features=Translate,MediaRouter,OptimizationHints",
@@ -183,9 +192,65 @@ func StartChromium(tb testing.TB, srv *pixivtest.Server, flags ...string) *Brows
 	if os.Geteuid() == 0 {
 		args = append(args, "--no-sandbox") // Chromium refuses root otherwise
 	}
+	if !slices.ContainsFunc(env, func(e string) bool { return strings.HasPrefix(e, "DISPLAY=") }) {
+		args = append(args, "--headless")
+	}
 	args = append(args, flags...)
 	args = append(args, loginURL())
-	return watch(tb, start(tb, path, args, nil, home), home, dir)
+	return watch(tb, start(tb, path, args, env, home), home, dir)
+}
+
+// StartSecretService runs a D-Bus session bus of the test's own and
+// GNOME Keyring's Secret Service on it, with a login keyring made and
+// unlocked with a password of the test's, and returns the bus's address. Both end with the
+// test.
+func StartSecretService(tb testing.TB) string {
+	tb.Helper()
+	_, err1 := exec.LookPath("dbus-daemon")
+	_, err2 := exec.LookPath("gnome-keyring-daemon")
+	testenv.Need(tb, err1 == nil && err2 == nil, "dbus-daemon or gnome-keyring-daemon is not installed: `make test` installs them (scripts/deps.sh)")
+	home := newHome(tb)
+	runtime := filepath.Join(home, "run")
+	os.MkdirAll(runtime, 0o700)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_RUNTIME_DIR=" + runtime,
+		"XDG_DATA_HOME=" + filepath.Join(home, "share"), "XDG_CONFIG_HOME=" + filepath.Join(home, "config")}
+
+	bus := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1", "--address=unix:path="+filepath.Join(runtime, "bus"))
+	bus.Env = env
+	out, err := bus.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := bus.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("dbus-daemon printed no address: %v", err)
+	}
+	addr = strings.TrimSpace(addr)
+
+	keyring := exec.Command("gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets")
+	keyring.Env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
+	keyring.Stdin = strings.NewReader("pixivtest") // the login keyring's password
+	if err := keyring.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { keyring.Process.Kill(); keyring.Wait() })
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		check := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/",
+			"org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets")
+		check.Env = append(env, "DBUS_SESSION_BUS_ADDRESS="+addr)
+		if out, err := check.Output(); err == nil && strings.Contains(string(out), "true") {
+			return addr
+		}
+		if time.Now().After(deadline) {
+			tb.Fatal("gnome-keyring-daemon did not take org.freedesktop.secrets on the bus")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // StartFirefox makes a Firefox profile with Firefox itself (-CreateProfile,
