@@ -99,6 +99,7 @@ line: --password-stdin, $PIXIV_PASSWORD or --password-file).
 EXAMPLES:
    pixivauth login
    pixivauth login --headless
+   pixivauth login --headless --cookies-from-browser firefox
    pixivauth login --headless --cookies session.json
    pixivauth login --headless --username me --password-file ~/.pixiv-password \
        --totp-secret-file ~/.pixiv-totp`,

@@ -200,10 +200,10 @@ func StartChromiumEnv(tb testing.TB, srv *pixivtest.Server, env []string, flags 
 	return watch(tb, start(tb, path, args, env, home), home, dir)
 }
 
-// StartSecretService runs a D-Bus session bus of the test's own and
-// GNOME Keyring's Secret Service on it, with a login keyring made and
-// unlocked with a password of the test's, and returns the bus's address. Both end with the
-// test.
+// StartSecretService runs a D-Bus session bus of the test's own and GNOME
+// Keyring's Secret Service on it, with a login keyring made and unlocked
+// with a password of the test's, and returns the bus's address. Both end
+// with the test.
 func StartSecretService(tb testing.TB) string {
 	tb.Helper()
 	_, err1 := exec.LookPath("dbus-daemon")
