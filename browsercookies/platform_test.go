@@ -279,3 +279,12 @@ func TestLocalStateKey(t *testing.T) {
 		t.Errorf("no encrypted_key: %v", err)
 	}
 }
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}

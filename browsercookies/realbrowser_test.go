@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 package browsercookies
 
@@ -170,13 +170,4 @@ func expectUntouched(t *testing.T, b *desktoptest.Browser) {
 			}
 		}
 	}
-}
-
-func containsAll(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
 }

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 // Package desktoptest runs a person's desktop browser for tests: Debian's
 // chromium or firefox-esr, in a profile of the test's own, logged in to a
@@ -97,7 +97,9 @@ func start(tb testing.TB, name string, args, env []string, home string) *exec.Cm
 		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
 		"TMPDIR=" + home,
 	}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, ended whole by Stop; and killed if the test
+	// binary dies before its cleanups run (a timeout, a kill).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = io.Discard, &limited{w: &out, n: 8 << 10}
 	if os.Getenv("DESKTOPTEST_DEBUG") != "" {
