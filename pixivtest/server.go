@@ -65,6 +65,7 @@ type config struct {
 	autoLoginDelay  time.Duration
 	autoSelect      bool
 	autoSelectDelay time.Duration
+	random          *randomFaults // WithRandomFaults (random.go)
 }
 
 // WithAccount adds an account that can log in. It can be given more than
@@ -299,7 +300,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f := s.takeFaultLocked(e)
 	s.mu.Unlock()
 
-	if f != nil && !s.applyFault(w, r, e, f) {
+	if f != nil && !s.applyFault(w, r, e, f) || f == nil && !s.randomFault(w, r, host, e) {
 		return
 	}
 	switch host {
