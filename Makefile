@@ -8,7 +8,7 @@ BIN         := pixivauth
 FUZZTIME    ?= 60s
 PKGS        := ./...
 
-.PHONY: build demo test deps-demo deps-test staticcheck lint cross fuzz bench clean
+.PHONY: build demo test deps-demo deps-test staticcheck lint cross fuzz bench clean soak soak-ci
 
 build:
 	$(GO) build -o $(BIN) .
@@ -28,9 +28,11 @@ staticcheck: $(STATICCHECK)
 demo: deps-demo build
 	./$(BIN) demo
 
-## test: formatting, vet, staticcheck, cross-builds, then every test with the race detector.
+## test: formatting, vet, staticcheck, cross-builds, every test with the race
+## detector, then a short soak with a fixed seed (soak-ci).
 test: deps-test lint cross
 	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+	$(MAKE) soak-ci
 
 lint: staticcheck
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -63,3 +65,20 @@ bench: deps-test build
 
 clean:
 	rm -f $(BIN) bench.out
+
+## soak: issue 15's random-fault soak: SOAK_RUNS refresh/token/check runs
+## (some in bursts of ten on one profile) and SOAK_LOGINS headless session
+## logins against Pixiv doubles that fail at random, with signals to the runs
+## and SIGKILLs to their browsers, every run judged (scripts/soak). The same
+## SOAK_SEED makes the same choices. Figures: RELIABILITY.md.
+SOAK_RUNS   ?= 300
+SOAK_LOGINS ?= 50
+SOAK_SEED   ?= 1
+SOAK_FLAGS  ?=
+soak: build
+	$(GO) run ./scripts/soak -bin ./$(BIN) -runs $(SOAK_RUNS) -logins $(SOAK_LOGINS) -seed $(SOAK_SEED) $(SOAK_FLAGS)
+
+## soak-ci: the soak `make test` runs: small, with a fixed seed, well under a
+## minute on two cores.
+soak-ci:
+	$(MAKE) soak SOAK_RUNS=40 SOAK_LOGINS=4 SOAK_SEED=15 SOAK_FLAGS='-max-time 50s'
