@@ -114,12 +114,12 @@ func planLanes(c config) []*lane {
 
 func pick[T any](r *rand.Rand, xs ...T) T { return xs[r.IntN(len(xs))] }
 
-// planTokens plans n token runs: one at a time, or (one step in eight, if
+// planTokens plans n token runs: one at a time, or (one step in four, if
 // there is room) ten at once on the profile, all after the cache is aged.
 func planTokens(r *rand.Rand, n int) []step {
 	var steps []step
 	for n > 0 {
-		if n >= 10 && r.IntN(8) == 0 {
+		if n >= 10 && r.IntN(4) == 0 {
 			st := step{age: true}
 			for range 10 {
 				st.runs = append(st.runs, tokenSpec(r, true))
@@ -149,7 +149,8 @@ func tokenSpec(r *rand.Rand, burst bool) spec {
 		s.Action = actSIGTERM
 	}
 	// Drawn whether used or not, so that one choice never shifts the next.
-	at := time.Duration(r.Int64N(int64(min(s.Timeout, 3*time.Second))))
+	// Most runs take under a second.
+	at := time.Duration(r.Int64N(int64(800 * time.Millisecond)))
 	if s.Action != actNone {
 		s.At = 20*time.Millisecond + at
 	}
@@ -196,8 +197,15 @@ func (l *lane) open(work string, c config) error {
 	h := fnv.New64a()
 	h.Write([]byte(l.name))
 	l.account = pixivtest.DemoAccount()
-	l.srv = pixivtest.New(pixivtest.WithAccount(l.account),
-		pixivtest.WithRandomFaults(l.seed^int64(h.Sum64()>>1), l.rate))
+	opts := []pixivtest.Option{pixivtest.WithAccount(l.account), pixivtest.WithRandomFaults(l.seed^int64(h.Sum64()>>1), l.rate)}
+	if !l.login {
+		// Tokens that token keeps for 2 s only (it refreshes below 60 s
+		// of life): the runs of a burst queue for the lock to refresh,
+		// and find the token fresh only when the one before them just
+		// got it.
+		opts = append(opts, pixivtest.WithAccessTokenTTL(62*time.Second))
+	}
+	l.srv = pixivtest.New(opts...)
 	l.rt = l.srv.NewRefreshToken(l.account.ID)
 	p, err := (&store.Store{Dir: l.config}).Profile("default")
 	if err != nil {

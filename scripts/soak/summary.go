@@ -27,6 +27,7 @@ type summary struct {
 	actions    map[string][2]int // planned, taken
 	transient  int
 	excused    int
+	early      int
 	violations int
 	byKind     map[string]int
 	byDefect   map[string]int
@@ -72,6 +73,9 @@ func summarize(c config, lanes []*lane, took time.Duration, stopped bool) *summa
 			}
 			s.transient += r.Transient
 			s.excused += r.Excused
+			if r.Early {
+				s.early++
+			}
 			for _, v := range r.Violations {
 				s.violations++
 				s.byKind[v.Kind]++
@@ -148,7 +152,7 @@ func (s *summary) markdown() string {
 			percentile(d, 0.5).Round(time.Millisecond), percentile(d, 0.9).Round(time.Millisecond),
 			percentile(d, 1).Round(time.Millisecond), s.overshoot[g].Round(time.Millisecond))
 	}
-	fmt.Fprintf(&b, "\nProcesses alive at a run's end but gone 2 s later: %d. Tokens in flight when their run was stopped (excused): %d.\n\n", s.transient, s.excused)
+	fmt.Fprintf(&b, "\nProcesses alive at a run's end but gone 2 s later: %d. Tokens in flight when their run was stopped (excused): %d. Runs that died of a signal sent before pixivauth set up its handler: %d.\n\n", s.transient, s.excused, s.early)
 	fmt.Fprintf(&b, "**Violations: %d**", s.violations)
 	if s.violations > 0 {
 		var kinds []string
