@@ -59,7 +59,7 @@ func main() {
 	flag.IntVar(&c.runs, "runs", 300, "refresh/token/check runs, bursts included")
 	flag.IntVar(&c.logins, "logins", 50, "headless session logins")
 	flag.Int64Var(&c.seed, "seed", 1, "seed of every random choice")
-	flag.Float64Var(&c.rate, "rate", 0.2, "chance that the double faults a token request")
+	flag.Float64Var(&c.rate, "rate", 0.25, "chance that the double faults a token request")
 	flag.Float64Var(&c.loginRate, "login-rate", 0.06, "chance that the double faults a request of a login (pages, scripts, token)")
 	flag.IntVar(&c.tokenLanes, "token-lanes", 3, "token lanes running at once")
 	flag.IntVar(&c.loginLanes, "login-lanes", 2, "login lanes running at once (each runs one browser)")
