@@ -65,7 +65,19 @@ var (
 // arrive in any order. [Server.FaultLog] records what each request got.
 func WithRandomFaults(seed int64, rate float64) Option {
 	return func(c *config) {
-		c.random = &randomFaults{seed: uint64(seed), rate: rate, streams: map[string]*rand.Rand{}}
+		c.random = &randomFaults{seed: uint64(seed), rate: rate, rates: map[Endpoint]float64{}, streams: map[string]*rand.Rand{}}
+	}
+}
+
+// WithEndpointFaultRate sets, for requests to e, the chance of a fault
+// under [WithRandomFaults], which must come before it (without it, this does
+// nothing): e.g. a login soak that faults its pages rarely and its one code
+// exchange often.
+func WithEndpointFaultRate(e Endpoint, rate float64) Option {
+	return func(c *config) {
+		if c.random != nil {
+			c.random.rates[e] = rate
+		}
 	}
 }
 
@@ -75,6 +87,7 @@ func WithRandomFaults(seed int64, rate float64) Option {
 type randomFaults struct {
 	seed    uint64
 	rate    float64
+	rates   map[Endpoint]float64 // WithEndpointFaultRate
 	mu      sync.Mutex
 	streams map[string]*rand.Rand
 	log     []FaultRecord
@@ -138,7 +151,11 @@ func (s *Server) randomFault(w http.ResponseWriter, r *http.Request, host string
 	}
 	// Every request takes the same number of draws, so that one request's
 	// fault never shifts the next one's.
-	hit, pick, delay := rng.Float64() < rf.rate, rng.IntN(1<<30), 500*time.Millisecond+time.Duration(rng.Int64N(int64(4500*time.Millisecond)))
+	rate, ok := rf.rates[e]
+	if !ok {
+		rate = rf.rate
+	}
+	hit, pick, delay := rng.Float64() < rate, rng.IntN(1<<30), 500*time.Millisecond+time.Duration(rng.Int64N(int64(4500*time.Millisecond)))
 	kinds := pageFaults
 	if e == EndpointToken {
 		kinds = tokenFaults

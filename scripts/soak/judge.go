@@ -278,6 +278,15 @@ func (l *lane) judgeLogin(r *result) {
 	}
 	explained := slices.ContainsFunc(r.Faults, func(f pixivtest.FaultRecord) bool { return faulted(f, sp.Timeout) }) ||
 		r.Took >= sp.Timeout-time.Second
+	// A kill of renderers that were not the tab's (a spare, or the blank
+	// page's before the login's navigation) leaves the tab going: the
+	// double then sees its next page.
+	if killed && sp.Action == actKillRenderers && slices.ContainsFunc(r.Faults, func(f pixivtest.FaultRecord) bool {
+		return slices.Contains(documents, f.Endpoint) && f.Time.After(killTime.Add(500*time.Millisecond))
+	}) {
+		killed = false
+		r.ActionNote += " (the tab went on: not its renderer)"
+	}
 	failedBefore := slices.ContainsFunc(r.Faults, func(f pixivtest.FaultRecord) bool {
 		return terminal(f) && f.Time.Before(killTime)
 	})

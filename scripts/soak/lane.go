@@ -198,7 +198,9 @@ func (l *lane) open(work string, c config) error {
 	h.Write([]byte(l.name))
 	l.account = pixivtest.DemoAccount()
 	opts := []pixivtest.Option{pixivtest.WithAccount(l.account), pixivtest.WithRandomFaults(l.seed^int64(h.Sum64()>>1), l.rate)}
-	if !l.login {
+	if l.login {
+		opts = append(opts, pixivtest.WithEndpointFaultRate(pixivtest.EndpointToken, c.exchRate))
+	} else {
 		// Tokens that token keeps for 2 s only (it refreshes below 60 s
 		// of life): the runs of a burst queue for the lock to refresh,
 		// and find the token fresh only when the one before them just

@@ -45,6 +45,7 @@ type config struct {
 	seed       int64
 	rate       float64
 	loginRate  float64
+	exchRate   float64
 	tokenLanes int
 	loginLanes int
 	lane       string
@@ -61,6 +62,7 @@ func main() {
 	flag.Int64Var(&c.seed, "seed", 1, "seed of every random choice")
 	flag.Float64Var(&c.rate, "rate", 0.25, "chance that the double faults a token request")
 	flag.Float64Var(&c.loginRate, "login-rate", 0.06, "chance that the double faults a request of a login (pages, scripts, token)")
+	flag.Float64Var(&c.exchRate, "exchange-rate", 0.4, "chance that the double faults a login's code exchange")
 	flag.IntVar(&c.tokenLanes, "token-lanes", 3, "token lanes running at once")
 	flag.IntVar(&c.loginLanes, "login-lanes", 2, "login lanes running at once (each runs one browser)")
 	flag.StringVar(&c.lane, "lane", "", "run only this lane (e.g. token2, login1), as the full soak would")

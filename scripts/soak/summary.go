@@ -117,8 +117,8 @@ func (s *summary) markdown() string {
 	var b strings.Builder
 	c := s.c
 	fmt.Fprintf(&b, "## Soak: seed %d, %d token runs, %d logins\n\n", c.seed, c.runs, c.logins)
-	fmt.Fprintf(&b, "Reproduce: `make soak SOAK_RUNS=%d SOAK_LOGINS=%d SOAK_SEED=%d` (fault rates %.2f token lanes, %.2f logins; %d token lanes, %d login lanes). Took %s%s.\n\n",
-		c.runs, c.logins, c.seed, c.rate, c.loginRate, c.tokenLanes, c.loginLanes, s.took.Round(time.Second),
+	fmt.Fprintf(&b, "Reproduce: `make soak SOAK_RUNS=%d SOAK_LOGINS=%d SOAK_SEED=%d` (fault rates: %.2f in token lanes, %.2f of login pages, %.2f of code exchanges; %d token lanes, %d login lanes). Took %s%s.\n\n",
+		c.runs, c.logins, c.seed, c.rate, c.loginRate, c.exchRate, c.tokenLanes, c.loginLanes, s.took.Round(time.Second),
 		map[bool]string{true: " (STOPPED EARLY: deadline or signal)", false: ""}[s.stopped])
 
 	b.WriteString("| runs | count |\n|---|---|\n")
