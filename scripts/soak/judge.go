@@ -255,7 +255,10 @@ func (l *lane) judgeRun(r *result, stepFaults []pixivtest.FaultRecord) {
 		if r.Burst {
 			window = stepFaults
 		}
-		if !slices.ContainsFunc(window, func(f pixivtest.FaultRecord) bool {
+		// An answer that did not come by the --timeout is exit 4 whether
+		// the network or a starved machine made it late.
+		late := strings.Contains(r.Stderr, "did not answer in time") && r.Took >= sp.Timeout*9/10
+		if !late && !slices.ContainsFunc(window, func(f pixivtest.FaultRecord) bool {
 			return f.Endpoint == pixivtest.EndpointToken && faulted(f, sp.Timeout)
 		}) {
 			r.violate("exit-code", "exit 4 (Pixiv failing) but the double answered every token request meanwhile")
@@ -309,8 +312,11 @@ func (l *lane) judgeLogin(r *result) {
 		}
 		return
 	case r.Code == 5:
-		if !killed {
-			r.violate("exit-code", "exit 5 (browser problem) but no browser process was killed")
+		// A browser that has not started by the --timeout (a loaded
+		// machine) failed to start: that is exit 5 too.
+		slowStart := strings.Contains(r.Stderr, "failed to start") && r.Took >= sp.Timeout-time.Second
+		if !killed && !slowStart {
+			r.violate("exit-code", "exit 5 (browser problem) but no browser process was killed (%s)", errLine(r.Stderr, "pixivauth: "))
 		}
 		return
 	case r.Code == 4:
