@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixivtest"
 )
 
@@ -357,9 +356,15 @@ func errLine(s, prefix string) string {
 	return "no error line"
 }
 
+// printed is what the soak reads of the token JSON (the contract's token
+// object on stdout, and token.json).
+type printed struct {
+	AccessToken string `json:"access_token"`
+}
+
 // printedToken is the access token the run printed (JSON), or "".
 func printedToken(r *result) string {
-	var p exchange.Printed
+	var p printed
 	if json.Unmarshal([]byte(strings.TrimSpace(r.Stdout)), &p) != nil {
 		return ""
 	}
@@ -390,7 +395,7 @@ func (l *lane) judgeStep(rs []*result, issuedBefore int) {
 		}
 	}
 	cache, err := os.ReadFile(filepath.Join(l.profile.Dir(), "token.json"))
-	var cached exchange.Printed
+	var cached printed
 	if err != nil || json.Unmarshal(cache, &cached) != nil || cached.AccessToken == "" {
 		last.violate("cache", "token.json is missing or not valid JSON (%v): %.80q", err, cache)
 	}

@@ -214,13 +214,13 @@ func (l *lane) open(work string, c config) error {
 		return err
 	}
 	l.profile = p
-	if err := p.SaveToken(&exchange.Token{AccessToken: "soak-seeded-access-token", RefreshToken: l.rt, TokenType: "bearer",
+	if err := p.SaveToken(context.Background(), &exchange.Token{AccessToken: "soak-seeded-access-token", RefreshToken: l.rt, TokenType: "bearer",
 		Expiry: time.Now().Add(time.Hour), User: exchange.User{ID: l.account.ID, Name: l.account.Name, Account: l.account.Account}}); err != nil {
 		return err
 	}
 	if l.login {
 		c := l.srv.NewSession(l.account.ID)
-		if err := p.SaveSession(&session.Session{Cookies: []session.Cookie{{Name: c.Name, Value: c.Value,
+		if err := p.SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{{Name: c.Name, Value: c.Value,
 			Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: true, HTTPOnly: true}}}); err != nil {
 			return err
 		}
@@ -276,7 +276,7 @@ func (l *lane) ageCache() {
 		return // judged after the step: the cache must always be valid
 	}
 	t.Expiry = time.Now().Add(30 * time.Second)
-	_ = l.profile.SaveToken(t)
+	_ = l.profile.SaveToken(context.Background(), t)
 }
 
 // args is the command line of a run.
