@@ -136,13 +136,21 @@ func soak(ctx context.Context, c config) int {
 	start := time.Now()
 	deadline := start.Add(c.maxTime)
 	var wg sync.WaitGroup
-	for _, l := range lanes {
+	for i, l := range lanes {
 		if err := l.open(work, c); err != nil {
 			fmt.Fprintln(os.Stderr, "soak:", err)
 			return 2
 		}
 		defer l.close()
-		wg.Go(func() { l.run(ctx, deadline, report) })
+		// Lanes start a second apart, so that their first bursts and
+		// browsers do not all land on the machine at once.
+		wg.Go(func() {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(i) * time.Second):
+			}
+			l.run(ctx, deadline, report)
+		})
 	}
 	wg.Wait()
 	s := summarize(c, lanes, time.Since(start), ctx.Err() != nil || time.Now().After(deadline))
