@@ -99,15 +99,7 @@ func (f *fixture) login(t testing.TB) (*exchange.Token, []session.Cookie, error)
 // that no temporary profile is left.
 func (f *fixture) checkClean(t testing.TB) {
 	t.Helper()
-	if pids := testenv.BrowsersUnder(f.tmp); len(pids) > 0 {
-		t.Errorf("browser processes left: %v", pids)
-	}
-	entries, _ := os.ReadDir(f.tmp)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ProfilePrefix) {
-			t.Errorf("temporary profile left: %s", e.Name())
-		}
-	}
+	testenv.CheckClean(t, f.tmp, ProfilePrefix)
 }
 
 func TestHeadlessLoginWithPassword(t *testing.T) {
