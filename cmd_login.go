@@ -347,6 +347,10 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, client
 	// done its work, and an answer whose body never ends must not hold
 	// the run forever.
 	xctx, cancel := o.withTimeout()
+	if o.test.exchangeTimeout > 0 {
+		cancel()
+		xctx, cancel = context.WithTimeout(ctx, o.test.exchangeTimeout)
+	}
 	defer cancel()
 	t, err := client.Exchange(xctx, code, verifier)
 	if err != nil {
