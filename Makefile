@@ -29,8 +29,11 @@ demo: deps-demo build
 	./$(BIN) demo
 
 ## test: formatting, vet, staticcheck, cross-builds, then every test with the race detector.
+## Tests run in parallel (TESTPARALLEL per package; the browser tests bound
+## their own Chromiums to three at once), so most of the suite's time is CPU.
+TESTPARALLEL ?= 8
 test: deps-test lint cross
-	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+	$(GO) test -race -count=1 -parallel $(TESTPARALLEL) -timeout 45m $(PKGS)
 
 lint: staticcheck
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

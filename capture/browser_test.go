@@ -37,9 +37,15 @@ type fixture struct {
 	tmp      string
 }
 
+// browserSlots bounds the browsers this package's tests run at once (they
+// run in parallel): the machine has two cores, and Chromium is heavy.
+var browserSlots = make(chan struct{}, 3)
+
 func newFixture(t testing.TB, srvOpts ...pixivtest.Option) *fixture {
 	t.Helper()
 	needBrowser(t, false)
+	browserSlots <- struct{}{}
+	t.Cleanup(func() { <-browserSlots })
 	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(pixivtest.DemoAccount())}, srvOpts...)...)
 	t.Cleanup(srv.Close)
 	v := exchange.NewVerifier()
@@ -103,6 +109,7 @@ func (f *fixture) checkClean(t testing.TB) {
 }
 
 func TestHeadlessLoginWithPassword(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	var steps []string
 	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
@@ -131,6 +138,7 @@ func TestHeadlessLoginWithPassword(t *testing.T) {
 // not Chrome's "no handler for pixiv://", and the double never sees the
 // callback request (the code stays in the browser and the exchange).
 func TestCallbackAnsweredInTheBrowser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	ctx := context.Background()
 	l, err := Start(ctx, f.opts)
@@ -160,6 +168,7 @@ func TestCallbackAnsweredInTheBrowser(t *testing.T) {
 }
 
 func TestHeadlessLoginLooksLikeChrome(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	if _, _, err := f.login(t); err != nil {
 		t.Fatalf("login: %v", err)
@@ -187,6 +196,7 @@ func TestHeadlessLoginLooksLikeChrome(t *testing.T) {
 }
 
 func TestNavigatorWebdriverIsOff(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	l, err := Start(ctx, f.opts)
@@ -204,6 +214,7 @@ func TestNavigatorWebdriverIsOff(t *testing.T) {
 }
 
 func TestStoredSessionLogin(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	a := pixivtest.DemoAccount()
 	f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(a.ID))}
@@ -225,6 +236,7 @@ func TestStoredSessionLogin(t *testing.T) {
 }
 
 func TestTOTPLogin(t *testing.T) {
+	t.Parallel()
 	const secret = "JBSWY3DPEHPK3PXP"
 	acct := pixivtest.Account{Username: "totp-user", Password: "totp-pass", Name: "TOTP", Account: "totp_user", TOTPSecret: secret}
 	f := newFixture(t, pixivtest.WithAccount(acct))
@@ -241,6 +253,7 @@ func TestTOTPLogin(t *testing.T) {
 // TestLoginFailsFast: each page that needs a person ends a headless login
 // at once with the right error, far inside the long timeout.
 func TestLoginFailsFast(t *testing.T) {
+	t.Parallel()
 	const timeout = 60 * time.Second
 	totpAcct := pixivtest.Account{Username: "totp2", Password: "pw2", Name: "T2", Account: "t2", TOTPSecret: "JBSWY3DPEHPK3PXP"}
 	tests := []struct {
@@ -273,6 +286,7 @@ func TestLoginFailsFast(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t)
 			f.opts.Timeout = timeout
 			tt.setup(f)
@@ -292,6 +306,7 @@ func TestLoginFailsFast(t *testing.T) {
 }
 
 func TestDecoyCallbacksChangeNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	f.srv.SetDecoys(true)
 	tok, _, err := f.login(t)
@@ -313,6 +328,7 @@ func TestDecoyCallbacksChangeNothing(t *testing.T) {
 }
 
 func TestStalledLoginSavesTheFailure(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	f.srv.SetNoRedirect(true)
 	f.opts.StallTimeout = 2 * time.Second
@@ -338,6 +354,7 @@ func TestStalledLoginSavesTheFailure(t *testing.T) {
 }
 
 func TestBrowserKilledMidLogin(t *testing.T) {
+	t.Parallel()
 	// The post-redirect page never moves on, so the login waits there.
 	f := newFixture(t).withPassword()
 	f.srv.SetNoRedirect(true)
@@ -367,6 +384,7 @@ func TestBrowserKilledMidLogin(t *testing.T) {
 }
 
 func TestCanceledLoginCleansUp(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	f.srv.SetNoRedirect(true)
 	f.opts.StallTimeout = time.Minute
@@ -386,6 +404,7 @@ func TestCanceledLoginCleansUp(t *testing.T) {
 }
 
 func TestBrowserProblems(t *testing.T) {
+	t.Parallel()
 	needBrowser(t, false)
 	notBrowser := filepath.Join(t.TempDir(), "not-a-browser")
 	os.WriteFile(notBrowser, []byte("#!/bin/sh\necho hello\n"), 0o755)
@@ -419,6 +438,7 @@ func TestNoDisplayForAWindow(t *testing.T) {
 }
 
 func TestRemoveStaleProfiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// A pid above the kernel's limit is never alive.
 	stale := filepath.Join(dir, ProfilePrefix+"99999999-1")
@@ -509,6 +529,7 @@ func TestVisibleWindowClosed(t *testing.T) {
 // browser's language. The account selection button is found by the form it
 // submits when its label is not the English one.
 func TestContinueOnATranslatedSelectionPage(t *testing.T) {
+	t.Parallel()
 	needBrowser(t, false)
 	posted := make(chan struct{}, 1)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
