@@ -162,13 +162,6 @@ func TestLoginHeadlessWithPassword(t *testing.T) {
 	}
 }
 
-func TestLoginDecoysChangeNothing(t *testing.T) {
-	t.Parallel()
-	b := newBrowserRun(t)
-	b.srv.SetDecoys(true)
-	b.expectIssued(b.password())
-}
-
 func TestLoginWindowThenHeadlessWithTheSavedSession(t *testing.T) {
 	t.Parallel()
 	// The double's login page acts as the person at the window: it types

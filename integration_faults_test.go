@@ -675,6 +675,17 @@ func fmCases() []fmCase {
 				if len(reqs) == 1 && reqs[0].Form.Get("code") == "decoy" {
 					ck.errorf("a decoy's code was exchanged")
 				}
+				// The code exchanged is the login's own: its verifier
+				// answers the challenge the login page was opened with.
+				challenge := ""
+				for _, req := range f.srv.Requests() {
+					if req.Host == pixiv.AppAPIHost && req.Path == pixiv.LoginPath {
+						challenge = req.Query.Get("code_challenge")
+					}
+				}
+				if len(reqs) == 1 && (challenge == "" || exchange.Challenge(reqs[0].Form.Get("code_verifier")) != challenge) {
+					ck.errorf("the token request's verifier does not answer the login's challenge %q", challenge)
+				}
 			})},
 		{name: "login: a page that never redirects", browser: true, args: login, stdin: fmPassword,
 			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
