@@ -219,48 +219,10 @@ func quoteAll(args []string) []string {
 	return out
 }
 
-func TestLoginHeadlessFromImportedSessions(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		args func(b *browserRun, c *http.Cookie) ([]string, []string)
-	}{
-		{"cookies.txt", func(b *browserRun, c *http.Cookie) ([]string, []string) {
-			file := filepath.Join(b.t.TempDir(), "cookies.txt")
-			var buf bytes.Buffer
-			if err := session.WriteCookiesTxt(&buf, []session.Cookie{cookieOf(c)}); err != nil {
-				b.t.Fatal(err)
-			}
-			os.WriteFile(file, buf.Bytes(), 0o600)
-			return nil, []string{"--cookies", file}
-		}},
-		{"session export JSON", func(b *browserRun, c *http.Cookie) ([]string, []string) {
-			file := filepath.Join(b.t.TempDir(), "session.json")
-			data, _ := json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(c)}})
-			os.WriteFile(file, data, 0o600)
-			return nil, []string{"--cookies", file}
-		}},
-		{"--phpsessid from the environment", func(b *browserRun, c *http.Cookie) ([]string, []string) {
-			return []string{"PIXIV_PHPSESSID=" + c.Value}, nil
-		}},
-		{"--phpsessid-file", func(b *browserRun, c *http.Cookie) ([]string, []string) {
-			file := filepath.Join(b.t.TempDir(), "sessid")
-			os.WriteFile(file, []byte(c.Value+"\n"), 0o600)
-			return nil, []string{"--phpsessid-file", file}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			b := newBrowserRun(t)
-			env, args := tt.args(b, b.srv.NewSession(b.account.ID))
-			r := b.run(env, "", append([]string{"login", "--headless", "--json", "-v", "--timeout", long}, args...)...)
-			got := b.expectIssued(r)
-			b.expectSaved(got.AccessToken)
-			b.expectNoSecrets(r.Stderr)
-		})
-	}
-}
+// Logins from an imported session (cookies.txt, session export JSON,
+// --phpsessid from the environment or a file) are TestNoSecretLeaks's
+// "login with imported cookies" and "login with an imported PHPSESSID",
+// which check the tokens printed and saved as well as every secret.
 
 func TestLoginWithTOTP(t *testing.T) {
 	t.Parallel()

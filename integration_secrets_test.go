@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
@@ -327,6 +328,33 @@ func (l *leakRun) expectCaches() {
 	}
 }
 
+// loginOK runs a --json login that must succeed and checks what it did:
+// one token request, the token the double issued printed, and that token
+// and a live session saved with the modes the contract gives (checkModes).
+func (l *leakRun) loginOK(env []string, stdin string, args ...string) result {
+	l.t.Helper()
+	before := len(l.srv.TokenRequests())
+	r := l.run(env, stdin, args...)
+	expectCode(l.t, r, 0)
+	if n := len(l.srv.TokenRequests()) - before; n != 1 {
+		l.t.Errorf("the login made %d token requests, want 1", n)
+	}
+	issued := l.srv.Issued()
+	var printed exchange.Printed
+	if err := json.Unmarshal([]byte(r.Stdout), &printed); err != nil || len(issued) == 0 ||
+		printed.AccessToken != issued[len(issued)-1].AccessToken || printed.RefreshToken != issued[len(issued)-1].RefreshToken {
+		l.t.Fatalf("the login did not print the tokens the double issued (%v):\n%v", err, r)
+	}
+	p := leakProfile(l.t, l.dir)
+	if tok, err := p.LoadToken(); err != nil || tok.AccessToken != printed.AccessToken {
+		l.t.Errorf("the cached token is not the printed one (%v)", err)
+	}
+	if sess, err := p.LoadSession(); err != nil || !sess.Live(time.Now()) {
+		l.t.Errorf("no live session saved: %v", err)
+	}
+	return r
+}
+
 // leakRandom is a value shaped like Pixiv's tokens that nobody issued.
 func leakRandom(prefix string) string {
 	b := make([]byte, 24)
@@ -570,10 +598,10 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Parallel()
 		l := newLeakRun(t, true, pixivtest.Account{})
 		login := []string{"login", "--headless", "--json"}
-		expectCode(t, l.run(nil, "", append(login, "--phpsessid", l.session().Value)...), 0)
+		l.loginOK(nil, "", append(login, "--phpsessid", l.session().Value)...)
 		l.expectCaches()
-		expectCode(t, l.run([]string{"PIXIV_PHPSESSID=" + l.session().Value}, "", login...), 0)
-		expectCode(t, l.run(nil, "", append(login, "--phpsessid-file", l.input("sessid", l.session().Value+"\n"))...), 0)
+		l.loginOK([]string{"PIXIV_PHPSESSID=" + l.session().Value}, "", login...)
+		l.loginOK(nil, "", append(login, "--phpsessid-file", l.input("sessid", l.session().Value+"\n"))...)
 		// Expired on Pixiv's side: the browser meets the login form.
 		dead := l.session().Value
 		l.srv.ExpireSessions()
@@ -595,13 +623,13 @@ func TestNoSecretLeaks(t *testing.T) {
 		if err := session.WriteCookiesTxt(&txt, []session.Cookie{cookieOf(l.session())}); err != nil {
 			t.Fatal(err)
 		}
-		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("cookies.txt", txt.String()))...), 0)
+		l.loginOK(nil, "", append(login, "--cookies", l.input("cookies.txt", txt.String()))...)
 		l.expectCaches()
 		data, err := json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(l.session())}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("session.json", string(data)))...), 0)
+		l.loginOK(nil, "", append(login, "--cookies", l.input("session.json", string(data)))...)
 		// The session file from stdin.
 		data, _ = json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(l.session())}})
 		expectCode(t, l.run(nil, string(data), append(login, "--cookies", "-")...), 0)
