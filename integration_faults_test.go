@@ -706,10 +706,12 @@ func fmCases() []fmCase {
 			code:  exitUnavailable,
 			say:   []string{"Cloudflare", "blocked", pixiv.AppAPIHost + pixiv.LoginPath, "another network", "last-failure"},
 			check: fmTokenRequests(0)},
-		{name: "login: headless login slower than --timeout 10s", browser: true, args: login, stdin: fmPassword,
-			timeout: "10s", env: fmNoStall,
+		// 20 s: on a busy machine the browser can take more than 10 s to
+		// start, and a timeout during the start is a browser problem.
+		{name: "login: headless login slower than --timeout 20s", browser: true, args: login, stdin: fmPassword,
+			timeout: "20s", env: fmNoStall,
 			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
-			code:  exitUnavailable, say: []string{"did not finish within 10s", "last page"},
+			code:  exitUnavailable, say: []string{"did not finish within 20s", "last page"},
 			check: fmTokenRequests(0)},
 		{name: "login: the browser is killed mid-login", browser: true, args: login, stdin: fmPassword,
 			setup:  func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
