@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -86,7 +87,7 @@ func (b *browserRun) password(args ...string) result {
 // expectIssued checks that the printed tokens are the ones the double
 // issued, that it saw exactly one token request, and that the request's
 // verifier answers the challenge of the login that produced the code.
-func (b *browserRun) expectIssued(r result) exchange.Printed {
+func (b *browserRun) expectIssued(r result) printedToken {
 	b.t.Helper()
 	expectCode(b.t, r, 0)
 	got := decodeToken(b.t, r)
@@ -364,7 +365,7 @@ func TestDemo(t *testing.T) {
 	run := testenv.NewRun(t)
 	r := run.Exec(binary, nil, "", "demo")
 	expectCode(t, r, 0)
-	for _, step := range []string{capture.StepBrowserStarted, capture.StepLoginPage, capture.StepCodeCaptured, "refreshed"} {
+	for _, step := range []string{capture.StepBrowserStarted.String(), capture.StepLoginPage.String(), capture.StepCodeCaptured.String(), "refreshed"} {
 		if !strings.Contains(r.Stdout, step) {
 			t.Errorf("demo output lacks the step %q:\n%s", step, r.Stdout)
 		}
@@ -392,7 +393,7 @@ func TestCheckLogin(t *testing.T) {
 	b := newBrowserRun(t)
 	seed, _ := (&store.Store{Dir: b.dir}).Profile("default")
 	c := b.srv.NewSession(b.account.ID)
-	if err := seed.SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
+	if err := seed.SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
 		t.Fatal(err)
 	}
 	r := b.run(nil, "", "check", "--login", "--json", "--timeout", long)

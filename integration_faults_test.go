@@ -189,10 +189,9 @@ func fmInProcess(c fmCase, f *fmFixture) bool {
 }
 
 // fmTestSettings are the test settings of the binary's runs: a headless
-// login that stalls ends in 3 s, not 15, retries wait 10 ms at first, and a
-// login's code exchange has 5 s. A case that is about one of those waits
-// sets its own in env.
-var fmTestSettings = []string{envTestStall + "=3s", envTestBackoff + "=10ms", envTestExchangeTimeout + "=5s"}
+// login that stalls ends in 3 s, not 15, and retries wait 10 ms at first.
+// A case that is about one of those waits sets its own in env.
+var fmTestSettings = []string{envTestStall + "=3s", envTestBackoff + "=10ms"}
 
 // fmNoStall is the env of a case whose login waits on a page for
 // something other than the stall timeout (a signal, --timeout): the stall
@@ -345,7 +344,7 @@ func fmPrintsIssued(ck *fmCheck, f *fmFixture, rs []fmResult) {
 	}
 	want := issued[len(issued)-1].AccessToken
 	for _, r := range rs {
-		var p exchange.Printed
+		var p printedToken
 		if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil {
 			ck.errorf("stdout is not the token JSON: %v\n%v", err, r)
 			continue
@@ -422,7 +421,7 @@ func fmKillBrowser(ck *fmCheck, f *fmFixture, _ *os.Process, exited <-chan struc
 // fmSeedToken caches a token for the demo account that expires in ttl.
 func fmSeedToken(f *fmFixture, access string, ttl time.Duration) {
 	f.t.Helper()
-	err := f.profile().SaveToken(&exchange.Token{AccessToken: access, RefreshToken: f.rt, TokenType: "bearer",
+	err := f.profile().SaveToken(context.Background(), &exchange.Token{AccessToken: access, RefreshToken: f.rt, TokenType: "bearer",
 		Expiry: time.Now().Add(ttl), User: exchange.User{ID: f.account.ID, Name: f.account.Name, Account: f.account.Account}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -448,7 +447,7 @@ func fmWriteCache(f *fmFixture, data string, perm os.FileMode) {
 func fmSeedSession(f *fmFixture, c *http.Cookie) {
 	f.t.Helper()
 	f.secrets = append(f.secrets, c.Value)
-	err := f.profile().SaveSession(&session.Session{Cookies: []session.Cookie{{Name: c.Name, Value: c.Value,
+	err := f.profile().SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{{Name: c.Name, Value: c.Value,
 		Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: true, HTTPOnly: true}}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -649,17 +648,19 @@ func fmCases() []fmCase {
 			check: fmTokenRequests(1)},
 		{name: "login: the code has expired", browser: true, args: login, stdin: fmPassword,
 			opts: []pixivtest.Option{pixivtest.WithCodeTTL(time.Nanosecond)},
-			code: exitPerson, say: []string{"code exchange", "rejected the code", "expired", "run the login again"},
+			code: exitPerson, say: []string{"code exchange", "rejected the code", "expired", "log in again with `pixivauth login`"},
 			check: fmTokenRequests(1)},
 		{name: "login: Pixiv does not know the code", browser: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 400, Body: fmPixivInvalidCode}),
-			code:  exitPerson, say: []string{"code exchange", "rejected the code", "Invalid authorization code", "run the login again"},
+			code:  exitPerson, say: []string{"code exchange", "rejected the code", "Invalid authorization code", "log in again with `pixivauth login`"},
 			check: fmTokenRequests(1)},
-		// The exchange has a deadline of its own (5 s here, from
-		// fmTestSettings), not the login's --timeout.
-		{name: "login: an answer that never ends at the exchange", browser: true, args: login, stdin: fmPassword,
-			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true}),
-			code:  exitUnavailable, say: []string{"code exchange", pixiv.OAuthHost, "did not answer in time"},
+		// The exchange gets what is left of --timeout (at least
+		// auth.ExchangeFloor): 20 s leaves a busy machine's browser time to
+		// catch the code first.
+		{name: "login: an answer that never ends at the exchange, --timeout 20s", browser: true, args: login, stdin: fmPassword,
+			timeout: "20s",
+			setup:   inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true}),
+			code:    exitUnavailable, say: []string{"code exchange", pixiv.OAuthHost, "did not answer in time"},
 			check:     fmTokenRequests(1),
 			hardLimit: 75 * time.Second},
 		{name: "login: the callback carries error=access_denied", browser: true, args: login, stdin: fmPassword,

@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -26,7 +27,6 @@ import (
 	"time"
 
 	"github.com/pixivauth/pixivauth/capture"
-	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
@@ -340,7 +340,7 @@ func (l *leakRun) loginOK(env []string, stdin string, args ...string) result {
 		l.t.Errorf("the login made %d token requests, want 1", n)
 	}
 	issued := l.srv.Issued()
-	var printed exchange.Printed
+	var printed printedToken
 	if err := json.Unmarshal([]byte(r.Stdout), &printed); err != nil || len(issued) == 0 ||
 		printed.AccessToken != issued[len(issued)-1].AccessToken || printed.RefreshToken != issued[len(issued)-1].RefreshToken {
 		l.t.Fatalf("the login did not print the tokens the double issued (%v):\n%v", err, r)
@@ -485,7 +485,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		expectCode(t, l.run(gha, "", "check", "--json"), 0)
 		expectCode(t, l.run(gha, "", "check", leakRandom("unknown-")), exitPerson)
 
-		if err := leakProfile(t, l.dir).SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
+		if err := leakProfile(t, l.dir).SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
 			t.Fatal(err)
 		}
 		for _, format := range []string{"json", "cookies.txt"} {
@@ -504,7 +504,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		expectCode(t, l.run(nil, "", "profiles"), 0)
 		expectCode(t, l.run(nil, "", "session", "export"), exitPerson)
 		expectCode(t, l.run(nil, "", "refresh", l.refreshToken()), 0)
-		if err := leakProfile(t, l.dir).SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
+		if err := leakProfile(t, l.dir).SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
 			t.Fatal(err)
 		}
 		expectCode(t, l.run(nil, "", "profiles"), 0)

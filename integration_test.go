@@ -46,7 +46,7 @@ var envRead = []string{
 	"PIXIV_REFRESH_TOKEN", "PIXIV_PASSWORD", "PIXIVAUTH_CONFIG_DIR", "PIXIVAUTH_PROFILE", "PIXIVAUTH_PIXIV_SERVER",
 	"PIXIVAUTH_INSECURE", "PIXIVAUTH_BROWSER", "PIXIV_PHPSESSID", "PIXIV_TOTP_SECRET", "GITHUB_ACTIONS",
 	"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy",
-	envTestStall, envTestBackoff, envTestExchangeTimeout,
+	envTestStall, envTestBackoff,
 }
 
 // copiedBoolFlag is a cli.BoolFlag that applies a copy of itself at each
@@ -113,9 +113,15 @@ func holdBrowserSlot(t testing.TB) {
 // cleared the one pixivauth reads). It is what most tests use: no process
 // to start, and the race detector sees the CLI's code.
 func runIn(ctx context.Context, stdin string, args ...string) result {
+	return runInWith(ctx, deps{}, stdin, args...)
+}
+
+// runInWith is runIn with d in place of what a run takes from outside: a
+// fake browser (authtest.Coder), so that a login runs in this process too.
+func runInWith(ctx context.Context, d deps, stdin string, args ...string) result {
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	code := run(ctx, append([]string{programName}, args...), strings.NewReader(stdin), &stdout, &stderr)
+	code := runWith(ctx, d, append([]string{programName}, args...), strings.NewReader(stdin), &stdout, &stderr)
 	return result{Code: code, Stdout: stdout.String(), Stderr: stderr.String(), Took: time.Since(start)}
 }
 
@@ -207,9 +213,9 @@ func (f *fixture) profile() *store.Profile {
 	return p
 }
 
-func decodeToken(t *testing.T, r result) exchange.Printed {
+func decodeToken(t *testing.T, r result) printedToken {
 	t.Helper()
-	var p exchange.Printed
+	var p printedToken
 	if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil {
 		t.Fatalf("stdout is not the token JSON: %v\n%v", err, r)
 	}
@@ -464,7 +470,7 @@ func TestTokenRefreshesWhenExpiring(t *testing.T) {
 func TestTokenParallelRefreshesOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	err := f.profile().SaveToken(&exchange.Token{AccessToken: "stale", RefreshToken: f.rt, TokenType: "bearer",
+	err := f.profile().SaveToken(context.Background(), &exchange.Token{AccessToken: "stale", RefreshToken: f.rt, TokenType: "bearer",
 		Expiry: time.Now().Add(-time.Hour), User: exchange.User{ID: f.account.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -648,7 +654,7 @@ func TestProfilesAndLogout(t *testing.T) {
 		t.Errorf("profiles --json with none: %q", r.Stdout)
 	}
 	expectCode(t, f.run(nil, "", "refresh", f.rt), 0)
-	if err := f.profile().SaveSession(&session.Session{Cookies: []session.Cookie{{Name: pixiv.SessionCookie,
+	if err := f.profile().SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{{Name: pixiv.SessionCookie,
 		Value: "11111111_secretvalue", Domain: pixiv.CookieDomain, Path: "/"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -917,5 +923,89 @@ func TestSignals(t *testing.T) {
 				t.Errorf("took %s", r.Took)
 			}
 		})
+	}
+}
+
+// Tokens for another user than the profile holds are printed and not
+// cached, and the run exits 1, as the README says: the cache is not what
+// the script may think it is.
+func TestRefreshOtherUsersProfile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	other := &exchange.Token{AccessToken: "others", RefreshToken: "others-refresh", TokenType: "bearer",
+		Expiry: time.Now().Add(time.Hour), User: exchange.User{ID: "999", Name: "Other", Account: "other"}}
+	if err := f.profile().SaveToken(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(nil, "", "refresh", f.rt, "--json", "--timeout", long)
+	expectCode(t, r, exitFailure)
+	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+		t.Errorf("printed %q, want the issued token", got.AccessToken)
+	}
+	for _, want := range []string{"could not be saved", "Other (@other, id 999)", "--profile NAME"} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("stderr does not say %q:\n%v", want, r)
+		}
+	}
+	if cached, err := f.profile().LoadToken(); err != nil || cached.AccessToken != "others" {
+		t.Errorf("the other user's token was replaced: %v", err)
+	}
+}
+
+// A regular file where the config dir should be is a failure of its own
+// (exit 1, "not a directory"), not "no token: log in".
+func TestConfigDirIsAFile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	notADir := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(notADir, []byte("a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"token", "check"} {
+		r := runPixivauth(t, nil, "", "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir, cmd, "--timeout", long)
+		expectCode(t, r, exitFailure)
+		if !strings.Contains(r.Stderr, notADir+" is not a directory") || strings.Contains(r.Stderr, "pixivauth login") {
+			t.Errorf("%s:\n%v", cmd, r)
+		}
+	}
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("the double saw %d requests", n)
+	}
+}
+
+// A run that cannot get the profile's lock within its --timeout ends
+// then: refresh prints the tokens it has and exits 1, the cache busy;
+// token, which has none, exits 1 without refreshing.
+func TestLockHeldBeyondTimeout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	err := f.profile().SaveToken(t.Context(), &exchange.Token{AccessToken: "stale", RefreshToken: f.rt, TokenType: "bearer",
+		Expiry: time.Now().Add(-time.Hour), User: exchange.User{ID: f.account.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := f.profile().Lock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+
+	r := f.run(nil, "", "refresh", f.srv.NewRefreshToken(f.account.ID), "--timeout", "2s", "--json")
+	expectCode(t, r, exitFailure)
+	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+		t.Errorf("printed %q, want the issued token", got.AccessToken)
+	}
+	if !strings.Contains(r.Stderr, "the cache is busy") || r.Took > wellBefore {
+		t.Errorf("refresh:\n%v", r)
+	}
+
+	before := f.tokenRequests()
+	r = f.run(nil, "", "token", "--timeout", "2s")
+	expectCode(t, r, exitFailure)
+	if r.Stdout != "" || !strings.Contains(r.Stderr, "the cache is busy") || r.Took > wellBefore {
+		t.Errorf("token:\n%v", r)
+	}
+	if f.tokenRequests() != before {
+		t.Error("token refreshed without the lock")
 	}
 }

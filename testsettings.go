@@ -20,15 +20,12 @@ const (
 	// request, doubled with every try (normally 500 ms). A Retry-After
 	// that the double sends is still waited out.
 	envTestBackoff = "PIXIVAUTH_TEST_BACKOFF"
-	// envTestExchangeTimeout is the deadline of a login's code exchange
-	// (normally --timeout, or 2 minutes).
-	envTestExchangeTimeout = "PIXIVAUTH_TEST_EXCHANGE_TIMEOUT"
 )
 
 // testSettings are the test settings of a run; zero values mean the normal
 // waits.
 type testSettings struct {
-	stall, backoff, exchangeTimeout time.Duration
+	stall, backoff time.Duration
 }
 
 // readTestSettings reads the test settings from the environment, for a run
@@ -38,7 +35,7 @@ func readTestSettings(server string) (testSettings, error) {
 	for _, s := range []struct {
 		name string
 		d    *time.Duration
-	}{{envTestStall, &ts.stall}, {envTestBackoff, &ts.backoff}, {envTestExchangeTimeout, &ts.exchangeTimeout}} {
+	}{{envTestStall, &ts.stall}, {envTestBackoff, &ts.backoff}} {
 		v := os.Getenv(s.name)
 		if v == "" {
 			continue
@@ -57,5 +54,5 @@ func readTestSettings(server string) (testSettings, error) {
 
 // String names the settings in force, for -v.
 func (ts testSettings) String() string {
-	return fmt.Sprintf("stall %s, backoff %s, exchange timeout %s", ts.stall, ts.backoff, ts.exchangeTimeout)
+	return fmt.Sprintf("stall %s, backoff %s", ts.stall, ts.backoff)
 }
