@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pixivauth/pixivauth/auth/authtest"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/internal/testenv"
@@ -85,6 +86,10 @@ type fmCase struct {
 	// realWaits runs the binary without fmTestSettings: the stall timeout,
 	// the backoff and the exchange's deadline a user gets.
 	realWaits bool
+	// fake: the case is about what follows the code (the exchange, the
+	// save), so it runs in this process with the fake browser
+	// (authtest.Coder), which is handed a code the double issued.
+	fake bool
 	// retries: the run retries its token requests, so it runs the binary,
 	// with fmTestSettings' short backoff (a run in this process would wait
 	// seconds between tries).
@@ -179,9 +184,13 @@ func (ck *fmCheck) finish() {
 }
 
 // fmInProcess reports whether case c runs in this process (runIn): it
-// starts no browser, needs no environment of its own (run() reads the
-// process's), and is not signalled. The others run the built binary.
+// starts no browser (or the fake one), needs no environment of its own
+// (run() reads the process's), and is not signalled. The others run the
+// built binary.
 func fmInProcess(c fmCase, f *fmFixture) bool {
+	if c.fake {
+		return true
+	}
 	if c.browser || c.retries || c.env != nil || c.during != nil || f.Path != os.Getenv("PATH") {
 		return false
 	}
@@ -214,9 +223,18 @@ func fmRun(ck *fmCheck, c fmCase, f *fmFixture, during func(*fmCheck, *fmFixture
 	if fmInProcess(c, f) {
 		ctx, cancel := context.WithTimeout(context.Background(), hardLimit)
 		defer cancel()
-		r := runIn(ctx, c.stdin, args...)
+		var d deps
+		var fake *authtest.Coder
+		if c.fake {
+			fake = &authtest.Coder{Server: f.srv, AccountID: f.account.ID}
+			d.coder = fake
+		}
+		r := runInWith(ctx, d, c.stdin, args...)
 		if ctx.Err() != nil {
 			ck.errorf("the run did not end within %s", hardLimit)
+		}
+		if fake != nil && fake.Open() != 0 {
+			ck.errorf("the (fake) browser was not closed: %d attempts open", fake.Open())
 		}
 		return r
 	}
@@ -638,27 +656,26 @@ func fmCases() []fmCase {
 			code: exitPerson, say: []string{"expired", "pixivauth login", "--username"}, check: fmNoRequests},
 
 		// A real headless browser.
-		{name: "login: token endpoint 503 at the exchange", browser: true, args: login, stdin: fmPassword,
+		{name: "login: token endpoint 503 at the exchange", fake: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 503, Body: `{"has_error":true}`}),
 			code:  exitUnavailable, say: []string{"code exchange", "Pixiv is failing", "HTTP 503", "run the login again later"},
 			check: fmTokenRequests(1)},
-		{name: "login: Cloudflare's 403 at the exchange", browser: true, args: login, stdin: fmPassword,
+		{name: "login: Cloudflare's 403 at the exchange", fake: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.CloudflareBlock()),
 			code:  exitUnavailable, say: []string{"code exchange", "Cloudflare", "run the login again later"},
 			check: fmTokenRequests(1)},
-		{name: "login: the code has expired", browser: true, args: login, stdin: fmPassword,
+		{name: "login: the code has expired", fake: true, args: login, stdin: fmPassword,
 			opts: []pixivtest.Option{pixivtest.WithCodeTTL(time.Nanosecond)},
 			code: exitPerson, say: []string{"code exchange", "rejected the code", "expired", "log in again with `pixivauth login`"},
 			check: fmTokenRequests(1)},
-		{name: "login: Pixiv does not know the code", browser: true, args: login, stdin: fmPassword,
+		{name: "login: Pixiv does not know the code", fake: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 400, Body: fmPixivInvalidCode}),
 			code:  exitPerson, say: []string{"code exchange", "rejected the code", "Invalid authorization code", "log in again with `pixivauth login`"},
 			check: fmTokenRequests(1)},
-		// The exchange gets what is left of --timeout (at least
-		// auth.ExchangeFloor): 20 s leaves a busy machine's browser time to
-		// catch the code first.
-		{name: "login: an answer that never ends at the exchange, --timeout 20s", browser: true, args: login, stdin: fmPassword,
-			timeout: "20s",
+		// The exchange gets what is left of --timeout, and at least
+		// auth.ExchangeFloor (5 s): the fake's code arrives at once.
+		{name: "login: an answer that never ends at the exchange, --timeout 3s", fake: true, args: login, stdin: fmPassword,
+			timeout: "3s",
 			setup:   inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true}),
 			code:    exitUnavailable, say: []string{"code exchange", pixiv.OAuthHost, "did not answer in time"},
 			check:     fmTokenRequests(1),
@@ -778,7 +795,7 @@ func fmCases() []fmCase {
 				return append(f.loginArgs(), "--browser-url", "ws://"+closedPort(f.t)+"/devtools/browser/fm")
 			},
 			code: exitBrowser, say: []string{"cannot attach", "connection refused"}, check: fmNoRequests},
-		{name: "login: connection reset at the exchange", browser: true, args: login, stdin: fmPassword,
+		{name: "login: connection reset at the exchange", fake: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Reset: true}),
 			code:  exitUnavailable, say: []string{"code exchange", "closed the connection", "run the login again"},
 			check: fmTokenRequests(1)},
@@ -843,7 +860,7 @@ func fmCases() []fmCase {
 			setup:   func(t *testing.T, f *fmFixture) { f.Display = testenv.StartXvfb(t) },
 			code:    exitPerson, say: []string{"timed out after 20s", "window", "--timeout"},
 			check: fmTokenRequests(0)},
-		{name: "login: unwritable config dir prints the tokens", browser: true, stdin: fmPassword,
+		{name: "login: unwritable config dir prints the tokens", fake: true, stdin: fmPassword,
 			args: func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },
 			setup: func(t *testing.T, f *fmFixture) {
 				f.config = filepath.Join(t.TempDir(), "config")
