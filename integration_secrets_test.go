@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pixivauth/pixivauth/auth/authtest"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
@@ -148,6 +149,20 @@ func (l *leakRun) run(env []string, stdin string, args ...string) result {
 func (l *leakRun) runCombined(env []string, stdin string, args ...string) result {
 	l.t.Helper()
 	return l.exec(l.server(), true, env, stdin, args...)
+}
+
+// runFake runs a login at the double, at -v, in this process with the fake
+// browser (authtest.Coder, handed a code the double issued), and inspects
+// what it left, as run does.
+func (l *leakRun) runFake(stdin string, args ...string) result {
+	l.t.Helper()
+	fake := &authtest.Coder{Server: l.srv, AccountID: l.account.ID}
+	r := runInWith(l.t.Context(), deps{coder: fake}, stdin, append(append(l.server(), "-v"), args...)...)
+	if fake.Open() != 0 {
+		l.t.Errorf("the (fake) browser was not closed")
+	}
+	l.inspect(r, false, false)
+	return r
 }
 
 // exec runs pixivauth at -v with the server options given (none for the
@@ -687,15 +702,18 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Parallel()
 		l := newLeakRun(t, true, pixivtest.Account{}, pixivtest.WithCodeTTL(time.Nanosecond))
 		login := []string{"login", "--headless", "--username", l.account.Username, "--password-stdin", "--json"}
-		expectCode(t, l.run(nil, l.account.Password, login...), exitPerson) // expired
+		// What the exchange says of a refused code is the flow's: the
+		// fake browser hands over a code the double issued.
+		expectCode(t, l.runFake(l.account.Password, login...), exitPerson) // expired
 		for _, fault := range []pixivtest.Fault{
 			{Status: http.StatusServiceUnavailable, Body: `{"has_error":true}`},
 			pixivtest.CloudflareBlock(),
 		} {
 			l.newDouble()
 			l.srv.Inject(pixivtest.EndpointToken, fault)
-			expectCode(t, l.run(nil, l.account.Password, login...), exitUnavailable)
+			expectCode(t, l.runFake(l.account.Password, login...), exitUnavailable)
 		}
+		// The callback's error is the browser's to see.
 		l.newDouble()
 		l.srv.SetCallbackError("access_denied")
 		expectCode(t, l.run(nil, l.account.Password, login...), exitPerson)
