@@ -1,7 +1,10 @@
 package main
 
-// TestFaultMatrix runs the built pixivauth, as a user would, against a Pixiv
-// double that fails in every way the contract names, and checks each run
+// TestFaultMatrix runs pixivauth against a Pixiv double that fails in every
+// way the contract names: in this process (run()) where the case starts no
+// browser, with the fake browser (authtest.Coder) where it is about what
+// follows the code, and the built binary with a real Chromium where it is
+// about the browser, a signal or the environment. It checks each run
 // for the same five things: the exit status the contract gives; a message on
 // stderr that names the problem and the fix (and an empty stdout when
 // nothing was issued); no browser process and no temporary browser profile

@@ -1,6 +1,7 @@
 package main
 
-// TestNoSecretLeaks runs every command of the built binary at -v, through
+// TestNoSecretLeaks runs every command of the built binary at -v (and, for
+// the refused codes, in this process with the fake browser), through
 // its success and failure paths, against a Pixiv double, and after each run
 // looks for every secret the double issued or was given: on stderr (the
 // messages and errors), and in every file under the run's config dir, HOME
