@@ -59,6 +59,8 @@ type leakRun struct {
 	known testenv.Secrets
 	// scanned are the files the last inspection searched.
 	scanned []string
+	// lastSession is the value of the last session() made.
+	lastSession string
 }
 
 // newLeakRun starts a double with account (the demo account if zero). A
@@ -116,10 +118,12 @@ func (l *leakRun) refreshToken() string {
 	return rt
 }
 
-// session is a live session of the account on the double.
+// session is a live session of the account on the double; lastSession
+// keeps its value.
 func (l *leakRun) session() *http.Cookie {
 	c := l.srv.NewSession(l.account.ID)
 	l.give("a PHPSESSID from NewSession", c.Value)
+	l.lastSession = c.Value
 	return c
 }
 
@@ -157,7 +161,12 @@ func (l *leakRun) runCombined(env []string, stdin string, args ...string) result
 // what it left, as run does.
 func (l *leakRun) runFake(stdin string, args ...string) result {
 	l.t.Helper()
-	fake := &authtest.Coder{Server: l.srv, AccountID: l.account.ID}
+	return l.runWith(&authtest.Coder{Server: l.srv, AccountID: l.account.ID}, stdin, args...)
+}
+
+// runWith is runFake with the fake given.
+func (l *leakRun) runWith(fake *authtest.Coder, stdin string, args ...string) result {
+	l.t.Helper()
 	r := runInWith(l.t.Context(), deps{coder: fake}, stdin, append(append(l.server(), "-v"), args...)...)
 	if fake.Open() != 0 {
 		l.t.Errorf("the (fake) browser was not closed")
@@ -344,13 +353,43 @@ func (l *leakRun) expectCaches() {
 	}
 }
 
-// loginOK runs a --json login that must succeed and checks what it did:
-// one token request, the token the double issued printed, and that token
-// and a live session saved with the modes the contract gives (checkModes).
+// loginOK runs a --json login of the binary that must succeed, and checks
+// it (checkLogin).
 func (l *leakRun) loginOK(env []string, stdin string, args ...string) result {
 	l.t.Helper()
 	before := len(l.srv.TokenRequests())
 	r := l.run(env, stdin, args...)
+	l.checkLogin(r, before)
+	return r
+}
+
+// loginOKFake is loginOK in this process with the fake browser, for what
+// the CLI does around the browser (reading the session or the password,
+// printing, saving); the browser must have been given a session cookie
+// whose value is sessid, unless sessid is empty.
+func (l *leakRun) loginOKFake(sessid, stdin string, args ...string) result {
+	l.t.Helper()
+	before := len(l.srv.TokenRequests())
+	fake := &authtest.Coder{Server: l.srv, AccountID: l.account.ID}
+	r := l.runWith(fake, stdin, args...)
+	l.checkLogin(r, before)
+	if sessid != "" {
+		in := fake.Inputs()
+		given := len(in) == 1 && slices.ContainsFunc(in[0].Cookies, func(c session.Cookie) bool {
+			return c.Name == pixiv.SessionCookie && c.Value == sessid
+		})
+		if !given {
+			l.t.Errorf("the browser was not given the session imported")
+		}
+	}
+	return r
+}
+
+// checkLogin checks a --json login that must have succeeded: one token
+// request since before, the token the double issued printed, and that
+// token and a live session saved (checkModes saw their modes).
+func (l *leakRun) checkLogin(r result, before int) {
+	l.t.Helper()
 	expectCode(l.t, r, 0)
 	if n := len(l.srv.TokenRequests()) - before; n != 1 {
 		l.t.Errorf("the login made %d token requests, want 1", n)
@@ -368,7 +407,6 @@ func (l *leakRun) loginOK(env []string, stdin string, args ...string) result {
 	if sess, err := p.LoadSession(); err != nil || !sess.Live(time.Now()) {
 		l.t.Errorf("no live session saved: %v", err)
 	}
-	return r
 }
 
 // leakRandom is a value shaped like Pixiv's tokens that nobody issued.
@@ -543,16 +581,18 @@ func TestNoSecretLeaks(t *testing.T) {
 		if !strings.Contains(r.Stderr, "code captured") {
 			t.Errorf("-v logged no capture:\n%v", r)
 		}
-		// The password from a file and from the environment.
-		expectCode(t, l.run(nil, "", "login", "--headless", "--username", l.account.Username,
+		// The password from a file (what the CLI reads; the fake browser
+		// is given it) and from the environment.
+		expectCode(t, l.runFake("", "login", "--headless", "--username", l.account.Username,
 			"--password-file", l.input("password", l.account.Password+"\n"), "--format", "env"), 0)
 		expectCode(t, l.run([]string{"PIXIV_PASSWORD=" + l.account.Password}, "", "login", "--headless",
 			"--username", l.account.Username, "--format", "text"), 0)
 
-		// The session it saved (a PHPSESSID from Set-Cookie), in every use.
+		// The session it saved (a PHPSESSID from Set-Cookie), in every use:
+		// the browser's, then the CLI's around the fake browser.
 		expectCode(t, l.run(nil, "", "login", "--headless", "--json"), 0)
-		expectCode(t, l.run(nil, "", "check", "--login", "--json"), 0)
-		expectCode(t, l.run(nil, "", "check", "--login"), 0)
+		expectCode(t, l.runFake("", "check", "--login", "--json"), 0)
+		expectCode(t, l.runFake("", "check", "--login"), 0)
 		gha := []string{"GITHUB_ACTIONS=true"}
 		expectCode(t, l.run(gha, "", "login", "--headless", "--format", "env"), 0)
 		expectCode(t, l.runCombined(gha, "", "login", "--headless", "--json"), 0)
@@ -617,7 +657,8 @@ func TestNoSecretLeaks(t *testing.T) {
 		l.loginOK(nil, "", append(login, "--phpsessid", l.session().Value)...)
 		l.expectCaches()
 		l.loginOK([]string{"PIXIV_PHPSESSID=" + l.session().Value}, "", login...)
-		l.loginOK(nil, "", append(login, "--phpsessid-file", l.input("sessid", l.session().Value+"\n"))...)
+		sessid := l.session().Value
+		l.loginOKFake(sessid, "", append(login, "--phpsessid-file", l.input("sessid", sessid+"\n"))...)
 		// Expired on Pixiv's side: the browser meets the login form.
 		dead := l.session().Value
 		l.srv.ExpireSessions()
@@ -645,10 +686,11 @@ func TestNoSecretLeaks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l.loginOK(nil, "", append(login, "--cookies", l.input("session.json", string(data)))...)
-		// The session file from stdin.
+		// The other formats and stdin are the CLI's to read: the fake
+		// browser checks the session reached it.
+		l.loginOKFake(l.lastSession, "", append(login, "--cookies", l.input("session.json", string(data)))...)
 		data, _ = json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(l.session())}})
-		expectCode(t, l.run(nil, string(data), append(login, "--cookies", "-")...), 0)
+		l.loginOKFake(l.lastSession, string(data), append(login, "--cookies", "-")...)
 
 		// Expired by its own date: refused before a browser starts.
 		old := cookieOf(l.session())
