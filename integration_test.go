@@ -884,14 +884,10 @@ func TestNoSecretsOnStderr(t *testing.T) {
 	if !strings.Contains(stderr.String(), "POST "+pixiv.TokenURL) {
 		t.Errorf("-v logged no request:\n%s", stderr.String())
 	}
-	secrets := []string{f.rt, "unknown-token-value"}
-	for _, issued := range f.srv.Issued() {
-		secrets = append(secrets, issued.AccessToken, issued.RefreshToken)
-	}
-	for _, s := range secrets {
-		if strings.Contains(stderr.String(), s) {
-			t.Errorf("a secret is on stderr:\n%s", stderr.String())
-		}
+	secrets := testenv.SecretsOf(f.srv, f.dir)
+	secrets.Add("a refresh token given", f.rt, "unknown-token-value")
+	if found := secrets.In(stderr.String()); len(found) > 0 {
+		t.Errorf("stderr holds %s:\n%s", strings.Join(found, ", "), stderr.String())
 	}
 }
 
