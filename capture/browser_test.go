@@ -256,7 +256,7 @@ func TestTOTPLogin(t *testing.T) {
 // at once with the right error, far inside the long timeout.
 func TestLoginFailsFast(t *testing.T) {
 	t.Parallel()
-	const timeout = 60 * time.Second
+	const timeout = 5 * time.Minute // long: the tests run in parallel on a busy machine
 	totpAcct := pixivtest.Account{Username: "totp2", Password: "pw2", Name: "T2", Account: "t2", TOTPSecret: "JBSWY3DPEHPK3PXP"}
 	tests := []struct {
 		name  string
@@ -338,6 +338,9 @@ func TestStalledLoginSavesTheFailure(t *testing.T) {
 	f := newFixture(t).withPassword()
 	f.srv.SetNoRedirect(true)
 	f.opts.StallTimeout = 2 * time.Second
+	// Long, so that "well before it" holds on a busy machine running
+	// browser tests in parallel.
+	f.opts.Timeout = 5 * time.Minute
 	f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
 	start := time.Now()
 	_, _, err := f.login(t)
