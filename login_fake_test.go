@@ -27,6 +27,7 @@ func runWithDeps(t *testing.T, d deps, stdin string, args ...string) result {
 // given reaches the browser, the tokens are printed and saved with the
 // session the login ends with.
 func TestLoginWithFakeBrowser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID}
 	sessid := filepath.Join(t.TempDir(), "sessid")
@@ -52,6 +53,7 @@ func TestLoginWithFakeBrowser(t *testing.T) {
 // What a login's failure says and how it exits comes from its reason,
 // through the one table.
 func TestLoginFailuresWithFakeBrowser(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -69,6 +71,7 @@ func TestLoginFailuresWithFakeBrowser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t)
 			fake := &authtest.Coder{Err: tt.err}
 			r := runWithDeps(t, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid", "x")...)
@@ -88,6 +91,7 @@ func TestLoginFailuresWithFakeBrowser(t *testing.T) {
 // A login into a profile that holds another user's token prints the tokens
 // and exits 1.
 func TestLoginOtherUsersProfile(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	other := &exchange.Token{AccessToken: "others", RefreshToken: "r", Expiry: time.Now().Add(time.Hour),
 		User: exchange.User{ID: "999", Name: "Other", Account: "other"}}
