@@ -109,7 +109,7 @@ type Config struct {
 	// login (package httplogin, planned) goes first for a headless login
 	// with a session, with the browser after it:
 	//
-	//	Coders: []auth.Coder{httpSession, auth.Browser{Options: opts}}
+	//	Coders: []auth.Coder{auth.CodeFunc(httpClient.Code), auth.Browser{Options: opts}}
 	//
 	// Empty means a headless [Browser] with default options.
 	Coders []Coder
