@@ -12,6 +12,7 @@ import (
 	"github.com/pixivauth/pixivauth/auth/authtest"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/pixivtest"
 	"github.com/pixivauth/pixivauth/reason"
 )
 
@@ -106,5 +107,23 @@ func TestLoginOtherUsersProfile(t *testing.T) {
 	}
 	if !strings.Contains(r.Stderr, "--profile NAME") {
 		t.Errorf("stderr does not name --profile:\n%v", r)
+	}
+}
+
+// --timeout bounds the whole login: a code caught near the end gets only
+// what is left (at least auth's short floor) for its exchange, not a fresh
+// --timeout (issue 15.4: the run used to take up to twice its timeout).
+func TestLoginTimeoutBoundsTheExchange(t *testing.T) {
+	f := newFixture(t)
+	f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true})
+	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID, Delay: 5500 * time.Millisecond}
+	r := runWithDeps(t, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid", "x", "--timeout", "6s")...)
+	expectCode(t, r, exitUnavailable)
+	if !strings.Contains(r.stderr, "code exchange") {
+		t.Errorf("stderr:\n%v", r)
+	}
+	// 6 s, plus the floor: well before the 11.5 s a fresh --timeout made.
+	if r.took > 10*time.Second {
+		t.Errorf("the login took %s with --timeout 6s", r.took)
 	}
 }

@@ -566,3 +566,25 @@ func TestContinueOnATranslatedSelectionPage(t *testing.T) {
 		t.Fatal("the translated continue button was never pressed")
 	}
 }
+
+// Cookies gives up when its context is done, rather than waiting on the
+// browser.
+func TestCookiesHonoursContext(t *testing.T) {
+	f := newFixture(t).withPassword()
+	l, err := Start(context.Background(), f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Code(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.Cookies(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Cookies with a canceled context: %v, want context.Canceled", err)
+	}
+	if cookies, err := l.Cookies(context.Background()); err != nil || !hasSession(cookies) {
+		t.Errorf("Cookies afterwards: %v", err)
+	}
+}
