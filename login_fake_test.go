@@ -119,11 +119,11 @@ func TestLoginTimeoutBoundsTheExchange(t *testing.T) {
 	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID, Delay: 5500 * time.Millisecond}
 	r := runWithDeps(t, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid", "x", "--timeout", "6s")...)
 	expectCode(t, r, exitUnavailable)
-	if !strings.Contains(r.stderr, "code exchange") {
+	if !strings.Contains(r.Stderr, "code exchange") {
 		t.Errorf("stderr:\n%v", r)
 	}
 	// 6 s, plus the floor: well before the 11.5 s a fresh --timeout made.
-	if r.took > 10*time.Second {
-		t.Errorf("the login took %s with --timeout 6s", r.took)
+	if r.Took > 10*time.Second {
+		t.Errorf("the login took %s with --timeout 6s", r.Took)
 	}
 }
