@@ -52,7 +52,7 @@ func (l *Login) drive() {
 		select {
 		case <-l.tab.Done():
 			return
-		case <-l.events.wake:
+		case <-l.watchedEvents.wake:
 		case <-stall.C:
 			left := l.opts.StallTimeout - l.sinceProgress()
 			if l.opts.Visible || left > 0 {
@@ -68,7 +68,7 @@ func (l *Login) drive() {
 				ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), kind, saved, reason.Stalled))
 			return
 		}
-		for _, ev := range l.events.take() {
+		for _, ev := range l.watchedEvents.take() {
 			if len(l.fail) > 0 {
 				return
 			}

@@ -45,25 +45,25 @@ type Login struct {
 	tab           context.Context    // the login tab
 	tabCancel     context.CancelFunc
 
-	tempRoot     string // the run's ProfilePrefix directory, removed on Close
-	userDataDir  string // the browser's profile: in tempRoot, or Options.ProfileDir
-	execPath     string
-	detached     <-chan struct{}
-	driverDone   chan struct{}
-	output       *outputFilter
-	captureOnce  sync.Once
-	code         chan captured // receives the one code taken
-	failOnce     sync.Once
-	fail         chan error // receives the first error that ends the login
-	closeOnce    sync.Once
-	closeErr     error
-	mu           sync.Mutex
-	lastURL      string // the main frame's URL, query values removed
-	lastProgress time.Time
-	netError     string // the last document load that failed: net::ERR_…
-	netErrorURL  string // and its URL, query values removed
-	driving      bool   // drive runs, and closes driverDone when it ends
-	events       *events
+	tempRoot      string // the run's ProfilePrefix directory, removed on Close
+	userDataDir   string // the browser's profile: in tempRoot, or Options.ProfileDir
+	execPath      string
+	detached      <-chan struct{}
+	driverDone    chan struct{}
+	output        *outputFilter
+	captureOnce   sync.Once
+	code          chan captured // receives the one code taken
+	failOnce      sync.Once
+	fail          chan error // receives the first error that ends the login
+	closeOnce     sync.Once
+	closeErr      error
+	mu            sync.Mutex
+	lastURL       string // the main frame's URL, query values removed
+	lastProgress  time.Time
+	watchedEvents *events
+	netError      string // the last document load that failed: net::ERR_…
+	netErrorURL   string // and its URL, query values removed
+	driving       bool   // drive runs, and closes driverDone when it ends
 }
 
 type captured struct {
@@ -126,7 +126,7 @@ func (l *Login) start() error {
 		allocCtx, l.allocCancel = chromedp.NewExecAllocator(l.timeoutCtx,
 			allocatorOptions(l.opts, path, l.userDataDir, browserTmp(l.tempRoot), l.output)...)
 	}
-	l.events = newEvents()
+	l.watchedEvents = newEvents()
 	l.tab, l.tabCancel = chromedp.NewContext(allocCtx, chromedp.WithListener(l.listen))
 	l.logf("starting the browser (%s)", l.browserName())
 	if err := chromedp.Do(l.tab); err != nil {

@@ -205,7 +205,7 @@ type driveEvent struct {
 	docFailed string // a top-level document load failed: net::ERR_…
 }
 
-// events is the driver's inbox: the tab's listener puts, the driver
+// events is the driver's inbox (Login.watchedEvents): the tab's listener puts, the driver
 // takes. It never blocks the listener.
 type events struct {
 	mu      sync.Mutex
@@ -253,7 +253,7 @@ func loginXHRPath(raw string) string {
 // watchEvent sees every event of the tab in the tab's own loop (see
 // listen): it must return at once and send no command.
 func (l *Login) watchEvent(ev any) {
-	e := l.events
+	e := l.watchedEvents
 	switch ev := ev.(type) {
 	case *runtime.EventBindingCalled:
 		if ev.Name != watchBinding {
@@ -319,5 +319,5 @@ func (l *Login) readAnswer(id network.RequestID, path string) {
 	} else {
 		a = parseAnswer(path, res.Body)
 	}
-	l.events.put(driveEvent{answer: &a})
+	l.watchedEvents.put(driveEvent{answer: &a})
 }
