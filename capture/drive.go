@@ -263,6 +263,9 @@ func (l *Login) actCode(st *driveState) error {
 	var code string
 	switch st.expect {
 	case answerTwoFactor:
+		if l.opts.TOTPSecret == "" && l.opts.Visible {
+			return nil // the person at the window types it
+		}
 		if l.opts.TOTPSecret == "" {
 			return fmt.Errorf("%w: Pixiv asks for a two-factor code: give the TOTP secret, or log in once with a window: %w", ErrNeedsPerson, reason.OneTimeCode)
 		}
@@ -272,6 +275,9 @@ func (l *Login) actCode(st *driveState) error {
 		}
 		code = c
 	case answerEmailCode:
+		if l.opts.EmailCode == nil && l.opts.Visible {
+			return nil // the person at the window types it
+		}
 		if l.opts.EmailCode == nil {
 			return fmt.Errorf("%w: Pixiv e-mailed a verification code to the account's address and nobody is here to type it: log in once where it can be asked for (at a terminal) or with a window; that session is then reused: %w", ErrNeedsPerson, reason.EmailCode)
 		}
