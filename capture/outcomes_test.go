@@ -3,6 +3,9 @@ package capture
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -140,5 +143,47 @@ func TestOutcomes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestChallengeFrameNotBadge: the invisible reCAPTCHA score frame in its
+// badge is on every login page and is no captcha; a visible checkbox frame
+// is, and ends a headless login at once.
+func TestChallengeFrameNotBadge(t *testing.T) {
+	needBrowser(t, false)
+	const page = `<!doctype html><html><body>
+<input type="hidden" id="init-config" class="json-data" value='{"pixivAccount":{"tt":"x","userId":null}}'>
+<div class="grecaptcha-badge" style="width:256px;height:60px;position:fixed;bottom:14px;right:-186px"><iframe title="reCAPTCHA" width="256" height="60" src="https://www.google.com/recaptcha/enterprise/anchor?k=k&amp;size=invisible"></iframe></div>
+%s
+</body></html>`
+	tests := []struct {
+		name, extra string
+		want        reason.Reason
+	}{
+		{"badge only", ``, reason.Stalled},
+		{"checkbox", `<form><div><iframe title="reCAPTCHA" width="304" height="78" src="https://www.google.com/recaptcha/enterprise/anchor?k=k&amp;size=normal"></iframe></div></form>`, reason.Captcha},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, page, tc.extra)
+			}))
+			defer ts.Close()
+			start := time.Now()
+			l, err := Start(context.Background(), Options{LoginURL: ts.URL + "/login", TempDir: t.TempDir(),
+				Timeout: 60 * time.Second, StallTimeout: 3 * time.Second,
+				Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			_, err = l.Code(context.Background())
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if took := time.Since(start); took > 20*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
 	}
 }

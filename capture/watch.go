@@ -67,6 +67,7 @@ func watchScript() string {
 		"password":   pixiv.PasswordInput,
 		"code":       pixiv.CodeInput,
 		"submit":     pixiv.SubmitButton,
+		"clickable":  pixiv.Clickable,
 		"frame":      pixiv.RecaptchaFrame,
 		"invisible":  pixiv.RecaptchaInvisible,
 		"badge":      pixiv.RecaptchaBadge,
@@ -107,7 +108,7 @@ func watchScript() string {
     try { return JSON.parse(raw); } catch (e) { return null; }
   }
   function buttons() {
-    return Array.prototype.filter.call(document.querySelectorAll("button, [role=button], a, input[type=submit], input[type=button]"), shown);
+    return Array.prototype.filter.call(document.querySelectorAll(F.clickable), shown);
   }
   function label(b) { return (b.innerText || b.value || b.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim(); }
   function byLabel(labels) {
