@@ -109,6 +109,9 @@ func (p *program) report(err error) int {
 		return exitOK
 	}
 	fmt.Fprintf(p.stderr, "%s: %v\n", programName, err)
+	if h := reasonHint(err); h != "" {
+		fmt.Fprintf(p.stderr, "%s: %s\n", programName, h)
+	}
 	var usage *usageError
 	if errors.As(err, &usage) {
 		help := programName + " --help"
