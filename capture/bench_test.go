@@ -56,6 +56,7 @@ func BenchmarkHeadlessSessionLogin(b *testing.B) {
 	ex := &exchange.Client{HTTPClient: f.srv.Client()}
 	f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
 	steps := map[string][]float64{}
+	name := func(n StepName) string { return n.String() }
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	for b.Loop() {
 		v := exchange.NewVerifier()
@@ -63,7 +64,7 @@ func BenchmarkHeadlessSessionLogin(b *testing.B) {
 		opts.LoginURL = exchange.LoginURL(v)
 		start := time.Now()
 		var mu sync.Mutex
-		at := map[string]time.Duration{}
+		at := map[StepName]time.Duration{}
 		opts.Progress = func(s Step) {
 			mu.Lock()
 			at[s.Name] = s.Time.Sub(start)
@@ -86,17 +87,17 @@ func BenchmarkHeadlessSessionLogin(b *testing.B) {
 		}
 		gone := time.Since(start)
 		mu.Lock()
-		for _, name := range []string{StepBrowserStarted, StepLoginPage, StepContinue, StepCodeCaptured} {
-			steps[name] = append(steps[name], ms(at[name]))
+		for _, n := range []StepName{StepBrowserStarted, StepLoginPage, StepContinue, StepCodeCaptured} {
+			steps[name(n)] = append(steps[name(n)], ms(at[n]))
 		}
 		mu.Unlock()
 		steps["tokens"] = append(steps["tokens"], ms(tokens))
 		steps["gone"] = append(steps["gone"], ms(gone))
 	}
-	for i, name := range []string{StepBrowserStarted, StepLoginPage, StepContinue, StepCodeCaptured, "tokens", "gone"} {
-		v := steps[name]
+	for i, n := range []string{name(StepBrowserStarted), name(StepLoginPage), name(StepContinue), name(StepCodeCaptured), "tokens", "gone"} {
+		v := steps[n]
 		slices.Sort(v)
-		b.ReportMetric(percentile(v, 0.5), fmt.Sprintf("%d-%s-ms", i+1, strings.ReplaceAll(name, " ", "-")))
+		b.ReportMetric(percentile(v, 0.5), fmt.Sprintf("%d-%s-ms", i+1, strings.ReplaceAll(n, " ", "-")))
 	}
 }
 

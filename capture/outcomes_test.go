@@ -88,6 +88,7 @@ func outcomes() []outcome {
 		{name: "captcha", setup: func(f *fixture) { f.withPassword(); f.srv.SetCaptcha(true) }, want: reason.Captcha, submits: 1},
 		{name: "expired session", setup: func(f *fixture) { session(f); f.srv.ExpireSessions() }, want: reason.SessionExpired},
 		{name: "no credentials", setup: func(*fixture) {}, want: reason.NoCredentials},
+		{name: "callback error", setup: func(f *fixture) { f.withPassword(); f.srv.SetCallbackError("access_denied") }, want: reason.Rejected, submits: 1},
 	}
 }
 
@@ -128,6 +129,8 @@ func TestOutcomes(t *testing.T) {
 					}
 				} else if !errors.Is(err, o.want) || !errors.Is(err, ErrNeedsPerson) {
 					t.Fatalf("err = %v; want %q (and ErrNeedsPerson)\n%s", err, o.want, strings.Join(log, "\n"))
+				} else if strings.Contains(err.Error(), "--") || strings.Contains(err.Error(), "pixivauth login") {
+					t.Errorf("err = %v names the CLI", err)
 				}
 				if took > timeout/3 {
 					t.Errorf("took %s, not well before the %s timeout", took, timeout)
