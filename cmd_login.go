@@ -37,6 +37,7 @@ const (
 	optTOTPSecretFile = "totp-secret-file"
 	optNoSaveSession  = "no-save-session"
 	optFallbackWindow = "fallback-window"
+	optChooseAccount  = "choose-account"
 	optLogin          = "login"
 	optVisible        = "visible"
 )
@@ -80,6 +81,8 @@ func loginCommand(p *program) *cli.Command {
 		&cli.BoolFlag{Name: optNoSaveSession, Usage: "do not save the browser's session in the profile"},
 		&cli.BoolFlag{Name: optFallbackWindow,
 			Usage: "when a headless login needs a person and there is a display, reopen it in a window"},
+		&cli.BoolFlag{Name: optChooseAccount,
+			Usage: "in a window, let the person choose the account instead of continuing with the stored session"},
 	)
 	return &cli.Command{
 		Name:  "login",
@@ -190,6 +193,8 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 	opts.Browser = lo.browser
 	opts.BrowserURL = lo.browserURL
 	opts.ProfileDir = lo.browserProfile
+	opts.ChooseAccount = lo.chooseAccount
+	opts.EmailCode = o.emailCodePrompt()
 
 	var err error
 	if lo.username.set {

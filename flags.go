@@ -102,6 +102,7 @@ type loginOpts struct {
 	totpSecretFile opt
 	noSaveSession  bool
 	fallbackWindow bool
+	chooseAccount  bool
 }
 
 func readLogin(c *cli.Context) loginOpts {
@@ -118,6 +119,7 @@ func readLogin(c *cli.Context) loginOpts {
 		totpSecretFile: readOpt(c, optTOTPSecretFile),
 		noSaveSession:  c.Bool(optNoSaveSession),
 		fallbackWindow: c.Bool(optFallbackWindow),
+		chooseAccount:  c.Bool(optChooseAccount),
 	}
 }
 
