@@ -130,4 +130,3 @@ func skeleton(raw string) string {
 	}
 	return string(out)
 }
-

@@ -479,4 +479,3 @@ func mustParse(raw string) *url.URL {
 	}
 	return u
 }
-
