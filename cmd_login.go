@@ -16,6 +16,7 @@ import (
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
@@ -57,6 +58,7 @@ func sessionFlags() []cli.Flag {
 			Usage: "log in with the session cookie `VALUE` (also $PIXIV_PHPSESSID)"},
 		&cli.StringFlag{Name: optPHPSESSIDFile,
 			Usage: "read the session cookie from `FILE` (- for stdin)"},
+		noBrowserFlag(), // cmd_login_http.go
 	}
 }
 
@@ -129,13 +131,16 @@ func (p *program) login(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usageErrorf("login takes no arguments")
 	}
-	opts, err := o.loginOptions(c, !c.Bool(optHeadless))
+	if err := checkNoBrowser(c); err != nil {
+		return err
+	}
+	opts, err := o.loginOptions(c, !c.Bool(optHeadless) && !c.Bool(optNoBrowser))
 	if err != nil {
 		return err
 	}
 	client := o.exchangeClient()
-	t, cookies, err := o.browserLogin(o.ctx, opts, client)
-	if err != nil && !opts.Visible && c.Bool(optFallbackWindow) && errors.Is(err, capture.ErrNeedsPerson) {
+	t, cookies, err := o.sessionLogin(o.ctx, opts, client, c.Bool(optNoBrowser))
+	if err != nil && !opts.Visible && c.Bool(optFallbackWindow) && (errors.Is(err, capture.ErrNeedsPerson) || errors.Is(err, reason.SessionExpired)) {
 		if hasDisplay() {
 			o.warnf("%v; finishing the login in a window", err)
 			opts.Visible, opts.LastFailureDir = true, ""
@@ -156,6 +161,9 @@ func (p *program) checkLogin(c *cli.Context, o *options) error {
 	if c.NArg() > 0 {
 		return usageErrorf("check --login takes no refresh token")
 	}
+	if err := checkNoBrowser(c); err != nil {
+		return err
+	}
 	opts, err := o.loginOptions(c, false)
 	if err != nil {
 		return err
@@ -175,7 +183,7 @@ func (p *program) checkLogin(c *cli.Context, o *options) error {
 			progress(s)
 		}
 	}
-	t, cookies, err := o.browserLogin(o.ctx, opts, o.exchangeClient())
+	t, cookies, err := o.sessionLogin(o.ctx, opts, o.exchangeClient(), c.Bool(optNoBrowser))
 	if err != nil {
 		return err
 	}

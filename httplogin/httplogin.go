@@ -166,7 +166,7 @@ func (l *login) run(ctx context.Context, loginURL string) (string, error) {
 		return "", err
 	}
 	if cfg.loggedOut() {
-		return "", l.fail(stepSelect, resp, nil, "the session has ended: Pixiv shows the login form, not account selection", reason.SessionExpired)
+		return "", l.fail(stepSelect, resp, nil, "the session has expired: Pixiv shows the login form, not account selection", reason.SessionExpired)
 	}
 	tt, cont := cfg.str(pixiv.ConfigTT), cfg.str(pixiv.ConfigContinueURL)
 	l.secret(tt)
@@ -199,7 +199,7 @@ func (l *login) run(ctx context.Context, loginURL string) (string, error) {
 		return "", err
 	}
 	if cfg.loggedOut() {
-		return "", l.fail(stepPostRedirect, resp, nil, "the session has ended: Pixiv shows the login form after account selection", reason.SessionExpired)
+		return "", l.fail(stepPostRedirect, resp, nil, "the session has expired: Pixiv shows the login form after account selection", reason.SessionExpired)
 	}
 	returnTo := cfg.str(pixiv.ConfigReturnTo)
 	if !isURLOn(returnTo, pixiv.AppAPIHost, pixiv.StartPath) {
@@ -345,7 +345,7 @@ func (l *login) redirect(a *answer, step, host, path string) (string, error) {
 	loc := a.Header.Get("Location")
 	if a.StatusCode < 300 || a.StatusCode > 399 || loc == "" {
 		if cfg, err := parsePage(a.body); err == nil && cfg.loggedOut() {
-			return "", l.fail(step, a, nil, "the session has ended: Pixiv shows the login form", reason.SessionExpired)
+			return "", l.fail(step, a, nil, "the session has expired: Pixiv shows the login form", reason.SessionExpired)
 		}
 		return "", l.unexpected(step, a, a.body, "a redirect was expected")
 	}
@@ -357,7 +357,7 @@ func (l *login) redirect(a *answer, step, host, path string) (string, error) {
 		return u.String(), nil
 	}
 	if path != pixiv.AccountsLoginPath && isURLOn(u.String(), pixiv.AccountsHost, pixiv.AccountsLoginPath) {
-		return "", l.fail(step, a, nil, "the session has ended: Pixiv sends the login back to the login form", reason.SessionExpired)
+		return "", l.fail(step, a, nil, "the session has expired: Pixiv sends the login back to the login form", reason.SessionExpired)
 	}
 	return "", l.unexpected(step, a, nil, "it redirects to "+redactURL(u.String())+", not to https://"+host+path)
 }
@@ -371,7 +371,7 @@ func (l *login) page(a *answer, step string) (*initConfig, error) {
 	cfg, err := parsePage(a.body)
 	if err != nil {
 		if looksLikeLoginForm(a.body) {
-			return nil, l.fail(step, a, nil, "the session has ended: Pixiv shows the login form", reason.SessionExpired)
+			return nil, l.fail(step, a, nil, "the session has expired: Pixiv shows the login form", reason.SessionExpired)
 		}
 		return nil, l.unexpected(step, a, a.body, err.Error())
 	}
