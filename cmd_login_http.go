@@ -53,10 +53,14 @@ func httpFirst(opts capture.Options) bool {
 func (o *options) sessionLogin(ctx context.Context, opts capture.Options, client *exchange.Client, noBrowser bool) (*exchange.Token, []session.Cookie, error) {
 	if noBrowser || httpFirst(opts) {
 		t, cookies, err := o.httpLogin(ctx, opts, client)
-		if err == nil || noBrowser || !errors.Is(err, httplogin.ErrUnexpected) {
-			return t, cookies, err
+		var codeErr *browserlessError
+		if !errors.As(err, &codeErr) {
+			return t, cookies, err // tokens, or the exchange's own error
 		}
-		o.logf("the browserless login met something it does not expect (%v); logging in with a browser instead", err)
+		if noBrowser || !errors.Is(err, httplogin.ErrUnexpected) {
+			return nil, nil, httpLoginError(ctx, codeErr.err)
+		}
+		o.logf("the browserless login met something it does not expect (%v); logging in with a browser instead", codeErr.err)
 	}
 	return o.browserLogin(ctx, opts, client)
 }
@@ -75,7 +79,7 @@ func (o *options) httpLogin(ctx context.Context, opts capture.Options, client *e
 	verifier := exchange.NewVerifier()
 	code, cookies, err := hl.Code(lctx, exchange.LoginURL(verifier), opts.Cookies)
 	if err != nil {
-		return nil, nil, httpLoginError(ctx, err)
+		return nil, nil, &browserlessError{err}
 	}
 	progress(opts, capture.StepCodeCaptured)
 	xctx, xcancel := o.withTimeout()
@@ -114,3 +118,10 @@ func httpLoginError(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// browserlessError marks an error of the browserless login itself, before
+// any code exchange.
+type browserlessError struct{ err error }
+
+func (e *browserlessError) Error() string { return e.err.Error() }
+func (e *browserlessError) Unwrap() error { return e.err }

@@ -77,7 +77,7 @@ func TestStoredSessionLoginAndCheckWithoutABrowser(t *testing.T) {
 	expectCode(t, r, 0)
 	r = f.run([]string{noBrowserPATH(t)}, "", "check", "--login", "--json")
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stdout, `"ok":true`) {
+	if !strings.Contains(r.stdout, `"ok": true`) {
 		t.Errorf("check --login printed %q", r.stdout)
 	}
 	r = f.run([]string{noBrowserPATH(t)}, "", "check", "--login", "--no-browser")

@@ -29,6 +29,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -321,7 +322,7 @@ func (l *login) networkError(ctx context.Context, step string, err error) error 
 		}
 		return fmt.Errorf("httplogin: no answer from %s before the deadline: %w: %w", step, reason.Unreachable, ctxErr)
 	}
-	return fmt.Errorf("httplogin: cannot reach %s: %s: %w", step, l.redact(netDetail(err)), reason.Unreachable)
+	return fmt.Errorf("httplogin: cannot reach %s: %s: %w", step, l.redact(redactQuery(netDetail(err))), reason.Unreachable)
 }
 
 // netDetail is err without the URL that url.Error puts first, which carries
@@ -333,7 +334,12 @@ func netDetail(err error) string {
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && op.Err != nil {
-		return op.Op + ": " + op.Err.Error()
+		inner := op.Err
+		var sys *os.SyscallError
+		if errors.As(inner, &sys) {
+			inner = sys.Err
+		}
+		return op.Op + ": " + inner.Error()
 	}
 	return err.Error()
 }
@@ -414,12 +420,13 @@ func (l *login) secret(v string) {
 	}
 }
 
-// redact removes every secret of the login from s.
+// redact removes every secret of the login from s. URLs are redacted
+// where they are written into a message (redactURL).
 func (l *login) redact(s string) string {
 	for _, v := range l.secrets {
 		s = strings.ReplaceAll(s, v, "…")
 	}
-	return redactQuery(s)
+	return s
 }
 
 func (l *login) logf(format string, args ...any) {
