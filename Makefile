@@ -55,7 +55,7 @@ fuzz:
 ## their percentiles have samples behind them.
 BENCHLOGINS ?= 40
 bench: deps-test build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./exchange/ ./store/ ./pixivtest/ > bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./exchange/ ./store/ ./pixivtest/ ./httplogin/ > bench.out
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHLOGINS)x -count 1 -timeout 30m ./capture/ . >> bench.out
 	grep -v '^\s*$$' bench.out
 	$(GO) run ./scripts/benchtable < bench.out > BENCHMARKS.md

@@ -370,3 +370,19 @@ func (closedPort) dial(ctx context.Context, network, _ string) (net.Conn, error)
 	var d net.Dialer
 	return d.DialContext(ctx, network, addr)
 }
+
+// BenchmarkCode is the browserless login in process: the six requests to
+// the double on loopback, up to the code (not exchanged).
+func BenchmarkCode(b *testing.B) {
+	srv := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
+	defer srv.Close()
+	c := srv.NewSession(pixivtest.DemoAccount().ID)
+	cookies := []session.Cookie{{Name: c.Name, Value: c.Value, Domain: c.Domain, Path: c.Path, Secure: true, HTTPOnly: true}}
+	client := &httplogin.Client{HTTP: srv.Client()}
+	loginURL := exchange.LoginURL(exchange.NewVerifier())
+	for b.Loop() {
+		if _, _, err := client.Code(context.Background(), loginURL, cookies); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
