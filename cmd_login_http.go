@@ -75,7 +75,13 @@ func (o *options) httpLogin(ctx context.Context, opts capture.Options, client *e
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	o.logf("logging in with the session over HTTP, without a browser")
-	hl := &httplogin.Client{HTTP: o.httpClient(), Logf: o.stepLogf(), LastFailureDir: opts.LastFailureDir}
+	// The token client's transport: the code exchange then reuses the
+	// connection to oauth that authorize opened, a TLS handshake saved.
+	hc := client.HTTPClient
+	if hc == nil {
+		hc = o.httpClient()
+	}
+	hl := &httplogin.Client{HTTP: hc, Logf: o.stepLogf(), LastFailureDir: opts.LastFailureDir}
 	verifier := exchange.NewVerifier()
 	code, cookies, err := hl.Code(lctx, exchange.LoginURL(verifier), opts.Cookies)
 	if err != nil {
