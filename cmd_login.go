@@ -90,12 +90,15 @@ the browser asks for the callback, and exchanges it at once. With a window
 (the default) a person logs in; the window waits for them. --headless needs
 something to log in with: the profile's stored session (used automatically),
 --cookies, --phpsessid, or --username with a password (never on the command
-line: --password-stdin, $PIXIV_PASSWORD or --password-file).
+line: --password-stdin, $PIXIV_PASSWORD or --password-file). A session login
+goes over plain HTTP first and starts a browser only when Pixiv answers
+with something unexpected; --no-browser never starts one.
 
 EXAMPLES:
    pixivauth login
    pixivauth login --headless
    pixivauth login --headless --cookies session.json
+   pixivauth login --no-browser --cookies session.json   # plain HTTP, no browser
    pixivauth login --headless --username me --password-file ~/.pixiv-password \
        --totp-secret-file ~/.pixiv-totp`,
 		Flags:  flags,
