@@ -390,7 +390,7 @@ func (o *options) saveLogin(t *exchange.Token, cookies []session.Cookie, saveSes
 	if serr := o.profile.SaveSession(&session.Session{Cookies: cookies}); serr != nil {
 		return errors.Join(err, &saveError{serr})
 	}
-	o.logf("saved the browser session in profile %q", o.profile.Name())
+	o.logf("saved the Pixiv session in profile %q", o.profile.Name())
 	return err
 }
 
