@@ -37,6 +37,7 @@ const (
 	optTOTPSecretFile = "totp-secret-file"
 	optNoSaveSession  = "no-save-session"
 	optFallbackWindow = "fallback-window"
+	optChooseAccount  = "choose-account"
 	optLogin          = "login"
 	optVisible        = "visible"
 )
@@ -81,6 +82,8 @@ func loginCommand(p *program) *cli.Command {
 		&cli.BoolFlag{Name: optNoSaveSession, Usage: "do not save the browser's session in the profile"},
 		&cli.BoolFlag{Name: optFallbackWindow,
 			Usage: "when a headless login needs a person and there is a display, reopen it in a window"},
+		&cli.BoolFlag{Name: optChooseAccount,
+			Usage: "in a window, let the person choose the account instead of continuing with the stored session"},
 	)
 	return &cli.Command{
 		Name:  "login",
@@ -211,6 +214,8 @@ func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, e
 	opts.Browser = c.String(optBrowser)
 	opts.BrowserURL = c.String(optBrowserURL)
 	opts.ProfileDir = c.String(optBrowserProfile)
+	opts.ChooseAccount = c.Bool(optChooseAccount)
+	opts.EmailCode = o.emailCodePrompt()
 
 	var err error
 	if c.IsSet(optUsername) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -246,59 +245,6 @@ func TestTOTPLogin(t *testing.T) {
 	}
 }
 
-// TestLoginFailsFast: each page that needs a person ends a headless login
-// at once with the right error, far inside the long timeout.
-func TestLoginFailsFast(t *testing.T) {
-	const timeout = 60 * time.Second
-	totpAcct := pixivtest.Account{Username: "totp2", Password: "pw2", Name: "T2", Account: "t2", TOTPSecret: "JBSWY3DPEHPK3PXP"}
-	tests := []struct {
-		name  string
-		setup func(*fixture)
-		want  error
-		text  string
-	}{
-		{"expired session", func(f *fixture) {
-			f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
-			f.srv.ExpireSessions()
-		}, ErrNeedsPerson, "session has expired"},
-		{"no credentials", func(f *fixture) {}, ErrNeedsPerson, "no username"},
-		{"wrong password", func(f *fixture) {
-			f.withPassword()
-			f.opts.Password = "wrong"
-		}, ErrNeedsPerson, "refused the username or password"},
-		{"captcha", func(f *fixture) {
-			f.withPassword()
-			f.srv.SetCaptcha(true)
-		}, ErrNeedsPerson, "captcha"},
-		{"totp without secret", func(f *fixture) {
-			f.srv.AddAccount(totpAcct)
-			f.opts.Username, f.opts.Password = totpAcct.Username, totpAcct.Password
-		}, ErrNeedsPerson, "--totp-secret"},
-		{"callback error", func(f *fixture) {
-			f.withPassword()
-			f.srv.SetCallbackError("access_denied")
-		}, ErrNeedsPerson, "access_denied"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.opts.Timeout = timeout
-			tt.setup(f)
-			start := time.Now()
-			_, _, err := f.login(t)
-			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
-				t.Fatalf("err = %v; want %v mentioning %q", err, tt.want, tt.text)
-			}
-			if took := time.Since(start); took > timeout/2 {
-				t.Errorf("took %s, not well before the %s timeout", took, timeout)
-			}
-			if n := len(f.srv.Issued()); n != 0 {
-				t.Errorf("the double issued %d tokens", n)
-			}
-		})
-	}
-}
-
 func TestDecoyCallbacksChangeNothing(t *testing.T) {
 	f := newFixture(t).withPassword()
 	f.srv.SetDecoys(true)
@@ -511,36 +457,4 @@ func TestVisibleWindowClosed(t *testing.T) {
 	}
 	l.Close()
 	f.checkClean(t)
-}
-
-// TestContinueOnATranslatedSelectionPage: Pixiv shows its pages in the
-// browser's language. The account selection button is found by the form it
-// submits when its label is not the English one.
-func TestContinueOnATranslatedSelectionPage(t *testing.T) {
-	needBrowser(t, false)
-	posted := make(chan struct{}, 1)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == pixiv.AccountSelectedPath {
-			select {
-			case posted <- struct{}{}:
-			default:
-			}
-			return
-		}
-		fmt.Fprint(w, `<!doctype html><html lang="ja"><body>
-<form method="post" action="`+pixiv.AccountSelectedPath+`"><button type="submit">このアカウントで続ける</button></form>
-</body></html>`)
-	}))
-	defer ts.Close()
-	l, err := Start(context.Background(), Options{LoginURL: ts.URL + "/login", TempDir: t.TempDir(),
-		Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	select {
-	case <-posted:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the translated continue button was never pressed")
-	}
 }

@@ -171,19 +171,11 @@ const (
 	CloudflareBlocked = `#cf-error-details, .cf-error-details`
 )
 
-// Selectors of the pages of before 2025, which the old driver still reads
-// until it is rewritten for the pages above.
-const (
-	ContinueButtonText = "Continue using this account"
-	CaptchaFrame       = `iframe[src*='recaptcha'], .g-recaptcha, #recaptcha`
-	LoginError         = `[role=alert], .error-msg`
-)
-
 // ContinueLabels are labels of the account selection button. Only zh is
 // confirmed; the others are what the driver tries first before the page's
 // only primary button and, last, a POST from init-config.
 func ContinueLabels() []string {
-	return []string{"继续使用此账号", "Continue using this account", "Continue with this account",
+	return []string{"继续使用此账号", "Continue using this account",
 		"このアカウントで続ける", "繼續使用此帳號", "이 계정으로 계속하기"}
 }
 

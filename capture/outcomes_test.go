@@ -1,0 +1,144 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
+	"github.com/pixivauth/pixivauth/session"
+)
+
+// outcome is one way a headless login against the 2026 pages ends.
+type outcome struct {
+	name  string
+	opts  []pixivtest.Option
+	setup func(*fixture)
+	// want is the reason the login ends with; "" is a login that works.
+	want reason.Reason
+	// submits is how many login forms (/ajax/login) the double must see.
+	submits int
+	// check, if set, looks at the double afterwards.
+	check func(*testing.T, *fixture)
+}
+
+func requestsTo(f *fixture, path string) int {
+	n := 0
+	for _, r := range f.srv.Requests() {
+		if r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+func outcomes() []outcome {
+	const secret = "JBSWY3DPEHPK3PXP"
+	session := func(f *fixture) {
+		f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+	}
+	account := func(a pixivtest.Account) func(*fixture) {
+		return func(f *fixture) {
+			f.srv.AddAccount(a)
+			f.opts.Username, f.opts.Password = a.Username, a.Password
+		}
+	}
+	return []outcome{
+		{name: "stored session", setup: session},
+		{name: "stored session, data-props", opts: []pixivtest.Option{pixivtest.WithDataProps()}, setup: session},
+		{name: "stored session, JS callback", opts: []pixivtest.Option{pixivtest.WithScriptCallback()}, setup: session},
+		{name: "password", setup: func(f *fixture) { f.withPassword() }, submits: 1},
+		{name: "password, returnTo", opts: []pixivtest.Option{pixivtest.WithCamelReturnTo()}, setup: func(f *fixture) { f.withPassword() }, submits: 1},
+		{name: "password, username first", opts: []pixivtest.Option{pixivtest.WithUsernameFirst()}, setup: func(f *fixture) { f.withPassword() }, submits: 1},
+		{name: "setup prompts skipped", setup: account(pixivtest.Account{Username: "prompted", Password: "pw-p",
+			Prompts: []pixivtest.Prompt{pixivtest.PromptPasskey, pixivtest.PromptTwoFactorSetup}}), submits: 1,
+			check: func(t *testing.T, f *fixture) {
+				if n := requestsTo(f, "/setup-prompt"); n != 2 {
+					t.Errorf("%d setup prompts shown, want 2", n)
+				}
+			}},
+		{name: "two-factor", setup: func(f *fixture) {
+			account(pixivtest.Account{Username: "totp", Password: "pw-t", TOTPSecret: secret})(f)
+			f.opts.TOTPSecret = secret
+		}, submits: 1},
+		{name: "two-factor without a secret", setup: account(pixivtest.Account{Username: "totp", Password: "pw-t", TOTPSecret: secret}),
+			want: reason.OneTimeCode, submits: 1},
+		{name: "e-mailed code asked for", setup: func(f *fixture) {
+			account(pixivtest.Account{Username: "mailed", Password: "pw-m", EmailCode: true, Mail: "m@example.com"})(f)
+			f.opts.EmailCode = func(context.Context) (string, error) {
+				sent := f.srv.EmailedCodes()
+				if len(sent) != 1 {
+					return "", errors.New("no code was e-mailed")
+				}
+				return sent[0].Code, nil
+			}
+		}, submits: 1},
+		{name: "e-mailed code, nobody to ask", setup: account(pixivtest.Account{Username: "mailed", Password: "pw-m", EmailCode: true, Mail: "m@example.com"}),
+			want: reason.EmailCode, submits: 1},
+		{name: "wrong password", setup: func(f *fixture) { f.withPassword(); f.opts.Password = "wrong" }, want: reason.WrongPassword, submits: 1},
+		{name: "locked", setup: account(pixivtest.Account{Username: "locked", Password: "pw-l", Locked: true}), want: reason.AccountLocked, submits: 1},
+		{name: "captcha", setup: func(f *fixture) { f.withPassword(); f.srv.SetCaptcha(true) }, want: reason.Captcha, submits: 1},
+		{name: "expired session", setup: func(f *fixture) { session(f); f.srv.ExpireSessions() }, want: reason.SessionExpired},
+		{name: "no credentials", setup: func(*fixture) {}, want: reason.NoCredentials},
+	}
+}
+
+// TestOutcomes: every way a headless login ends, in every language the
+// double speaks, against real Chromium: at once (well before a long
+// timeout), with the right reason, and never a second submit.
+func TestOutcomes(t *testing.T) {
+	const timeout = 90 * time.Second
+	langs := append(pixivtest.Languages(), "en-alt")
+	for _, lang := range langs {
+		for _, o := range outcomes() {
+			t.Run(lang+"/"+o.name, func(t *testing.T) {
+				t.Parallel()
+				opts := append([]pixivtest.Option{}, o.opts...)
+				if lang == "en-alt" {
+					opts = append(opts, pixivtest.WithAltEnglish())
+				} else {
+					opts = append(opts, pixivtest.WithLanguage(lang))
+				}
+				f := newFixture(t, opts...)
+				f.opts.Timeout = timeout
+				var mu sync.Mutex
+				var log []string
+				f.opts.Logf = func(format string, args ...any) {
+					mu.Lock()
+					log = append(log, time.Now().Format("15:04:05.000 ")+sprintf(format, args...))
+					mu.Unlock()
+				}
+				o.setup(f)
+				start := time.Now()
+				tok, _, err := f.login(t)
+				took := time.Since(start)
+				mu.Lock()
+				defer mu.Unlock()
+				if o.want == "" {
+					if err != nil || tok == nil {
+						t.Fatalf("login: %v\n%s", err, strings.Join(log, "\n"))
+					}
+				} else if !errors.Is(err, o.want) || !errors.Is(err, ErrNeedsPerson) {
+					t.Fatalf("err = %v; want %q (and ErrNeedsPerson)\n%s", err, o.want, strings.Join(log, "\n"))
+				}
+				if took > timeout/3 {
+					t.Errorf("took %s, not well before the %s timeout", took, timeout)
+				}
+				if n := requestsTo(f, pixiv.AjaxLoginPath); n != o.submits {
+					t.Errorf("the login form was submitted %d times, want %d", n, o.submits)
+				}
+				if o.want != "" && len(f.srv.Issued()) != 0 {
+					t.Errorf("the double issued tokens")
+				}
+				if o.check != nil {
+					o.check(t, f)
+				}
+			})
+		}
+	}
+}
