@@ -32,7 +32,7 @@ func checkNoBrowser(c *cli.Context) error {
 	if !c.Bool(optNoBrowser) {
 		return nil
 	}
-	for _, name := range []string{optUsername, optBrowserURL, optFallbackWindow, optBrowserProfile} {
+	for _, name := range []string{optUsername, optBrowserURL, optFallbackWindow, optBrowserProfile, optChooseAccount} {
 		if c.IsSet(name) {
 			return usageErrorf("--%s logs in with a session only, without a browser: it cannot be used with --%s", optNoBrowser, name)
 		}
