@@ -386,3 +386,27 @@ func BenchmarkCode(b *testing.B) {
 		}
 	}
 }
+
+// TestCodeOnEveryPageVariant: the login reads data, never labels, so the
+// page's language and where it carries its data change nothing.
+func TestCodeOnEveryPageVariant(t *testing.T) {
+	for name, opt := range map[string]pixivtest.Option{
+		"data-props too":  pixivtest.WithDataProps(),
+		"in Chinese":      pixivtest.WithLanguage("zh"),
+		"in Japanese":     pixivtest.WithLanguage("ja"),
+		"other English":   pixivtest.WithAltEnglish(),
+		"script callback": pixivtest.WithScriptCallback(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, opt)
+			code, verifier, _, err := f.code(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (&exchange.Client{HTTPClient: f.srv.Client()}).Exchange(context.Background(), code, verifier); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
