@@ -191,7 +191,7 @@ func TestHeadlessFallsBackToTheBrowser(t *testing.T) {
 	}())
 	r := f.run(env, "", "login", "--headless", "--json", "-v", "--timeout", long)
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stderr, "logging in with a browser instead") || !strings.Contains(r.stderr, "Cloudflare") {
+	if !strings.Contains(r.stderr, "trying the next way to log in") || !strings.Contains(r.stderr, "Cloudflare") {
 		t.Errorf("-v does not say why it fell back to a browser:\n%s", r.stderr)
 	}
 	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {

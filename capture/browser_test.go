@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,6 +18,7 @@ import (
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 )
 
@@ -111,7 +113,7 @@ func (f *fixture) checkClean(t testing.TB) {
 
 func TestHeadlessLoginWithPassword(t *testing.T) {
 	f := newFixture(t).withPassword()
-	var steps []string
+	var steps []StepName
 	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
 	tok, cookies, err := f.login(t)
 	if err != nil {
@@ -128,8 +130,8 @@ func TestHeadlessLoginWithPassword(t *testing.T) {
 	if !hasSession(cookies) {
 		t.Errorf("cookies %v lack a %s on %s", cookieNames(cookies), pixiv.SessionCookie, pixiv.CookieDomain)
 	}
-	want := []string{StepBrowserStarted, StepLoginPage, StepFormFilled, StepCodeCaptured}
-	if strings.Join(steps, ",") != strings.Join(want, ",") {
+	want := []StepName{StepBrowserStarted, StepLoginPage, StepFormFilled, StepCodeCaptured}
+	if !slices.Equal(steps, want) {
 		t.Errorf("steps = %v, want %v", steps, want)
 	}
 }
@@ -214,7 +216,7 @@ func TestStoredSessionLogin(t *testing.T) {
 	f := newFixture(t)
 	a := pixivtest.DemoAccount()
 	f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(a.ID))}
-	var steps []string
+	var steps []StepName
 	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
 	tok, cookies, err := f.login(t)
 	if err != nil {
@@ -226,7 +228,7 @@ func TestStoredSessionLogin(t *testing.T) {
 	if !hasSession(cookies) {
 		t.Error("no session cookie after the login")
 	}
-	if !strings.Contains(strings.Join(steps, ","), StepContinue) {
+	if !slices.Contains(steps, StepContinue) {
 		t.Errorf("steps %v: the account selection page was not passed", steps)
 	}
 }
@@ -367,8 +369,8 @@ func TestNoDisplayForAWindow(t *testing.T) {
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
 	_, err := Start(context.Background(), Options{LoginURL: pixiv.LoginURL, Visible: true, TempDir: t.TempDir()})
-	if !errors.Is(err, ErrBrowser) || !strings.Contains(err.Error(), "--headless") {
-		t.Fatalf("err = %v; want ErrBrowser suggesting --headless", err)
+	if !errors.Is(err, ErrBrowser) || !errors.Is(err, reason.NoDisplay) {
+		t.Fatalf("err = %v; want ErrBrowser and reason.NoDisplay", err)
 	}
 }
 

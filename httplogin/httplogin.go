@@ -34,6 +34,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
@@ -306,10 +307,10 @@ func (l *login) do(ctx context.Context, step string, req *http.Request) (*answer
 	}
 	a := &answer{Response: resp, body: body}
 	if kind := cloudflare(resp, body); kind != "" && (kind == cfChallenge || resp.StatusCode < 500) {
-		return nil, l.fail(step, a, body, "Pixiv's Cloudflare front answered with its "+kind+" page", reason.Blocked, ErrUnexpected)
+		return nil, l.fail(step, a, body, "Pixiv's Cloudflare front answered with its "+kind+" page: try again later, or from another network", reason.Blocked, ErrUnexpected)
 	}
 	if resp.StatusCode >= 500 {
-		return nil, l.fail(step, a, body, "Pixiv's server failed", reason.Failing)
+		return nil, l.fail(step, a, body, "Pixiv's server failed: try again later", reason.Failing)
 	}
 	return a, nil
 }
@@ -320,9 +321,9 @@ func (l *login) networkError(ctx context.Context, step string, err error) error 
 		if errors.Is(ctxErr, context.Canceled) {
 			return fmt.Errorf("httplogin: %s: %w", step, context.Cause(ctx))
 		}
-		return fmt.Errorf("httplogin: no answer from %s before the deadline: %w: %w", step, reason.Unreachable, ctxErr)
+		return fmt.Errorf("httplogin: no answer from %s in time: %w: %w", step, reason.Unreachable, ctxErr)
 	}
-	return fmt.Errorf("httplogin: cannot reach %s: %s: %w", step, l.redact(redactQuery(netDetail(err))), reason.Unreachable)
+	return fmt.Errorf("httplogin: cannot reach %s (%s): check the network or proxy, then try again: %w", step, l.redact(redactQuery(netDetail(err))), reason.Unreachable)
 }
 
 // netDetail is err without the URL that url.Error puts first, which carries
@@ -437,19 +438,9 @@ func (l *login) logf(format string, args ...any) {
 
 func since(start time.Time) time.Duration { return time.Since(start).Round(time.Millisecond) }
 
-// defaultHTTPClient is what a Client without HTTP uses.
-var defaultHTTPClient = &http.Client{
-	Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          4,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-	},
-	Timeout: time.Minute,
-}
+// defaultHTTPClient is what a Client without HTTP uses: pixivauth's one
+// transport.
+var defaultHTTPClient = &http.Client{Transport: exchange.NewTransport(), Timeout: time.Minute}
 
 // isPixivURL reports whether raw is an https URL on a Pixiv host.
 func isPixivURL(raw string) bool {
