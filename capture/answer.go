@@ -37,18 +37,20 @@ type loginAnswer struct {
 func parseAnswer(path string, body []byte) loginAnswer {
 	a := loginAnswer{Path: path, Kind: answerUnknown}
 	var raw struct {
-		Error   bool                       `json:"error"`
-		Message string                     `json:"message"`
-		Body    map[string]json.RawMessage `json:"body"`
+		Error   bool            `json:"error"`
+		Message string          `json:"message"`
+		Body    json.RawMessage `json:"body"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return a
 	}
-	if _, ok := raw.Body[pixiv.AnswerSuccess]; ok {
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(raw.Body, &fields) // an error answer's body may be []
+	if _, ok := fields[pixiv.AnswerSuccess]; ok {
 		a.Kind = answerSuccess
 		return a
 	}
-	if v, ok := raw.Body[pixiv.AnswerValidationErrors]; ok {
+	if v, ok := fields[pixiv.AnswerValidationErrors]; ok {
 		var errs map[string]any
 		_ = json.Unmarshal(v, &errs)
 		keys := make([]string, 0, len(errs))
@@ -73,11 +75,11 @@ func parseAnswer(path string, body []byte) loginAnswer {
 			return a
 		}
 	}
-	if _, ok := raw.Body[pixiv.AnswerTwoFactor]; ok {
+	if _, ok := fields[pixiv.AnswerTwoFactor]; ok {
 		a.Kind = answerTwoFactor
 		return a
 	}
-	if _, ok := raw.Body[pixiv.AnswerEmailCode]; ok {
+	if _, ok := fields[pixiv.AnswerEmailCode]; ok {
 		a.Kind = answerEmailCode
 		return a
 	}

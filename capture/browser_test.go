@@ -460,3 +460,38 @@ func TestVisibleWindowClosed(t *testing.T) {
 	l.Close()
 	f.checkClean(t)
 }
+
+// TestVisibleWindowWithASession: a window with a stored session continues
+// by itself, as headless does; with ChooseAccount it waits for the person.
+func TestVisibleWindowWithASession(t *testing.T) {
+	needBrowser(t, true)
+	t.Setenv("DISPLAY", testenv.StartXvfb(t))
+	t.Run("continues", func(t *testing.T) {
+		f := newFixture(t)
+		f.opts.Visible = true
+		f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+		start := time.Now()
+		tok, _, err := f.login(t)
+		if err != nil || tok.User.ID != pixivtest.DemoAccount().ID {
+			t.Fatalf("window with a session: %v", err)
+		}
+		if took := time.Since(start); took > f.opts.Timeout/3 {
+			t.Errorf("took %s", took)
+		}
+	})
+	t.Run("choose account", func(t *testing.T) {
+		f := newFixture(t)
+		f.opts.Visible, f.opts.ChooseAccount = true, true
+		f.opts.Timeout = 8 * time.Second
+		f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+		_, _, err := f.login(t)
+		if !errors.Is(err, ErrNeedsPerson) || !strings.Contains(err.Error(), "timed out") {
+			t.Fatalf("err = %v, want a timeout waiting for the person", err)
+		}
+		for _, r := range f.srv.Requests() {
+			if r.Path == pixiv.AccountSelectedPath {
+				t.Fatalf("the account was selected without the person")
+			}
+		}
+	})
+}

@@ -52,7 +52,7 @@ func (l *Login) drive() {
 		select {
 		case <-l.tab.Done():
 			return
-		case <-l.events.wake:
+		case <-l.watchedEvents.wake:
 		case <-stall.C:
 			left := l.opts.StallTimeout - l.sinceProgress()
 			if l.opts.Visible || left > 0 {
@@ -64,11 +64,10 @@ func (l *Login) drive() {
 				kind = st.report.Kind
 			}
 			saved := l.saveFailure()
-			l.failWith(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s: %w",
-				ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), kind, saved, reason.Stalled))
+			l.failWith(reason.Mark(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), kind, saved), reason.Stalled))
 			return
 		}
-		for _, ev := range l.events.take() {
+		for _, ev := range l.watchedEvents.take() {
 			if len(l.fail) > 0 {
 				return
 			}
@@ -138,21 +137,21 @@ func (l *Login) onAnswer(st *driveState, a loginAnswer) error {
 	case answerTwoFactor, answerEmailCode:
 		st.expect, st.codeDone = a.Kind, false
 	case answerCaptcha:
-		return fmt.Errorf("%w: Pixiv wants a captcha solved, which pixivauth does not do without a person: log in once with a window; that session is then reused headless: %w", ErrNeedsPerson, reason.Captcha)
+		return reason.Mark(fmt.Errorf("%w: Pixiv wants a captcha solved, which pixivauth does not do without a person", ErrNeedsPerson), reason.Captcha)
 	case answerLocked:
-		return fmt.Errorf("%w: Pixiv says the account is locked (%q): unlock it on pixiv.net, then log in again: %w", ErrNeedsPerson, a.Message, reason.AccountLocked)
+		return reason.Mark(fmt.Errorf("%w: Pixiv says the account is locked (%q)", ErrNeedsPerson, a.Message), reason.AccountLocked)
 	case answerRefused:
 		switch {
 		case a.Path == pixiv.AjaxLoginPath:
-			return fmt.Errorf("%w: Pixiv refused the username or password (%q): check them; nothing was submitted again: %w", ErrNeedsPerson, a.Message, reason.WrongPassword)
+			return reason.Mark(fmt.Errorf("%w: Pixiv refused the username or password (%q); it was not submitted again", ErrNeedsPerson, a.Message), reason.WrongPassword)
 		case a.Path == pixiv.EmailCodePath || st.expect == answerEmailCode:
-			return fmt.Errorf("%w: Pixiv refused the e-mailed verification code (%q): log in again and give the newest code: %w", ErrNeedsPerson, a.Message, reason.EmailCode)
+			return reason.Mark(fmt.Errorf("%w: Pixiv refused the e-mailed verification code (%q)", ErrNeedsPerson, a.Message), reason.EmailCode)
 		default:
-			return fmt.Errorf("%w: Pixiv refused the two-factor code (%q): check the TOTP secret and this machine's clock: %w", ErrNeedsPerson, a.Message, reason.OneTimeCode)
+			return reason.Mark(fmt.Errorf("%w: Pixiv refused the two-factor code (%q)", ErrNeedsPerson, a.Message), reason.WrongCode)
 		}
 	case answerError:
 		saved := l.saveFailure()
-		return fmt.Errorf("%w: Pixiv answered the login with an error (%q)%s: %w", ErrStalled, a.Message, saved, reason.Rejected)
+		return reason.Mark(fmt.Errorf("%w: Pixiv answered the login with an error (%q)%s", ErrStalled, a.Message, saved), reason.Failing)
 	}
 	return nil
 }
@@ -170,7 +169,7 @@ func (l *Login) act(st *driveState) error {
 		if l.opts.Visible {
 			return nil
 		}
-		return fmt.Errorf("%w: Pixiv shows a captcha, which pixivauth does not answer without a person: log in once with a window; that session is then reused headless: %w", ErrNeedsPerson, reason.Captcha)
+		return reason.Mark(fmt.Errorf("%w: Pixiv shows a captcha, which pixivauth does not answer without a person", ErrNeedsPerson), reason.Captcha)
 	case "form", "username":
 		return l.actForm(st)
 	case "code":
@@ -216,9 +215,9 @@ func (l *Login) actForm(st *driveState) error {
 		return nil
 	case l.opts.Username == "" || l.opts.Password == "":
 		if len(l.opts.Cookies) > 0 {
-			return fmt.Errorf("%w: the stored session has expired (Pixiv shows its login form): log in again with a window, or with a username and password: %w", ErrNeedsPerson, reason.SessionExpired)
+			return reason.Mark(fmt.Errorf("%w: the stored session has expired (Pixiv shows its login form)", ErrNeedsPerson), reason.SessionExpired)
 		}
-		return fmt.Errorf("%w: Pixiv shows its login form and no username or password was given: give them, or log in with a window: %w", ErrNeedsPerson, reason.NoCredentials)
+		return reason.Mark(fmt.Errorf("%w: Pixiv shows its login form and no username or password was given", ErrNeedsPerson), reason.NoCredentials)
 	case st.formSubmitted:
 		return nil // the answer decides; never a second submit
 	}
@@ -263,22 +262,28 @@ func (l *Login) actCode(st *driveState) error {
 	var code string
 	switch st.expect {
 	case answerTwoFactor:
+		if l.opts.TOTPSecret == "" && l.opts.Visible {
+			return nil // the person at the window types it
+		}
 		if l.opts.TOTPSecret == "" {
-			return fmt.Errorf("%w: Pixiv asks for a two-factor code: give the TOTP secret, or log in once with a window: %w", ErrNeedsPerson, reason.OneTimeCode)
+			return reason.Mark(fmt.Errorf("%w: Pixiv asks for a one-time code (two-factor login)", ErrNeedsPerson), reason.OneTimeCode)
 		}
 		c, err := TOTPCode(l.opts.TOTPSecret, time.Now())
 		if err != nil {
-			return fmt.Errorf("%w: %w: %w", ErrNeedsPerson, err, reason.OneTimeCode)
+			return reason.Mark(fmt.Errorf("%w: %w", ErrNeedsPerson, err), reason.OneTimeCode)
 		}
 		code = c
 	case answerEmailCode:
+		if l.opts.EmailCode == nil && l.opts.Visible {
+			return nil // the person at the window types it
+		}
 		if l.opts.EmailCode == nil {
-			return fmt.Errorf("%w: Pixiv e-mailed a verification code to the account's address and nobody is here to type it: log in once where it can be asked for (at a terminal) or with a window; that session is then reused: %w", ErrNeedsPerson, reason.EmailCode)
+			return reason.Mark(fmt.Errorf("%w: Pixiv e-mailed a verification code to the account's address and there is nobody at a terminal to type it", ErrNeedsPerson), reason.EmailCode)
 		}
 		l.logf("Pixiv e-mailed a verification code; asking for it")
 		c, err := l.opts.EmailCode(l.timeoutCtx)
 		if err != nil {
-			return fmt.Errorf("%w: reading the e-mailed verification code: %w: %w", ErrNeedsPerson, err, reason.EmailCode)
+			return reason.Mark(fmt.Errorf("%w: reading the e-mailed verification code: %w", ErrNeedsPerson, err), reason.EmailCode)
 		}
 		code = strings.TrimSpace(c)
 		l.touch()
@@ -348,7 +353,7 @@ func selectFallbackJS() string {
 func (l *Login) loadFailure(blocked bool, netErr string) error {
 	saved := l.saveFailure()
 	if blocked {
-		return fmt.Errorf("%w: Pixiv (Cloudflare) blocked the browser on %s: try again later, or from another network%s: %w", ErrStalled, l.LastURL(), saved, reason.Blocked)
+		return reason.Mark(fmt.Errorf("%w: Pixiv (Cloudflare) blocked the browser on %s: try again later, or from another network%s", ErrStalled, l.LastURL(), saved), reason.Blocked)
 	}
 	l.mu.Lock()
 	failedURL := l.netErrorURL
@@ -359,7 +364,7 @@ func (l *Login) loadFailure(blocked bool, netErr string) error {
 	if failedURL == "" {
 		failedURL = l.LastURL()
 	}
-	return fmt.Errorf("%w: the browser could not load %s (%s): check the network or proxy, then try again%s: %w", ErrStalled, failedURL, netErr, saved, reason.Unreachable)
+	return reason.Mark(fmt.Errorf("%w: the browser could not load %s (%s): check the network or proxy, then try again%s", ErrStalled, failedURL, netErr, saved), reason.Unreachable)
 }
 
 // TOTPCode returns the current one-time code of secret, given as base32 or

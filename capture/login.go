@@ -61,11 +61,10 @@ type Login struct {
 	mu            sync.Mutex
 	lastURL       string // the main frame's URL, query values removed
 	lastProgress  time.Time
-	reportedLogin bool
+	watchedEvents *events
 	netError      string // the last document load that failed: net::ERR_…
 	netErrorURL   string // and its URL, query values removed
 	driving       bool   // drive runs, and closes driverDone when it ends
-	events        *events
 }
 
 type captured struct {
@@ -135,7 +134,7 @@ func (l *Login) start() error {
 		allocCtx, l.allocCancel = chromedp.NewExecAllocator(l.timeoutCtx,
 			allocatorOptions(l.opts, path, l.userDataDir, browserTmp(l.tempRoot), l.output)...)
 	}
-	l.events = newEvents()
+	l.watchedEvents = newEvents()
 	l.tab, l.tabCancel = chromedp.NewContext(allocCtx, chromedp.WithListener(l.listen))
 	l.logf("starting the browser (%s)", l.browserName())
 	if err := chromedp.Do(l.tab); err != nil {

@@ -3,6 +3,9 @@ package capture
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +88,7 @@ func outcomes() []outcome {
 		{name: "captcha", setup: func(f *fixture) { f.withPassword(); f.srv.SetCaptcha(true) }, want: reason.Captcha, submits: 1},
 		{name: "expired session", setup: func(f *fixture) { session(f); f.srv.ExpireSessions() }, want: reason.SessionExpired},
 		{name: "no credentials", setup: func(*fixture) {}, want: reason.NoCredentials},
+		{name: "callback error", setup: func(f *fixture) { f.withPassword(); f.srv.SetCallbackError("access_denied") }, want: reason.Rejected, submits: 1},
 	}
 }
 
@@ -125,6 +129,8 @@ func TestOutcomes(t *testing.T) {
 					}
 				} else if !errors.Is(err, o.want) || !errors.Is(err, ErrNeedsPerson) {
 					t.Fatalf("err = %v; want %q (and ErrNeedsPerson)\n%s", err, o.want, strings.Join(log, "\n"))
+				} else if strings.Contains(err.Error(), "--") || strings.Contains(err.Error(), "pixivauth login") {
+					t.Errorf("err = %v names the CLI", err)
 				}
 				if took > timeout/3 {
 					t.Errorf("took %s, not well before the %s timeout", took, timeout)
@@ -140,5 +146,47 @@ func TestOutcomes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestChallengeFrameNotBadge: the invisible reCAPTCHA score frame in its
+// badge is on every login page and is no captcha; a visible checkbox frame
+// is, and ends a headless login at once.
+func TestChallengeFrameNotBadge(t *testing.T) {
+	needBrowser(t, false)
+	const page = `<!doctype html><html><body>
+<input type="hidden" id="init-config" class="json-data" value='{"pixivAccount":{"tt":"x","userId":null}}'>
+<div class="grecaptcha-badge" style="width:256px;height:60px;position:fixed;bottom:14px;right:-186px"><iframe title="reCAPTCHA" width="256" height="60" src="https://www.google.com/recaptcha/enterprise/anchor?k=k&amp;size=invisible"></iframe></div>
+%s
+</body></html>`
+	tests := []struct {
+		name, extra string
+		want        reason.Reason
+	}{
+		{"badge only", ``, reason.Stalled},
+		{"checkbox", `<form><div><iframe title="reCAPTCHA" width="304" height="78" src="https://www.google.com/recaptcha/enterprise/anchor?k=k&amp;size=normal"></iframe></div></form>`, reason.Captcha},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, page, tc.extra)
+			}))
+			defer ts.Close()
+			start := time.Now()
+			l, err := Start(context.Background(), Options{LoginURL: ts.URL + "/login", TempDir: t.TempDir(),
+				Timeout: 60 * time.Second, StallTimeout: 3 * time.Second,
+				Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			_, err = l.Code(context.Background())
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if took := time.Since(start); took > 20*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
 	}
 }

@@ -67,6 +67,7 @@ func watchScript() string {
 		"password":   pixiv.PasswordInput,
 		"code":       pixiv.CodeInput,
 		"submit":     pixiv.SubmitButton,
+		"clickable":  pixiv.Clickable,
 		"frame":      pixiv.RecaptchaFrame,
 		"invisible":  pixiv.RecaptchaInvisible,
 		"badge":      pixiv.RecaptchaBadge,
@@ -107,7 +108,7 @@ func watchScript() string {
     try { return JSON.parse(raw); } catch (e) { return null; }
   }
   function buttons() {
-    return Array.prototype.filter.call(document.querySelectorAll("button, [role=button], a, input[type=submit], input[type=button]"), shown);
+    return Array.prototype.filter.call(document.querySelectorAll(F.clickable), shown);
   }
   function label(b) { return (b.innerText || b.value || b.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim(); }
   function byLabel(labels) {
@@ -205,7 +206,7 @@ type driveEvent struct {
 	docFailed string // a top-level document load failed: net::ERR_…
 }
 
-// events is the driver's inbox: the tab's listener puts, the driver
+// events is the driver's inbox (Login.watchedEvents): the tab's listener puts, the driver
 // takes. It never blocks the listener.
 type events struct {
 	mu      sync.Mutex
@@ -253,7 +254,7 @@ func loginXHRPath(raw string) string {
 // watchEvent sees every event of the tab in the tab's own loop (see
 // listen): it must return at once and send no command.
 func (l *Login) watchEvent(ev any) {
-	e := l.events
+	e := l.watchedEvents
 	switch ev := ev.(type) {
 	case *runtime.EventBindingCalled:
 		if ev.Name != watchBinding {
@@ -319,5 +320,5 @@ func (l *Login) readAnswer(id network.RequestID, path string) {
 	} else {
 		a = parseAnswer(path, res.Body)
 	}
-	l.events.put(driveEvent{answer: &a})
+	l.watchedEvents.put(driveEvent{answer: &a})
 }

@@ -151,6 +151,8 @@ const (
 	UsernameInput = `input[autocomplete^='username']`
 	PasswordInput = `input[autocomplete^='current-password']`
 	SubmitButton  = `button[type=submit]`
+	// Clickable matches what a page may draw a button as.
+	Clickable = `button, [role=button], a, input[type=submit], input[type=button]`
 	// CodeInput is the field of a one-time code, TOTP or e-mailed.
 	CodeInput = `input[autocomplete='one-time-code']`
 	OTPInput  = CodeInput

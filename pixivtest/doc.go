@@ -39,10 +39,13 @@
 //	s := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
 //	defer s.Close()
 //	c := s.Client() // with a cookie jar, not following redirects
-//	resp, _ := c.Get(pixiv.LoginURLFor(challenge)) // 302 to the login form
-//	c.PostForm(resp.Header.Get("Location"), url.Values{"login_id": {"demo"}, "password": {"demo-password"}})
-//	// GET pixiv.StartURLFor(challenge) and follow: authorize, callback,
-//	// then pixiv://account/login?code=CODE&via=login.
+//	resp, _ := c.Get(pixiv.LoginURLFor(challenge)) // 302 to the login page
+//	// GET it and read init-config: pixivAccount.tt and returnTo. POST
+//	// /ajax/login?lang=en (Origin https://accounts.pixiv.net) with login_id,
+//	// password, return_to and tt: the JSON answer's body.success.return_to
+//	// is post-redirect. GET it, read init-config returnTo (start), POST it
+//	// with via=login and follow: authorize, callback, then
+//	// pixiv://account/login?code=CODE&via=login.
 //	c.PostForm(pixiv.TokenURL, url.Values{"grant_type": {"authorization_code"},
 //		"code": {code}, "code_verifier": {verifier}, "redirect_uri": {pixiv.RedirectURI}, ...})
 //

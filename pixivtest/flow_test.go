@@ -45,9 +45,10 @@ func TestLoginStepByStep(t *testing.T) {
 	if status != http.StatusOK || ans.next() != "https://accounts.pixiv.net/post-redirect?return_to="+url.QueryEscape(startURL) {
 		t.Fatalf("ajax login: %d %+v", status, ans)
 	}
-	if b.cookie(pixiv.SessionCookie) == nil || !strings.HasPrefix(b.cookie(pixiv.SessionCookie).Value, "11111111_") {
+	if c := b.cookie(pixiv.SessionCookie); c == nil {
 		t.Errorf("no session after the login")
 	}
+	checkSessionCookie(t, b.lastHeader, "11111111")
 
 	// 3. post-redirect's returnTo is start, 4. POSTed with via=login.
 	pr := b.get(ans.next())
@@ -420,7 +421,7 @@ func TestTwoFactorAndEmailCode(t *testing.T) {
 		t.Errorf("e-mail code before the TOTP step: %+v, want an error", ans)
 	}
 	// The pending login was ended by that: start again.
-	_, ans = b.ajax(pixiv.AjaxLoginPath, url.Values{"login_id": {a.Username}, "password": {a.Password}, "return_to": {c.ReturnTo}, "tt": {c.TT}})
+	b.ajax(pixiv.AjaxLoginPath, url.Values{"login_id": {a.Username}, "password": {a.Password}, "return_to": {c.ReturnTo}, "tt": {c.TT}})
 	_, ans = b.ajax(pixiv.TwoFactorPath, url.Values{"code": {right}, "tt": {c.TT}})
 	if !ans.has(pixiv.AnswerEmailCode) || len(s.EmailedCodes()) != 1 {
 		t.Fatalf("after the TOTP code: %+v, %d e-mails; want %s and one e-mail", ans, len(s.EmailedCodes()), pixiv.AnswerEmailCode)

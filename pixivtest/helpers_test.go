@@ -22,6 +22,8 @@ import (
 type browser struct {
 	t *testing.T
 	c *http.Client
+	// lastHeader is the header of the last answer.
+	lastHeader http.Header
 }
 
 func newBrowser(t *testing.T, s *pixivtest.Server) *browser {
@@ -64,6 +66,7 @@ func (b *browser) do(req *http.Request) page {
 		}
 		loc = u.String()
 	}
+	b.lastHeader = resp.Header
 	return page{URL: req.URL.String(), Status: resp.StatusCode, Location: loc, Header: resp.Header, Body: string(body)}
 }
 
