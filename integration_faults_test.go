@@ -769,7 +769,7 @@ func fmCases() []fmCase {
 		{name: "login: two-factor account without --totp-secret", browser: true, args: login, stdin: fmPassword,
 			account: func(a *pixivtest.Account) { a.TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DP" },
 			setup:   func(_ *testing.T, f *fmFixture) { f.secrets = append(f.secrets, f.account.TOTPSecret) },
-			code:    exitPerson, say: []string{"two-factor code", "--totp-secret"},
+			code:    exitPerson, say: []string{"one-time code", "--totp-secret"},
 			check: fmTokenRequests(0)},
 		{name: "login: a window with no display", browser: true,
 			args: func(*fmFixture) []string { return []string{"login"} },
