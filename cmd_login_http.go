@@ -68,7 +68,16 @@ func (o *options) coders(opts capture.Options, browser auth.Coder, client *excha
 		Progress: opts.Progress,
 	}
 	o.logf("logging in with the session over HTTP, without a browser")
-	if noBrowser {
+	if !noBrowser {
+		// Only a browser that is there is worth falling back to: without
+		// one, what stopped the HTTP path is the error to report, not the
+		// missing browser.
+		if _, err := capture.FindBrowser(opts.Browser, false); err != nil {
+			o.logf("no browser to fall back to (%v)", err)
+			h.FallBack = false
+		}
+	}
+	if !h.FallBack {
 		return []auth.Coder{h}
 	}
 	return []auth.Coder{h, browser}

@@ -207,3 +207,17 @@ func TestHeadlessFallsBackToTheBrowser(t *testing.T) {
 		t.Errorf("a dead session started a browser:\n%s", r.stderr)
 	}
 }
+
+// Without a browser installed, what stops the HTTP path is what the run
+// reports (exit 4, Cloudflare), not a missing browser (exit 5).
+func TestHeadlessWithoutABrowserReportsTheHTTPError(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	env, _ := f.sessionEnv()
+	f.srv.Inject(pixivtest.EndpointAccountSelected, pixivtest.CloudflareBlock())
+	r := f.run(append(env, noBrowserPATH(t)), "", "login", "--headless", "-v", "--timeout", long)
+	expectCode(t, r, exitUnavailable)
+	if !strings.Contains(r.stderr, "Cloudflare") || !strings.Contains(r.stderr, "no browser to fall back to") {
+		t.Errorf("stderr does not say what stopped the login:\n%s", r.stderr)
+	}
+}
