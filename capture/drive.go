@@ -46,17 +46,24 @@ func (l *Login) drive() {
 		return
 	}
 	st := driveState{skipped: map[string]bool{}}
-	stall := time.NewTimer(l.opts.StallTimeout)
-	defer stall.Stop()
+	// A window waits for its person: only a headless login can stall.
+	var (
+		timer   *time.Timer
+		stalled <-chan time.Time
+	)
+	if !l.opts.Visible {
+		timer = time.NewTimer(l.opts.StallTimeout)
+		defer timer.Stop()
+		stalled = timer.C
+	}
 	for {
 		select {
 		case <-l.tab.Done():
 			return
 		case <-l.watchedEvents.wake:
-		case <-stall.C:
-			left := l.opts.StallTimeout - l.sinceProgress()
-			if l.opts.Visible || left > 0 {
-				stall.Reset(max(left, time.Second))
+		case <-stalled:
+			if left := l.opts.StallTimeout - l.sinceProgress(); left > 0 {
+				timer.Reset(left)
 				continue
 			}
 			kind := "page"
