@@ -302,6 +302,11 @@ func (l *login) do(ctx context.Context, step string, req *http.Request) (*answer
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPage))
 	l.logf("%s %s: HTTP %d in %s", req.Method, shown, resp.StatusCode, since(start))
+	if err == nil && ctx.Err() != nil {
+		// An answer that came in as the login ended (the server gave up
+		// along with it) is no answer to read.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, l.networkError(ctx, step, err)
 	}
