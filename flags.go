@@ -68,6 +68,7 @@ type sessionOpts struct {
 	cookies       opt // --cookies FILE
 	phpsessid     opt
 	phpsessidFile opt
+	noBrowser     bool // --no-browser: the browserless login only
 }
 
 func readSession(c *cli.Context) sessionOpts {
@@ -75,6 +76,7 @@ func readSession(c *cli.Context) sessionOpts {
 		cookies:       readOpt(c, optCookies),
 		phpsessid:     readOpt(c, optPHPSESSID),
 		phpsessidFile: readOpt(c, optPHPSESSIDFile),
+		noBrowser:     c.Bool(optNoBrowser),
 	}
 }
 

@@ -331,3 +331,46 @@ func AccountsLoginURLFor(returnTo string) string {
 func AppCallbackURLFor(code string) string {
 	return AppCallbackURL + "?code=" + url.QueryEscape(code) + "&via=login"
 }
+
+// Headers of the Chromium that the browserless login stands in for: the
+// same major version as the Chromium that pixivauth tests with, its reduced
+// User-Agent (minor versions zero, as Chrome sends since version 101) and
+// the client hints that capture's headless browser sends.
+const (
+	// ChromeMajor is the Chromium version the headers claim.
+	ChromeMajor = "156"
+
+	// BrowserUserAgentFormat is Chrome's reduced user agent; %s is the
+	// platform part, one of the BrowserPlatform* values.
+	BrowserUserAgentFormat = "Mozilla/5.0 (%s) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/" + ChromeMajor + ".0.0.0 Safari/537.36"
+	BrowserPlatformLinux   = "X11; Linux x86_64"
+	BrowserPlatformMac     = "Macintosh; Intel Mac OS X 10_15_7"
+	BrowserPlatformWindows = "Windows NT 10.0; Win64; x64"
+
+	// SecCHUA is the Sec-CH-UA brand list, in the order Chromium sends it.
+	SecCHUA = `"Chromium";v="` + ChromeMajor + `", "Not_A Brand";v="24"`
+	// SecCHUAMobile is Sec-CH-UA-Mobile of a desktop browser.
+	SecCHUAMobile = "?0"
+
+	// AcceptDocument is what Chromium accepts for a page (a navigation).
+	AcceptDocument = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+	// BrowserAcceptLanguage is an English-speaking person's Chromium.
+	BrowserAcceptLanguage = "en-US,en;q=0.9"
+)
+
+// Markers of Cloudflare's answers in a page's HTML or headers: its block
+// page, and its "Just a moment..." challenge, which only a browser can pass.
+const (
+	CloudflareBlockMarker     = "cf-error-details"
+	CloudflareChallengeMarker = "/cdn-cgi/challenge-platform/"
+	CloudflareChallengeTitle  = "Just a moment..."
+	// CloudflareMitigatedHeader is "challenge" on a challenge answer.
+	CloudflareMitigatedHeader = "Cf-Mitigated"
+	CloudflareRayHeader       = "Cf-Ray"
+)
+
+// Other cookies Pixiv sets beside the session.
+const (
+	// DeviceTokenCookie is set beside PHPSESSID.
+	DeviceTokenCookie = "device_token"
+)
