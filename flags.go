@@ -69,6 +69,7 @@ type sessionOpts struct {
 	fromBrowser   opt // --cookies-from-browser BROWSER[:PROFILE]
 	phpsessid     opt
 	phpsessidFile opt
+	noBrowser     bool // --no-browser: the browserless login only
 }
 
 func readSession(c *cli.Context) sessionOpts {
@@ -77,6 +78,7 @@ func readSession(c *cli.Context) sessionOpts {
 		fromBrowser:   readOpt(c, optCookiesFromBrowser),
 		phpsessid:     readOpt(c, optPHPSESSID),
 		phpsessidFile: readOpt(c, optPHPSESSIDFile),
+		noBrowser:     c.Bool(optNoBrowser),
 	}
 }
 
@@ -104,6 +106,7 @@ type loginOpts struct {
 	totpSecretFile opt
 	noSaveSession  bool
 	fallbackWindow bool
+	chooseAccount  bool
 }
 
 func readLogin(c *cli.Context) loginOpts {
@@ -120,6 +123,7 @@ func readLogin(c *cli.Context) loginOpts {
 		totpSecretFile: readOpt(c, optTOTPSecretFile),
 		noSaveSession:  c.Bool(optNoSaveSession),
 		fallbackWindow: c.Bool(optFallbackWindow),
+		chooseAccount:  c.Bool(optChooseAccount),
 	}
 }
 

@@ -65,18 +65,27 @@ func TestLoginWithCookiesFromBrowser(t *testing.T) {
 				t.Errorf("logged in as %+v", got.User)
 			}
 			b.expectSaved(got.AccessToken)
-			b.expectNoSecrets(r.stderr)
-			if !strings.Contains(r.stderr, "logging in with the session from") {
-				t.Errorf("-v does not say where the session came from: %s", r.stderr)
+			b.expectNoSecrets(r.Stderr)
+			if !strings.Contains(r.Stderr, "logging in with the session from") {
+				t.Errorf("-v does not say where the session came from: %s", r.Stderr)
 			}
 			if !desk.Running() {
 				t.Error("the desktop browser stopped while pixivauth read its profile")
 			}
 
+			// The browserless session login takes it too: no browser of
+			// pixivauth's at all.
+			r = b.run(nil, "", "login", "--no-browser", "--json", "--timeout", long, "--cookies-from-browser", spec)
+			expectCode(t, r, 0)
+			if issued := b.srv.Issued(); len(issued) != 2 || !strings.Contains(r.Stdout, issued[1].AccessToken) {
+				t.Errorf("--no-browser printed no token the double issued (%d issued)", len(issued))
+			}
+			b.expectNoSecrets(r.Stderr)
+
 			// check --login takes it too.
 			r = b.run(nil, "", "check", "--login", "--json", "--timeout", long, "--cookies-from-browser", spec)
 			expectCode(t, r, 0)
-			b.expectNoSecrets(r.stderr)
+			b.expectNoSecrets(r.Stderr)
 		})
 	}
 }
@@ -126,14 +135,14 @@ func TestCookiesFromBrowserErrors(t *testing.T) {
 			r := b.run(tt.env, "", "login", "--headless", "-v", "--timeout", long, "--cookies-from-browser", tt.spec)
 			expectCode(t, r, tt.code)
 			for _, w := range tt.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr lacks %q: %s", w, r.stderr)
+				if !strings.Contains(r.Stderr, w) {
+					t.Errorf("stderr lacks %q: %s", w, r.Stderr)
 				}
 			}
-			if lines := strings.Count(strings.TrimSpace(r.stderr), "\n"); tt.code != exitUsage && lines > 3 {
-				t.Errorf("more than a line or so of error: %s", r.stderr)
+			if lines := strings.Count(strings.TrimSpace(r.Stderr), "\n"); tt.code != exitUsage && lines > 3 {
+				t.Errorf("more than a line or so of error: %s", r.Stderr)
 			}
-			b.expectNoSecrets(r.stderr)
+			b.expectNoSecrets(r.Stderr)
 		})
 	}
 	if n := len(b.srv.TokenRequests()); n != 0 {
