@@ -29,9 +29,12 @@ demo: deps-demo build
 	./$(BIN) demo
 
 ## test: formatting, vet, staticcheck, cross-builds, every test with the race
-## detector, then a short soak with a fixed seed (soak-ci).
+## detector, then a short soak with a fixed seed (soak-ci). Tests run in
+## parallel (TESTPARALLEL per package; the browser tests bound their own
+## Chromiums to three at once), so most of the suite's time is CPU.
+TESTPARALLEL ?= 8
 test: deps-test lint cross
-	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+	$(GO) test -race -count=1 -parallel $(TESTPARALLEL) -timeout 45m $(PKGS)
 	$(MAKE) soak-ci
 
 lint: staticcheck

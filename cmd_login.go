@@ -328,9 +328,13 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, in aut
 	if opts.Visible {
 		coder = windowNotice{Coder: coder, o: o, timeout: opts.Timeout}
 	}
+	// The ways to get the code, in the order they are tried. HTTP: the
+	// browserless session login goes first here, for a headless login
+	// with a session (auth.CodeFunc(client.Code)), the browser after it.
+	coders := []auth.Coder{coder}
 	res, err := auth.Login(ctx, auth.Config{
 		Input:       in,
-		Coders:      []auth.Coder{coder},
+		Coders:      coders,
 		Client:      client,
 		Profile:     o.profile,
 		SaveSession: saveSession,

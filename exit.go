@@ -109,7 +109,7 @@ var reasons = map[reason.Reason]struct {
 	reason.NoDisplay:      {exitBrowser, "use --headless, or run under a desktop session"},
 	reason.ProfileInUse:   {exitBrowser, "close it, or drop --browser-profile"},
 
-	reason.CacheBusy:     {exitFailure, "another pixivauth held the profile's lock for all of --timeout; run again"},
+	reason.CacheBusy:     {exitFailure, "another pixivauth held the profile's lock for as long as --timeout allowed"},
 	reason.OtherUser:     {exitFailure, "keep it in a profile of its own with --profile NAME"},
 	reason.NotADirectory: {exitFailure, "give --config-dir a directory"},
 }

@@ -39,9 +39,15 @@ type fixture struct {
 	tmp      string
 }
 
+// browserSlots bounds the browsers this package's tests run at once (they
+// run in parallel): the machine has two cores, and Chromium is heavy.
+var browserSlots = make(chan struct{}, 3)
+
 func newFixture(t testing.TB, srvOpts ...pixivtest.Option) *fixture {
 	t.Helper()
 	needBrowser(t, false)
+	browserSlots <- struct{}{}
+	t.Cleanup(func() { <-browserSlots })
 	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(pixivtest.DemoAccount())}, srvOpts...)...)
 	t.Cleanup(srv.Close)
 	v := exchange.NewVerifier()
@@ -101,18 +107,11 @@ func (f *fixture) login(t testing.TB) (*exchange.Token, []session.Cookie, error)
 // that no temporary profile is left.
 func (f *fixture) checkClean(t testing.TB) {
 	t.Helper()
-	if pids := testenv.BrowsersUnder(f.tmp); len(pids) > 0 {
-		t.Errorf("browser processes left: %v", pids)
-	}
-	entries, _ := os.ReadDir(f.tmp)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ProfilePrefix) {
-			t.Errorf("temporary profile left: %s", e.Name())
-		}
-	}
+	testenv.CheckClean(t, f.tmp, ProfilePrefix)
 }
 
 func TestHeadlessLoginWithPassword(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	var steps []StepName
 	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
@@ -141,6 +140,7 @@ func TestHeadlessLoginWithPassword(t *testing.T) {
 // not Chrome's "no handler for pixiv://", and the double never sees the
 // callback request (the code stays in the browser and the exchange).
 func TestCallbackAnsweredInTheBrowser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	ctx := context.Background()
 	l, err := Start(ctx, f.opts)
@@ -170,6 +170,7 @@ func TestCallbackAnsweredInTheBrowser(t *testing.T) {
 }
 
 func TestHeadlessLoginLooksLikeChrome(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	if _, _, err := f.login(t); err != nil {
 		t.Fatalf("login: %v", err)
@@ -197,6 +198,7 @@ func TestHeadlessLoginLooksLikeChrome(t *testing.T) {
 }
 
 func TestNavigatorWebdriverIsOff(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	l, err := Start(ctx, f.opts)
@@ -214,6 +216,7 @@ func TestNavigatorWebdriverIsOff(t *testing.T) {
 }
 
 func TestStoredSessionLogin(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	a := pixivtest.DemoAccount()
 	f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(a.ID))}
@@ -235,6 +238,7 @@ func TestStoredSessionLogin(t *testing.T) {
 }
 
 func TestTOTPLogin(t *testing.T) {
+	t.Parallel()
 	const secret = "JBSWY3DPEHPK3PXP"
 	acct := pixivtest.Account{Username: "totp-user", Password: "totp-pass", Name: "TOTP", Account: "totp_user", TOTPSecret: secret}
 	f := newFixture(t, pixivtest.WithAccount(acct))
@@ -251,7 +255,8 @@ func TestTOTPLogin(t *testing.T) {
 // TestLoginFailsFast: each page that needs a person ends a headless login
 // at once with the right error, far inside the long timeout.
 func TestLoginFailsFast(t *testing.T) {
-	const timeout = 60 * time.Second
+	t.Parallel()
+	const timeout = 5 * time.Minute // long: the tests run in parallel on a busy machine
 	totpAcct := pixivtest.Account{Username: "totp2", Password: "pw2", Name: "T2", Account: "t2", TOTPSecret: "JBSWY3DPEHPK3PXP"}
 	tests := []struct {
 		name  string
@@ -284,6 +289,7 @@ func TestLoginFailsFast(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t)
 			f.opts.Timeout = timeout
 			tt.setup(f)
@@ -306,6 +312,7 @@ func TestLoginFailsFast(t *testing.T) {
 }
 
 func TestDecoyCallbacksChangeNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	f.srv.SetDecoys(true)
 	tok, _, err := f.login(t)
@@ -327,9 +334,13 @@ func TestDecoyCallbacksChangeNothing(t *testing.T) {
 }
 
 func TestStalledLoginSavesTheFailure(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	f.srv.SetNoRedirect(true)
 	f.opts.StallTimeout = 2 * time.Second
+	// Long, so that "well before it" holds on a busy machine running
+	// browser tests in parallel.
+	f.opts.Timeout = 5 * time.Minute
 	f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
 	start := time.Now()
 	_, _, err := f.login(t)
@@ -352,6 +363,7 @@ func TestStalledLoginSavesTheFailure(t *testing.T) {
 }
 
 func TestBrowserKilledMidLogin(t *testing.T) {
+	t.Parallel()
 	// The post-redirect page never moves on, so the login waits there.
 	f := newFixture(t).withPassword()
 	f.srv.SetNoRedirect(true)
@@ -381,6 +393,7 @@ func TestBrowserKilledMidLogin(t *testing.T) {
 }
 
 func TestCanceledLoginCleansUp(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	f.srv.SetNoRedirect(true)
 	f.opts.StallTimeout = time.Minute
@@ -400,6 +413,7 @@ func TestCanceledLoginCleansUp(t *testing.T) {
 }
 
 func TestBrowserProblems(t *testing.T) {
+	t.Parallel()
 	needBrowser(t, false)
 	notBrowser := filepath.Join(t.TempDir(), "not-a-browser")
 	os.WriteFile(notBrowser, []byte("#!/bin/sh\necho hello\n"), 0o755)
@@ -433,6 +447,7 @@ func TestNoDisplayForAWindow(t *testing.T) {
 }
 
 func TestRemoveStaleProfiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// A pid above the kernel's limit is never alive.
 	stale := filepath.Join(dir, ProfilePrefix+"99999999-1")
@@ -523,6 +538,7 @@ func TestVisibleWindowClosed(t *testing.T) {
 // browser's language. The account selection button is found by the form it
 // submits when its label is not the English one.
 func TestContinueOnATranslatedSelectionPage(t *testing.T) {
+	t.Parallel()
 	needBrowser(t, false)
 	posted := make(chan struct{}, 1)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -548,5 +564,27 @@ func TestContinueOnATranslatedSelectionPage(t *testing.T) {
 	case <-posted:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the translated continue button was never pressed")
+	}
+}
+
+// Cookies gives up when its context is done, rather than waiting on the
+// browser.
+func TestCookiesHonoursContext(t *testing.T) {
+	f := newFixture(t).withPassword()
+	l, err := Start(context.Background(), f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Code(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.Cookies(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Cookies with a canceled context: %v, want context.Canceled", err)
+	}
+	if cookies, err := l.Cookies(context.Background()); err != nil || !hasSession(cookies) {
+		t.Errorf("Cookies afterwards: %v", err)
 	}
 }

@@ -158,7 +158,8 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	cert, leaf, err := newCertificate()
+	cert, err := NewCertificate()
+	leaf := cert.Leaf
 	if err != nil {
 		panic(fmt.Sprintf("pixivtest: %v", err))
 	}
@@ -183,13 +184,7 @@ func New(opts ...Option) *Server {
 	for _, a := range cfg.accounts {
 		s.AddAccount(a)
 	}
-	s.transport = &http.Transport{
-		Proxy:               nil, // never a proxy from the environment
-		DialContext:         s.DialContext,
-		TLSClientConfig:     &tls.Config{RootCAs: s.pool, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout: 10 * time.Second,
-		MaxIdleConnsPerHost: 8,
-	}
+	s.transport = NewTransport(s.addr, s.pool)
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.serve),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -239,19 +234,7 @@ func (s *Server) Client() *http.Client {
 // under it) and refuses every other address, so that code under test can
 // never reach past loopback through it.
 func (s *Server) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if !pixiv.IsPixivHost(host) {
-		return nil, fmt.Errorf("pixivtest: refusing to dial %s: only Pixiv hosts lead to the double", addr)
-	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, network, s.addr)
-	if err != nil {
-		return nil, fmt.Errorf("pixivtest: dialling the double for %s: %w", host, err)
-	}
-	return conn, nil
+	return DialPixiv(s.addr)(ctx, network, addr)
 }
 
 // RootCAs returns a pool that trusts the double's certificate, which is
