@@ -192,9 +192,11 @@ func defectOf(r *result, v violation) string {
 		return "15.2 the browser killed while starting: exit 1"
 	case v.Kind == "wall-time" && !login && r.Burst && slices.ContainsFunc(r.Faults, func(f pixivtest.FaultRecord) bool {
 		return f.Fault == pixivtest.RandomStall || f.Fault == pixivtest.RandomSlow
-	}), v.Kind == "exit-code" && !login && strings.Contains(r.Stderr, "waiting for the lock"):
+	}) && (strings.Contains(r.Stderr, "saved the tokens") || strings.Contains(r.Stderr, "lock")),
+		v.Kind == "exit-code" && !login && strings.Contains(r.Stderr, "waiting for the lock"):
 		// Over the timeout beside a run whose refresh stalled (holding the
-		// lock), or a lock wait that timed out reported as Pixiv's.
+		// lock), after its own refresh or in a wait for the lock, or a
+		// lock wait that timed out reported as Pixiv's.
 		return "15.3 the profile lock: waited for without limit, or a timed-out wait is exit 4"
 	case v.Kind == "wall-time" && login && strings.Contains(r.Stderr, "code exchange"):
 		return "15.4 a login takes more than its --timeout (exchange after the browser phase)"
