@@ -52,15 +52,17 @@ cross:
 ## fuzz: each fuzz target for FUZZTIME (make fuzz FUZZTIME=10m).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCallback$$' -fuzztime $(FUZZTIME) ./capture/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseAnswer$$' -fuzztime $(FUZZTIME) ./capture/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseResponse$$' -fuzztime $(FUZZTIME) ./exchange/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCookiesTxt$$' -fuzztime $(FUZZTIME) ./session/
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePage$$' -fuzztime $(FUZZTIME) ./httplogin/
 
 ## bench: the benchmarks, and the table in BENCHMARKS.md. The browser
 ## benchmarks run a fixed number of whole logins each (BENCHLOGINS), so that
 ## their percentiles have samples behind them.
 BENCHLOGINS ?= 40
 bench: deps-test build
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./exchange/ ./store/ ./pixivtest/ > bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./exchange/ ./store/ ./pixivtest/ ./httplogin/ > bench.out
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHLOGINS)x -count 1 -timeout 30m ./capture/ . >> bench.out
 	grep -v '^\s*$$' bench.out
 	$(GO) run ./scripts/benchtable < bench.out > BENCHMARKS.md

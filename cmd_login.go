@@ -17,6 +17,7 @@ import (
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
@@ -37,6 +38,7 @@ const (
 	optTOTPSecretFile = "totp-secret-file"
 	optNoSaveSession  = "no-save-session"
 	optFallbackWindow = "fallback-window"
+	optChooseAccount  = "choose-account"
 	optLogin          = "login"
 	optVisible        = "visible"
 )
@@ -58,6 +60,7 @@ func sessionFlags() []cli.Flag {
 			Usage: "log in with the session cookie `VALUE` (also $PIXIV_PHPSESSID)"},
 		&cli.StringFlag{Name: optPHPSESSIDFile,
 			Usage: "read the session cookie from `FILE` (- for stdin)"},
+		noBrowserFlag(), // cmd_login_http.go
 	}
 }
 
@@ -80,6 +83,8 @@ func loginCommand(p *program) *cli.Command {
 		&cli.BoolFlag{Name: optNoSaveSession, Usage: "do not save the browser's session in the profile"},
 		&cli.BoolFlag{Name: optFallbackWindow,
 			Usage: "when a headless login needs a person and there is a display, reopen it in a window"},
+		&cli.BoolFlag{Name: optChooseAccount,
+			Usage: "in a window, let the person choose the account instead of continuing with the stored session"},
 	)
 	return &cli.Command{
 		Name:  "login",
@@ -89,12 +94,15 @@ the browser asks for the callback, and exchanges it at once. With a window
 (the default) a person logs in; the window waits for them. --headless needs
 something to log in with: the profile's stored session (used automatically),
 --cookies, --phpsessid, or --username with a password (never on the command
-line: --password-stdin, $PIXIV_PASSWORD or --password-file).
+line: --password-stdin, $PIXIV_PASSWORD or --password-file). A session login
+goes over plain HTTP first and starts a browser only when Pixiv answers
+with something unexpected; --no-browser never starts one.
 
 EXAMPLES:
    pixivauth login
    pixivauth login --headless
    pixivauth login --headless --cookies session.json
+   pixivauth login --no-browser --cookies session.json   # plain HTTP, no browser
    pixivauth login --headless --username me --password-file ~/.pixiv-password \
        --totp-secret-file ~/.pixiv-totp`,
 		Flags:  flags,
@@ -130,18 +138,21 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 	if len(lo.args) > 0 {
 		return usageErrorf("login takes no arguments")
 	}
-	opts, in, err := o.loginOptions(lo, !lo.headless)
+	if err := checkNoBrowser(lo); err != nil {
+		return err
+	}
+	opts, in, err := o.loginOptions(lo, !lo.headless && !lo.session.noBrowser)
 	if err != nil {
 		return err
 	}
 	saveSession := !lo.noSaveSession
 	client := o.exchangeClient()
-	res, err := o.browserLogin(o.ctx, opts, in, client, saveSession)
-	if err != nil && !opts.Visible && lo.fallbackWindow && errors.Is(err, capture.ErrNeedsPerson) {
+	res, err := o.browserLogin(o.ctx, opts, in, client, saveSession, lo.session.noBrowser)
+	if err != nil && !opts.Visible && lo.fallbackWindow && (errors.Is(err, capture.ErrNeedsPerson) || errors.Is(err, reason.SessionExpired)) {
 		if hasDisplay() {
 			o.warnf("%v; finishing the login in a window", err)
 			opts.Visible, opts.LastFailureDir = true, ""
-			res, err = o.browserLogin(o.ctx, opts, in, client, saveSession)
+			res, err = o.browserLogin(o.ctx, opts, in, client, saveSession, false)
 		} else {
 			o.warnf("--fallback-window: no display to open a window on")
 		}
@@ -158,11 +169,14 @@ func (p *program) checkLogin(o *options, lo loginOpts) error {
 	if len(lo.args) > 0 {
 		return usageErrorf("check --login takes no refresh token")
 	}
+	if err := checkNoBrowser(lo); err != nil {
+		return err
+	}
 	opts, in, err := o.loginOptions(lo, false)
 	if err != nil {
 		return err
 	}
-	res, err := o.browserLogin(o.ctx, opts, in, o.exchangeClient(), true)
+	res, err := o.browserLogin(o.ctx, opts, in, o.exchangeClient(), true, lo.session.noBrowser)
 	if res.Token == nil {
 		return err
 	}
@@ -190,6 +204,8 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 	opts.Browser = lo.browser
 	opts.BrowserURL = lo.browserURL
 	opts.ProfileDir = lo.browserProfile
+	opts.ChooseAccount = lo.chooseAccount
+	opts.EmailCode = o.emailCodePrompt()
 
 	var err error
 	if lo.username.set {
@@ -314,7 +330,7 @@ func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []sess
 // tests) through auth.Login, which exchanges the code the moment it
 // arrives and saves the tokens and, if saveSession, the session. A result
 // with tokens may come with an error: they could not be saved.
-func (o *options) browserLogin(ctx context.Context, opts capture.Options, in auth.Input, client *exchange.Client, saveSession bool) (auth.Result, error) {
+func (o *options) browserLogin(ctx context.Context, opts capture.Options, in auth.Input, client *exchange.Client, saveSession, noBrowser bool) (auth.Result, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = capture.DefaultHeadlessTimeout
 		if opts.Visible {
@@ -328,13 +344,9 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, in aut
 	if opts.Visible {
 		coder = windowNotice{Coder: coder, o: o, timeout: opts.Timeout}
 	}
-	// The ways to get the code, in the order they are tried. HTTP: the
-	// browserless session login goes first here, for a headless login
-	// with a session (auth.CodeFunc(client.Code)), the browser after it.
-	coders := []auth.Coder{coder}
 	res, err := auth.Login(ctx, auth.Config{
 		Input:       in,
-		Coders:      coders,
+		Coders:      o.coders(opts, coder, client, noBrowser), // cmd_login_http.go
 		Client:      client,
 		Profile:     o.profile,
 		SaveSession: saveSession,

@@ -92,7 +92,7 @@ var reasons = map[reason.Reason]struct {
 	reason.Captcha:        {exitPerson, "log in once with a window (`pixivauth login`); that session is then reused headless"},
 	reason.OneTimeCode:    {exitPerson, "give --totp-secret, or log in once with a window"},
 	reason.WrongCode:      {exitPerson, "check --totp-secret and this machine's clock"},
-	reason.EmailCode:      {exitPerson, "log in once with a window (`pixivauth login`) and type the code Pixiv mailed"},
+	reason.EmailCode:      {exitPerson, "run the login at a terminal, which asks for the code Pixiv mailed, or log in once with a window (`pixivauth login`); that session is then reused headless"},
 	reason.Rejected:       {exitPerson, "log in again with `pixivauth login`"},
 	reason.TimedOut:       {exitPerson, "run it again, or give a longer --timeout"},
 	reason.NoToken:        {exitPerson, "log in with `pixivauth login`"},

@@ -68,6 +68,7 @@ type sessionOpts struct {
 	cookies       opt // --cookies FILE
 	phpsessid     opt
 	phpsessidFile opt
+	noBrowser     bool // --no-browser: the browserless login only
 }
 
 func readSession(c *cli.Context) sessionOpts {
@@ -75,6 +76,7 @@ func readSession(c *cli.Context) sessionOpts {
 		cookies:       readOpt(c, optCookies),
 		phpsessid:     readOpt(c, optPHPSESSID),
 		phpsessidFile: readOpt(c, optPHPSESSIDFile),
+		noBrowser:     c.Bool(optNoBrowser),
 	}
 }
 
@@ -102,6 +104,7 @@ type loginOpts struct {
 	totpSecretFile opt
 	noSaveSession  bool
 	fallbackWindow bool
+	chooseAccount  bool
 }
 
 func readLogin(c *cli.Context) loginOpts {
@@ -118,6 +121,7 @@ func readLogin(c *cli.Context) loginOpts {
 		totpSecretFile: readOpt(c, optTOTPSecretFile),
 		noSaveSession:  c.Bool(optNoSaveSession),
 		fallbackWindow: c.Bool(optFallbackWindow),
+		chooseAccount:  c.Bool(optChooseAccount),
 	}
 }
 

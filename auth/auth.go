@@ -107,11 +107,11 @@ type Config struct {
 
 	// Coders are the ways to get the code, tried in order: the next one
 	// only when the one before fails with an error wrapping [ErrFallBack].
-	// This is the one place a new way plugs in: a browserless session
-	// login (package httplogin, planned) goes first for a headless login
-	// with a session, with the browser after it:
+	// This is the one place a new way plugs in: the browserless session
+	// login ([HTTPSession], package httplogin) goes first for a headless
+	// login with a session, with the browser after it:
 	//
-	//	Coders: []auth.Coder{auth.CodeFunc(httpClient.Code), auth.Browser{Options: opts}}
+	//	Coders: []auth.Coder{auth.HTTPSession{FallBack: true}, auth.Browser{Options: opts}}
 	//
 	// Empty means a headless [Browser] with default options.
 	Coders []Coder

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -252,65 +251,6 @@ func TestTOTPLogin(t *testing.T) {
 	}
 }
 
-// TestLoginFailsFast: each page that needs a person ends a headless login
-// at once with the right error, far inside the long timeout.
-func TestLoginFailsFast(t *testing.T) {
-	t.Parallel()
-	const timeout = 5 * time.Minute // long: the tests run in parallel on a busy machine
-	totpAcct := pixivtest.Account{Username: "totp2", Password: "pw2", Name: "T2", Account: "t2", TOTPSecret: "JBSWY3DPEHPK3PXP"}
-	tests := []struct {
-		name  string
-		setup func(*fixture)
-		want  error
-		text  string
-		why   reason.Reason
-	}{
-		{"expired session", func(f *fixture) {
-			f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
-			f.srv.ExpireSessions()
-		}, ErrNeedsPerson, "session has expired", reason.SessionExpired},
-		{"no credentials", func(f *fixture) {}, ErrNeedsPerson, "no username", reason.NoCredentials},
-		{"wrong password", func(f *fixture) {
-			f.withPassword()
-			f.opts.Password = "wrong"
-		}, ErrNeedsPerson, "refused the username or password", reason.WrongPassword},
-		{"captcha", func(f *fixture) {
-			f.withPassword()
-			f.srv.SetCaptcha(true)
-		}, ErrNeedsPerson, "captcha", reason.Captcha},
-		{"totp without secret", func(f *fixture) {
-			f.srv.AddAccount(totpAcct)
-			f.opts.Username, f.opts.Password = totpAcct.Username, totpAcct.Password
-		}, ErrNeedsPerson, "one-time code", reason.OneTimeCode},
-		{"callback error", func(f *fixture) {
-			f.withPassword()
-			f.srv.SetCallbackError("access_denied")
-		}, ErrNeedsPerson, "access_denied", reason.Rejected},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFixture(t)
-			f.opts.Timeout = timeout
-			tt.setup(f)
-			start := time.Now()
-			_, _, err := f.login(t)
-			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) || reason.Of(err) != tt.why {
-				t.Fatalf("err = %v (reason %q); want %v mentioning %q, reason %q", err, reason.Of(err), tt.want, tt.text, tt.why)
-			}
-			if strings.Contains(err.Error(), "--") || strings.Contains(err.Error(), "pixivauth login") {
-				t.Errorf("err = %v names the CLI", err)
-			}
-			if took := time.Since(start); took > timeout/2 {
-				t.Errorf("took %s, not well before the %s timeout", took, timeout)
-			}
-			if n := len(f.srv.Issued()); n != 0 {
-				t.Errorf("the double issued %d tokens", n)
-			}
-		})
-	}
-}
-
 func TestDecoyCallbacksChangeNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t).withPassword()
@@ -534,37 +474,39 @@ func TestVisibleWindowClosed(t *testing.T) {
 	f.checkClean(t)
 }
 
-// TestContinueOnATranslatedSelectionPage: Pixiv shows its pages in the
-// browser's language. The account selection button is found by the form it
-// submits when its label is not the English one.
-func TestContinueOnATranslatedSelectionPage(t *testing.T) {
-	t.Parallel()
-	needBrowser(t, false)
-	posted := make(chan struct{}, 1)
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == pixiv.AccountSelectedPath {
-			select {
-			case posted <- struct{}{}:
-			default:
-			}
-			return
+// TestVisibleWindowWithASession: a window with a stored session continues
+// by itself, as headless does; with ChooseAccount it waits for the person.
+func TestVisibleWindowWithASession(t *testing.T) {
+	needBrowser(t, true)
+	t.Setenv("DISPLAY", testenv.StartXvfb(t))
+	t.Run("continues", func(t *testing.T) {
+		f := newFixture(t)
+		f.opts.Visible = true
+		f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+		start := time.Now()
+		tok, _, err := f.login(t)
+		if err != nil || tok.User.ID != pixivtest.DemoAccount().ID {
+			t.Fatalf("window with a session: %v", err)
 		}
-		fmt.Fprint(w, `<!doctype html><html lang="ja"><body>
-<form method="post" action="`+pixiv.AccountSelectedPath+`"><button type="submit">このアカウントで続ける</button></form>
-</body></html>`)
-	}))
-	defer ts.Close()
-	l, err := Start(context.Background(), Options{LoginURL: ts.URL + "/login", TempDir: t.TempDir(),
-		Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	select {
-	case <-posted:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the translated continue button was never pressed")
-	}
+		if took := time.Since(start); took > f.opts.Timeout/3 {
+			t.Errorf("took %s", took)
+		}
+	})
+	t.Run("choose account", func(t *testing.T) {
+		f := newFixture(t)
+		f.opts.Visible, f.opts.ChooseAccount = true, true
+		f.opts.Timeout = 8 * time.Second
+		f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+		_, _, err := f.login(t)
+		if !errors.Is(err, ErrNeedsPerson) || !strings.Contains(err.Error(), "timed out") {
+			t.Fatalf("err = %v, want a timeout waiting for the person", err)
+		}
+		for _, r := range f.srv.Requests() {
+			if r.Path == pixiv.AccountSelectedPath {
+				t.Fatalf("the account was selected without the person")
+			}
+		}
+	})
 }
 
 // Cookies gives up when its context is done, rather than waiting on the
