@@ -239,7 +239,7 @@ func (l *lane) judgeRun(r *result, stepFaults []pixivtest.FaultRecord) {
 		r.violate("exit-code", "exit %d, but no signal was sent", r.Code)
 		return
 	}
-	if sp.Command == "login" {
+	if isLogin(sp.Command) {
 		l.judgeLogin(r)
 		return
 	}

@@ -45,7 +45,7 @@ func summarize(c config, lanes []*lane, took time.Duration, stopped bool) *summa
 		seenStep := map[int]bool{}
 		for _, r := range l.results {
 			group := "token commands"
-			if r.Spec.Command == "login" {
+			if isLogin(r.Spec.Command) {
 				group = "logins"
 			}
 			s.runs[r.Spec.Command]++
@@ -183,7 +183,7 @@ func (s *summary) markdown() string {
 // defectOf names the defect of issue 15 that a violation looks like, by its
 // signs; "other" is anything else, to be looked at.
 func defectOf(r *result, v violation) string {
-	login := r.Spec.Command == "login"
+	login := isLogin(r.Spec.Command)
 	switch {
 	case v.Kind == "crash-unnoticed" && r.Spec.Action == actKillRenderers:
 		return "15.1 a crashed renderer goes unnoticed"
