@@ -116,6 +116,9 @@ func (l *Login) drive() {
 		if err != nil {
 			continue // a navigation replaced the document under the query
 		}
+		if st.Kind == pageLoading && l.documentFailed() {
+			st.Kind = pageNetErr // cut off mid-answer: it never finishes loading
+		}
 		if st.Kind != lastKind {
 			l.touch()
 			if st.Kind != pageLoading && st.Kind != pageOther {
@@ -137,7 +140,10 @@ func (l *Login) drive() {
 		}
 		switch st.Kind {
 		case pageSelect:
-			if err := chromedp.Do(l.tab, chromedp.Click(chromedp.JSPath(continueJS()))); err == nil {
+			ctx, cancel := l.callCtx()
+			err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(continueJS())))
+			cancel()
+			if err == nil {
 				l.logf("continuing with the stored session")
 				l.progress(StepContinue, time.Now())
 				lastAction = time.Now()
@@ -241,7 +247,9 @@ func (l *Login) loadFailure(kind pageKind) error {
 }
 
 func (l *Login) pageState() (pageState, error) {
-	raw, err := chromedp.Run(l.tab, chromedp.Evaluate[string](classifyJS()))
+	ctx, cancel := l.callCtx()
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](classifyJS()))
 	if err != nil {
 		return pageState{}, err
 	}
@@ -253,7 +261,9 @@ func (l *Login) pageState() (pageState, error) {
 // fillForm types the credentials as a person would, key by key, and
 // presses the form's own submit button.
 func (l *Login) fillForm() error {
-	return chromedp.Do(l.tab,
+	ctx, cancel := l.callCtx()
+	defer cancel()
+	return chromedp.Do(ctx,
 		chromedp.Clear(chromedp.CSS(pixiv.UsernameInput)),
 		chromedp.Click(chromedp.CSS(pixiv.UsernameInput)),
 		chromedp.SendKeys(chromedp.CSS(pixiv.UsernameInput), l.opts.Username),
@@ -269,7 +279,9 @@ func (l *Login) fillOTP() error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNeedsPerson, err)
 	}
-	return chromedp.Do(l.tab,
+	ctx, cancel := l.callCtx()
+	defer cancel()
+	return chromedp.Do(ctx,
 		chromedp.Clear(chromedp.CSS(pixiv.OTPInput)),
 		chromedp.Click(chromedp.CSS(pixiv.OTPInput)),
 		chromedp.SendKeys(chromedp.CSS(pixiv.OTPInput), code),

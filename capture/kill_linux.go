@@ -7,36 +7,50 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
-	"time"
 )
 
-// killProcessesUsing kills every process whose command line names dir as
-// its browser profile, until a few looks in a row find none: a Chrome helper
-// can fork just as the main process dies.
-func killProcessesUsing(dir string) {
-	want := []byte("--user-data-dir=" + dir + "\x00")
-	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		found := 0
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if err != nil || !bytes.Contains(append(cmdline, 0), want) {
-				continue
-			}
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				found++
-			}
+// deathSignal makes the kernel kill the browser if pixivauth dies first.
+func deathSignal(attr *syscall.SysProcAttr) { attr.Pdeathsig = syscall.SIGKILL }
+
+// killStaleGroup ends the browser that a run killed with SIGKILL left
+// running: the process group pgid it recorded, and only if a member of that
+// group carries marker (the run's runEnv setting) in its environment, so
+// that a group id reused since then is left alone.
+func killStaleGroup(pgid int, marker string) {
+	if groupMarked(pgid, []byte(marker)) {
+		killGroup(pgid)
+	}
+}
+
+// groupMarked reports whether a process of group pgid has marker among its
+// environment variables.
+func groupMarked(pgid int, marker []byte) bool {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
 		}
-		if found == 0 {
-			quiet++
-		} else {
-			quiet = 0
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp …; comm may hold spaces and parens.
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) < 3 || fields[2] != strconv.Itoa(pgid) {
+			continue
+		}
+		environ, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		for v := range bytes.SplitSeq(environ, []byte{0}) {
+			if bytes.Equal(v, marker) {
+				return true
+			}
 		}
 	}
+	return false
 }
