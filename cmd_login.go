@@ -16,6 +16,7 @@ import (
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
@@ -200,6 +201,19 @@ func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, e
 	opts.Browser = c.String(optBrowser)
 	opts.BrowserURL = c.String(optBrowserURL)
 	opts.ProfileDir = c.String(optBrowserProfile)
+	if opts.BrowserURL != "" && o.server != "" {
+		// Host routing is a flag of a browser pixivauth starts: an attached
+		// one would send the login, and a real code, to Pixiv itself.
+		return opts, usageErrorf("--%s cannot be used with --%s: the double's host routing reaches only a browser pixivauth starts", optBrowserURL, optPixivServer)
+	}
+	if opts.ProfileDir != "" {
+		if opts.BrowserURL != "" {
+			return opts, usageErrorf("--%s and --%s cannot be used together: an attached browser has its own profile", optBrowserProfile, optBrowserURL)
+		}
+		if err := capture.CheckProfileDir(opts.ProfileDir); err != nil {
+			return opts, usageErrorf("--%s: %v", optBrowserProfile, err)
+		}
+	}
 
 	var err error
 	if c.IsSet(optUsername) {
@@ -331,7 +345,7 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, client
 	opts.LoginURL = exchange.LoginURL(verifier)
 	l, err := capture.Start(ctx, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, browserHint(err)
 	}
 	defer l.Close()
 	stopNotice := func() {}
@@ -341,7 +355,7 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, client
 	code, err := l.Code(ctx)
 	stopNotice()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, browserHint(err)
 	}
 	// The exchange has a deadline of its own: the browser's timeout has
 	// done its work, and an answer whose body never ends must not hold
@@ -349,6 +363,8 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, client
 	xctx, cancel := o.withTimeout()
 	defer cancel()
 	t, err := client.Exchange(xctx, code, verifier)
+	// The window says "finishing" until now: tell the person how it ended.
+	l.Finish(ctx, err)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -360,6 +376,15 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, client
 		o.warnf("cannot read the browser's cookies, so its session is not saved: %v", err)
 	}
 	return t, cookies, nil
+}
+
+// browserHint adds to a browser error what the person can do about it on
+// this command line.
+func browserHint(err error) error {
+	if reason.Of(err) == reason.ProfileInUse {
+		return fmt.Errorf("%w: close it, or drop --%s", err, optBrowserProfile)
+	}
+	return err
 }
 
 // saveLogin saves a login's tokens and, if saveSession, the browser's

@@ -208,7 +208,8 @@ func browserStartError(err error, execPath, profileDir, tail string) error {
 	}
 	var exit *exec.ExitError
 	msg := RedactQuery(firstLine(err.Error()))
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &exit) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &exit) ||
+		strings.HasPrefix(err.Error(), "chrome failed to start") { // its output ended: it exited
 		msg = "the browser exited while starting"
 		if exit != nil {
 			msg += " (" + exit.String() + ")"

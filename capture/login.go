@@ -173,10 +173,10 @@ func (l *Login) attach() error {
 		}
 		return withReason(fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with --remote-debugging-port, and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error())), reason.BrowserFailed)
 	}
-	cctx, cancel := context.WithTimeout(conn, cdpTimeout)
-	_, err := chromedp.CallBrowser(cctx, browser.GetVersion, cdp.Empty{})
-	cancel()
-	if err != nil {
+	// The connection lives as long as the context of its first command:
+	// conn, bounded by the login's timeout. No tab of the person's is
+	// attached to.
+	if _, err := chromedp.CallBrowser(conn, browser.GetVersion, cdp.Empty{}); err != nil {
 		return attachErr(err)
 	}
 	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithNewBrowserContext(), chromedp.WithListener(l.listen))
