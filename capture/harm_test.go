@@ -30,7 +30,7 @@ import (
 // personsBrowser is a Chromium that the test starts as a person would, on
 // the profile dir, with its DevTools on a port: nothing pixivauth started.
 type personsBrowser struct {
-	cmd     *exec.Cmd
+	cmd      *exec.Cmd
 	devtools string // http://127.0.0.1:PORT
 }
 
@@ -419,7 +419,7 @@ func TestBrowserKilledWhileStarting(t *testing.T) {
 		}
 	}()
 	for name, body := range map[string]string{
-		"before DevTools": "sleep 0.3\nkill -9 $$\n",
+		"before DevTools":      "sleep 0.3\nkill -9 $$\n",
 		"during the handshake": "echo 'DevTools listening on ws://" + ln.Addr().String() + "/devtools/browser/x'\nsleep 0.5\nkill -9 $$\n",
 	} {
 		t.Run(name, func(t *testing.T) {
