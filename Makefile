@@ -28,9 +28,18 @@ staticcheck: $(STATICCHECK)
 demo: deps-demo build
 	./$(BIN) demo
 
-## test: formatting, vet, staticcheck, cross-builds, then every test with the race detector.
+## test: formatting, vet, staticcheck, cross-builds, then every test with the
+## race detector; then the packages that start browsers (capture and the
+## end-to-end tests) once more under a 60-character TMPDIR, deeper than
+## macOS's /var/folders/…/T/: Chrome's socket path must fit whatever TMPDIR is.
+DEEPTMP_LEAF := sixty-character-tmpdir-like-macos
 test: deps-test lint cross
 	$(GO) test -race -count=1 -timeout 45m $(PKGS)
+	@d=$$(mktemp -d /tmp/pixivauth-deep-XXXXXX) && deep="$$d/$(DEEPTMP_LEAF)" && mkdir "$$deep" && \
+	echo "TMPDIR=$$deep ($${#deep} characters): $(GO) test ./capture/ ." && \
+	TMPDIR="$$deep" $(GO) test -count=1 -timeout 30m ./capture/ . ; status=$$?; \
+	left=$$(ls -A "$$deep"); rm -rf "$$d"; \
+	if [ -n "$$left" ]; then echo "left in TMPDIR: $$left"; exit 1; fi; exit $$status
 
 lint: staticcheck
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
