@@ -534,3 +534,44 @@ func TestAttachedBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleGroupsChecked: a dead run's browser is ended only if the group
+// it recorded still carries that run's marker; a group id that now belongs
+// to a process pixivauth did not start is left alone.
+func TestStaleGroupsChecked(t *testing.T) {
+	if _, err := os.Stat("/proc/self/environ"); err != nil {
+		t.Skip("no /proc here")
+	}
+	dir := t.TempDir()
+	start := func(root string, marked bool) *exec.Cmd {
+		t.Helper()
+		os.MkdirAll(root, 0o700)
+		cmd := exec.Command("sleep", "60")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if marked {
+			cmd.Env = append(os.Environ(), runEnv+"="+root)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		os.WriteFile(filepath.Join(root, groupName), []byte(fmt.Sprint(cmd.Process.Pid)), 0o600)
+		return cmd
+	}
+	// Pids above the kernel's limit are never alive: both runs are dead.
+	ours := start(filepath.Join(dir, ProfilePrefix+"99999998-1"), true)
+	notOurs := start(filepath.Join(dir, ProfilePrefix+"99999999-2"), false)
+	oursDone := make(chan error, 1)
+	go func() { oursDone <- ours.Wait() }()
+	if n, err := RemoveStaleProfiles(dir); err != nil || n != 2 {
+		t.Fatalf("RemoveStaleProfiles = %d, %v; want 2", n, err)
+	}
+	select {
+	case <-oursDone:
+	case <-time.After(5 * time.Second):
+		t.Error("the dead run's marked browser group still runs")
+	}
+	if err := syscall.Kill(notOurs.Process.Pid, 0); err != nil {
+		t.Errorf("a process pixivauth did not start was signalled: %v", err)
+	}
+}
