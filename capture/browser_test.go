@@ -525,7 +525,9 @@ func TestVisibleWindowClosed(t *testing.T) {
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("noticed the closed window after %s", took)
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
 	f.checkClean(t)
 }
 

@@ -341,10 +341,6 @@ func (l *Login) listen(ev any) {
 		}
 	case *inspector.EventTargetCrashed:
 		l.failWith(withReason(fmt.Errorf("%w: the page crashed (its renderer was killed or ran out of memory; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed))
-	case *inspector.EventDetached:
-		if strings.Contains(strings.ToLower(ev.Reason), "render process gone") {
-			l.failWith(withReason(fmt.Errorf("%w: the page crashed (its renderer is gone; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed))
-		}
 	}
 }
 
