@@ -24,10 +24,23 @@ func killStaleGroup(pgid int, marker string) {
 	}
 }
 
-// groupMarked reports whether a process of group pgid has marker among its
-// environment variables.
-func groupMarked(pgid int, marker []byte) bool {
+// groupRuns reports whether a process of group pgid still runs: a member
+// killed but not yet reaped (a zombie, which a slow init can leave for a
+// while) runs no more and holds no file open.
+func groupRuns(pgid int) bool {
+	found := false
+	eachMember(pgid, func(_ string, state string) bool {
+		found = state != "Z" && state != "X"
+		return !found
+	})
+	return found
+}
+
+// eachMember calls fn with the /proc name and state of each process of
+// group pgid, until fn returns false.
+func eachMember(pgid int, fn func(pid, state string) bool) {
 	entries, _ := os.ReadDir("/proc")
+	want := strconv.Itoa(pgid)
 	for _, e := range entries {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
@@ -39,18 +52,25 @@ func groupMarked(pgid int, marker []byte) bool {
 		// pid (comm) state ppid pgrp …; comm may hold spaces and parens.
 		s := string(stat)
 		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) < 3 || fields[2] != strconv.Itoa(pgid) {
+		if len(fields) < 3 || fields[2] != want {
 			continue
 		}
-		environ, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil {
-			continue
-		}
-		for v := range bytes.SplitSeq(environ, []byte{0}) {
-			if bytes.Equal(v, marker) {
-				return true
-			}
+		if !fn(e.Name(), fields[0]) {
+			return
 		}
 	}
-	return false
+}
+
+// groupMarked reports whether a process of group pgid has marker among its
+// environment variables.
+func groupMarked(pgid int, marker []byte) bool {
+	marked := false
+	eachMember(pgid, func(pid, _ string) bool {
+		environ, _ := os.ReadFile(filepath.Join("/proc", pid, "environ"))
+		for v := range bytes.SplitSeq(environ, []byte{0}) {
+			marked = marked || bytes.Equal(v, marker)
+		}
+		return !marked
+	})
+	return marked
 }
