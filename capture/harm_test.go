@@ -575,3 +575,48 @@ func TestStaleGroupsChecked(t *testing.T) {
 		t.Errorf("a process pixivauth did not start was signalled: %v", err)
 	}
 }
+
+// TestBrowserStaysInItsGroup: every process of the browser, in a window
+// too, is in the process group pixivauth made for it, the only one Close
+// signals (a window's crashpad handler used to start in a session of its
+// own).
+func TestBrowserStaysInItsGroup(t *testing.T) {
+	for _, visible := range []bool{false, true} {
+		t.Run(map[bool]string{false: "headless", true: "window"}[visible], func(t *testing.T) {
+			f := newFixture(t)
+			if visible {
+				needBrowser(t, true)
+				t.Setenv("DISPLAY", testenv.StartXvfb(t))
+				f.opts.Visible = true
+			}
+			l, err := Start(context.Background(), f.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			time.Sleep(2 * time.Second) // the helpers start
+			l.cmdMu.Lock()
+			leader := l.cmd.Process.Pid
+			l.cmdMu.Unlock()
+			procs := testenv.Processes(f.tmp)
+			if len(procs) < 2 {
+				t.Fatalf("%d browser processes found", len(procs))
+			}
+			for pid, cmdline := range procs {
+				stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+				if err != nil {
+					continue // gone since
+				}
+				s := string(stat)
+				fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+				if fields[2] != fmt.Sprint(leader) {
+					t.Errorf("%d is in group %s, not the browser's %d: %.80s", pid, fields[2], leader, cmdline)
+				}
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			f.checkClean(t)
+		})
+	}
+}
