@@ -24,7 +24,7 @@ func completionCommand(p *program) *cli.Command {
 // completion is the completion command. The scripts are made from the app
 // itself, so they list every command and option there is.
 func (p *program) completion(c *cli.Context) error {
-	o, err := p.setup(c, nil)
+	o, err := p.setup(c.Context, readCommon(c), nil)
 	if err != nil {
 		return err
 	}

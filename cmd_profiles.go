@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -22,7 +23,7 @@ func profilesCommand(p *program) *cli.Command {
    pixivauth profiles
    pixivauth profiles --json`,
 		Flags:  commonFlags(reportFormats),
-		Action: p.profiles,
+		Action: bind(readCommon, p.runProfiles),
 	}
 }
 
@@ -34,7 +35,7 @@ func logoutCommand(p *program) *cli.Command {
    pixivauth logout
    pixivauth logout --profile work`,
 		Flags:  commonFlags(nil),
-		Action: p.logout,
+		Action: bind(readCommon, p.runLogout),
 	}
 }
 
@@ -60,7 +61,7 @@ EXAMPLES:
    pixivauth login --headless --cookies session.json     (on the server)
    pixivauth session export --format cookies.txt`,
 			Flags:  commonFlags(sessionFormats),
-			Action: p.sessionExport,
+			Action: bind(readCommon, p.runSessionExport),
 		}},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -82,8 +83,8 @@ type profileEntry struct {
 }
 
 // profiles is the profiles command.
-func (p *program) profiles(c *cli.Context) error {
-	o, err := p.setup(c, reportFormats)
+func (p *program) runProfiles(ctx context.Context, co commonOpts) error {
+	o, err := p.setup(ctx, co, reportFormats)
 	if err != nil {
 		return err
 	}
@@ -133,18 +134,20 @@ func (p *program) profiles(c *cli.Context) error {
 }
 
 // logout is the logout command.
-func (p *program) logout(c *cli.Context) error {
-	o, err := p.setup(c, nil)
+func (p *program) runLogout(ctx context.Context, co commonOpts) error {
+	o, err := p.setup(ctx, co, nil)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(co.args) > 0 {
 		return usageErrorf("logout takes no arguments (the profile is --profile NAME)")
 	}
 	if o.profile == nil {
 		return o.noStore()
 	}
-	if err := o.profile.Delete(); err != nil {
+	ctx, cancel := o.withTimeout()
+	defer cancel()
+	if err := o.profile.Delete(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.stderr, "%s: logged out: deleted the tokens and session of profile %q\n", programName, o.profile.Name())
@@ -152,12 +155,12 @@ func (p *program) logout(c *cli.Context) error {
 }
 
 // sessionExport is the session export command.
-func (p *program) sessionExport(c *cli.Context) error {
-	o, err := p.setup(c, sessionFormats)
+func (p *program) runSessionExport(ctx context.Context, co commonOpts) error {
+	o, err := p.setup(ctx, co, sessionFormats)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(co.args) > 0 {
 		return usageErrorf("session export takes no arguments")
 	}
 	if o.profile == nil {

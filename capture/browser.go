@@ -67,10 +67,10 @@ func FindBrowser(path string, visible bool) (string, error) {
 	if path != "" {
 		found, err := exec.LookPath(path)
 		if err != nil {
-			return "", withReason(fmt.Errorf("%w: browser %q not found: give --browser the path of Chrome or Chromium, or %s", ErrBrowser, path, installHint()), reason.BrowserMissing)
+			return "", reason.Mark(fmt.Errorf("%w: browser %q not found (%s)", ErrBrowser, path, installHint()), reason.BrowserMissing)
 		}
 		if visible && isHeadlessShell(found) {
-			return "", withReason(fmt.Errorf("%w: %s is a headless-only shell and cannot open a window: give --browser a full Chrome, or use --headless", ErrBrowser, found), reason.BrowserMissing)
+			return "", reason.Mark(fmt.Errorf("%w: %s is a headless-only shell and cannot open a window (a full Chrome can; the shell can log in headless)", ErrBrowser, found), reason.BrowserMissing)
 		}
 		return found, nil
 	}
@@ -79,7 +79,7 @@ func FindBrowser(path string, visible bool) (string, error) {
 			return found, nil
 		}
 	}
-	return "", withReason(fmt.Errorf("%w: no Chrome or Chromium found: %s, or give --browser PATH", ErrBrowser, installHint()), reason.BrowserMissing)
+	return "", reason.Mark(fmt.Errorf("%w: no Chrome or Chromium found: %s", ErrBrowser, installHint()), reason.BrowserMissing)
 }
 
 func isHeadlessShell(path string) bool {
@@ -107,12 +107,12 @@ func BrowserVersion(ctx context.Context, path string) (string, error) {
 	cmd := exec.CommandContext(ctx, path, "--version")
 	cmd.Stdout = &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%w: %s --version failed: %w", ErrBrowser, path, err)
+		return "", reason.Mark(fmt.Errorf("%w: %s did not say its version: %w", ErrBrowser, path, err), reason.BrowserMissing)
 	}
 	// Debian's wrapper script prints a shell warning after the version.
 	line, _, _ := strings.Cut(strings.TrimSpace(out.String()), "\n")
 	if !looksLikeBrowserVersion(line) {
-		return "", fmt.Errorf("%w: %s is not a browser (its --version printed %q): give --browser the path of Chrome or Chromium", ErrBrowser, path, trimForError(line))
+		return "", reason.Mark(fmt.Errorf("%w: %s is not a browser (asked its version, it printed %q)", ErrBrowser, path, trimForError(line)), reason.BrowserMissing)
 	}
 	return line, nil
 }
@@ -199,7 +199,7 @@ func proxyServer(proxy string) string {
 // handshake.
 func browserStartError(err error, execPath, profileDir, tail string) error {
 	if errors.Is(err, chromedp.ErrNoDisplay) {
-		return withReason(fmt.Errorf("%w: no display for a window (DISPLAY and WAYLAND_DISPLAY are unset): use --headless, or run under a desktop session", ErrBrowser), reason.NoDisplay)
+		return reason.Mark(fmt.Errorf("%w: no display for a window (DISPLAY and WAYLAND_DISPLAY are unset)", ErrBrowser), reason.NoDisplay)
 	}
 	if profileDir != "" && holdsProfileLock(tail) {
 		return profileInUseError(profileDir)
@@ -207,7 +207,7 @@ func browserStartError(err error, execPath, profileDir, tail string) error {
 	// chromedp's start error carries the browser's output, which can hold
 	// URLs; the version check says more plainly what is wrong.
 	if _, verr := BrowserVersion(context.Background(), execPath); verr != nil {
-		return withReason(verr, reason.BrowserMissing)
+		return verr
 	}
 	var exit *exec.ExitError
 	msg := RedactQuery(firstLine(err.Error()))
@@ -223,7 +223,7 @@ func browserStartError(err error, execPath, profileDir, tail string) error {
 	if tail != "" {
 		msg += " (its last output: " + tail + ")"
 	}
-	return withReason(fmt.Errorf("%w: %s", ErrBrowser, msg), reason.BrowserFailed)
+	return reason.Mark(fmt.Errorf("%w: %s", ErrBrowser, msg), reason.BrowserFailed)
 }
 
 // holdsProfileLock reports whether the browser's last output says another

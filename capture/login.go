@@ -97,6 +97,17 @@ func Start(ctx context.Context, opts Options) (*Login, error) {
 	if opts.StallTimeout <= 0 {
 		opts.StallTimeout = DefaultStallTimeout
 	}
+	l := newLogin(ctx, opts)
+	if err := l.start(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// newLogin is the one constructor of a Login, for Start and Probe: a Login
+// made any other way lacks its channels.
+func newLogin(ctx context.Context, opts Options) *Login {
 	l := &Login{
 		opts:       opts,
 		code:       make(chan captured, 1),
@@ -105,11 +116,7 @@ func Start(ctx context.Context, opts Options) (*Login, error) {
 		output:     &outputFilter{logf: opts.Logf},
 	}
 	l.timeoutCtx, l.timeoutCancel = context.WithTimeout(ctx, opts.Timeout)
-	if err := l.start(); err != nil {
-		l.Close()
-		return nil, err
-	}
-	return l, nil
+	return l
 }
 
 func (l *Login) start() error {
@@ -171,7 +178,7 @@ func (l *Login) attach() error {
 		if l.timeoutCtx.Err() != nil {
 			return l.ctxErr(err)
 		}
-		return withReason(fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with --remote-debugging-port, and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error())), reason.BrowserFailed)
+		return reason.Mark(fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with its DevTools port open (Chrome's --remote-debugging-port), and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error())), reason.BrowserFailed)
 	}
 	// The connection lives as long as the context of its first command:
 	// conn, bounded by the login's timeout. No tab of the person's is
@@ -206,14 +213,14 @@ func (l *Login) open() error {
 	l.mu.Unlock()
 
 	if err := l.prepareTab(); err != nil {
-		return l.ctxErr(withReason(fmt.Errorf("%w: preparing the login tab: %w", ErrBrowser, err), reason.BrowserFailed))
+		return l.ctxErr(reason.Mark(fmt.Errorf("%w: preparing the login tab: %w", ErrBrowser, err), reason.BrowserFailed))
 	}
 	l.setLastURL(l.opts.LoginURL)
 	l.logf("opening %s", RedactQuery(l.opts.LoginURL))
 	ctx, cancel := l.callCtx()
 	defer cancel()
 	if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: l.opts.LoginURL}); err != nil {
-		return l.ctxErr(withReason(fmt.Errorf("%w: cannot open the login page: %w", ErrBrowser, err), reason.BrowserFailed))
+		return l.ctxErr(reason.Mark(fmt.Errorf("%w: cannot open the login page: %w", ErrBrowser, err), reason.BrowserFailed))
 	}
 	l.driving = true
 	go l.drive()
@@ -340,7 +347,7 @@ func (l *Login) listen(ev any) {
 			l.mu.Unlock()
 		}
 	case *inspector.EventTargetCrashed:
-		l.failWith(withReason(fmt.Errorf("%w: the page crashed (its renderer was killed or ran out of memory; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed))
+		l.failWith(reason.Mark(fmt.Errorf("%w: the page crashed (its renderer was killed or ran out of memory; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed))
 	}
 }
 
@@ -360,7 +367,7 @@ func (l *Login) see(rawURL string) {
 		return
 	}
 	if errCode != "" {
-		l.failWith(fmt.Errorf("%w: Pixiv ended the login with error %q: log in again", ErrNeedsPerson, errCode))
+		l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv ended the login with error %q", ErrNeedsPerson, errCode), reason.Rejected))
 		return
 	}
 	now := time.Now()
@@ -505,11 +512,11 @@ func (l *Login) browserGone() error {
 	}
 	switch {
 	case closed && l.opts.Visible:
-		return withReason(fmt.Errorf("%w: the browser window was closed before the login finished", ErrBrowser), reason.WindowClosed)
+		return reason.Mark(fmt.Errorf("%w: the browser window was closed before the login finished", ErrBrowser), reason.WindowClosed)
 	case closed:
-		return withReason(fmt.Errorf("%w: the login tab was closed before the login finished (last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
+		return reason.Mark(fmt.Errorf("%w: the login tab was closed before the login finished (last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
 	}
-	return withReason(fmt.Errorf("%w: the browser exited during the login (crashed or was killed; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
+	return reason.Mark(fmt.Errorf("%w: the browser exited during the login (crashed or was killed; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
 }
 
 // ctxErr turns the end of the login's context into the error to report:
@@ -522,20 +529,28 @@ func (l *Login) ctxErr(err error) error {
 		return cause // canceled by the caller: Ctrl-C, or its own deadline
 	}
 	if l.opts.Visible {
-		return withReason(fmt.Errorf("%w: timed out after %s waiting for the login in the window: run it again, or give --timeout", ErrNeedsPerson, l.opts.Timeout), reason.TimedOut)
+		return reason.Mark(fmt.Errorf("%w: timed out after %s waiting for the login in the window", ErrNeedsPerson, l.opts.Timeout), reason.TimedOut)
 	}
-	return withReason(fmt.Errorf("%w: the headless login did not finish within %s (last page %s)", ErrStalled, l.opts.Timeout, l.LastURL()), reason.Stalled)
+	return reason.Mark(fmt.Errorf("%w: the headless login did not finish within %s (last page %s)", ErrStalled, l.opts.Timeout, l.LastURL()), reason.Stalled)
 }
 
 // Cookies returns the browser's Pixiv cookies, for saving as a session.
+// It gives up when ctx is done, or when the login's tab ends.
 func (l *Login) Cookies(ctx context.Context) ([]session.Cookie, error) {
 	urls := make([]string, 0, len(pixiv.Hosts()))
 	for _, h := range pixiv.Hosts() {
 		urls = append(urls, "https://"+h+"/")
 	}
-	cctx, cancel := context.WithTimeout(l.tab, cdpTimeout)
-	defer cancel()
-	res, err := chromedp.Call(cctx, network.GetCookies, network.GetCookiesParams{URLs: urls})
+	// A command runs in the tab's context: a child of it that ctx also
+	// ends bounds the call by both.
+	tab, cancel := context.WithCancelCause(l.tab)
+	defer cancel(nil)
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	defer stop()
+	res, err := chromedp.Call(tab, network.GetCookies, network.GetCookiesParams{URLs: urls})
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the session cookies: %w", ErrBrowser, err)
 	}
@@ -602,7 +617,7 @@ func (l *Login) failWith(err error) {
 	l.failOnce.Do(func() { l.fail <- err })
 }
 
-func (l *Login) progress(name string, at time.Time) {
+func (l *Login) progress(name StepName, at time.Time) {
 	if l.opts.Progress != nil {
 		l.opts.Progress(Step{Name: name, Time: at})
 	}
@@ -632,9 +647,8 @@ func Probe(ctx context.Context, opts Options) error {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second
 	}
-	l := &Login{opts: opts, code: make(chan captured, 1), fail: make(chan error, 1), driverDone: make(chan struct{}), output: &outputFilter{logf: opts.Logf}}
-	l.timeoutCtx, l.timeoutCancel = context.WithTimeout(ctx, opts.Timeout)
-	l.opts.probe = true
+	opts.probe = true
+	l := newLogin(ctx, opts)
 	err := l.start()
 	if cerr := l.Close(); err == nil {
 		err = cerr

@@ -113,7 +113,7 @@ func newRunDirs(dir string) (runDirs, error) {
 	}()
 	if err != nil {
 		d.remove()
-		return runDirs{}, withReason(fmt.Errorf("%w: cannot make a temporary browser profile: %w", ErrBrowser, err), reason.BrowserFailed)
+		return runDirs{}, reason.Mark(fmt.Errorf("%w: cannot make a temporary browser profile: %w", ErrBrowser, err), reason.BrowserFailed)
 	}
 	return d, nil
 }

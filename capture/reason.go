@@ -11,24 +11,6 @@ import (
 	"github.com/pixivauth/pixivauth/reason"
 )
 
-// reasoned is an error with the text of err that also wraps a reason, for
-// errors.Is and reason.Of.
-type reasoned struct {
-	err error
-	why reason.Reason
-}
-
-func (e *reasoned) Error() string   { return e.err.Error() }
-func (e *reasoned) Unwrap() []error { return []error{e.err, e.why} }
-
-// withReason returns err, which keeps its text, with why wrapped in it.
-func withReason(err error, why reason.Reason) error {
-	if err == nil {
-		return nil
-	}
-	return &reasoned{err: err, why: why}
-}
-
 // CheckProfileDir checks a persistent browser profile before a browser
 // starts: dir must be a directory, and is made (0700) if it is missing. A
 // file in its place would make Chrome fall back to the person's own
@@ -44,7 +26,7 @@ func CheckProfileDir(dir string) error {
 	case err != nil:
 		return fmt.Errorf("the browser profile %s: %w", dir, err)
 	case !fi.IsDir():
-		return fmt.Errorf("the browser profile %s is not a directory", dir)
+		return reason.Mark(fmt.Errorf("the browser profile %s is not a directory", dir), reason.NotADirectory)
 	}
 	return nil
 }
@@ -73,5 +55,5 @@ func profileInUse(dir string) error {
 }
 
 func profileInUseError(dir string) error {
-	return withReason(fmt.Errorf("%w: the browser profile %s is in use by another browser", ErrBrowser, dir), reason.ProfileInUse)
+	return reason.Mark(fmt.Errorf("%w: the browser profile %s is in use by another browser", ErrBrowser, dir), reason.ProfileInUse)
 }
