@@ -153,9 +153,6 @@ func allocatorOptions(opts Options, execPath, profileDir string, env []string, c
 		chromedp.Env(env...),
 		chromedp.Flag("disable-crash-reporter", true),
 		chromedp.Flag("disable-breakpad", true),
-		// A window's Chromium still starts crashpad's handler without this,
-		// in a session of its own: outside the group pixivauth ends.
-		chromedp.Flag("disable-crashpad-for-testing", true),
 		chromedp.Flag("enable-automation", false),
 		chromedp.Flag("disable-blink-features", "AutomationControlled"),
 		// No component updates, field trials or Google lookups: on a
