@@ -85,7 +85,7 @@ func TestHarmProfileInUse(t *testing.T) {
 	r := b.password("--browser-profile", profile)
 	expectCode(t, r, exitBrowser)
 	want := "the browser profile " + profile + " is in use by another browser: close it, or drop --browser-profile"
-	if !strings.Contains(r.stderr, want) {
+	if !strings.Contains(r.Stderr, want) {
 		t.Errorf("stderr does not say %q:\n%v", want, r)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -103,7 +103,7 @@ func TestHarmBrowserProfileChecked(t *testing.T) {
 	os.WriteFile(file, []byte("mine"), 0o600)
 	r := b.password("--browser-profile", file)
 	expectCode(t, r, exitUsage)
-	if !strings.Contains(r.stderr, "not a directory") {
+	if !strings.Contains(r.Stderr, "not a directory") {
 		t.Errorf("stderr does not say not a directory:\n%v", r)
 	}
 	if data, _ := os.ReadFile(file); string(data) != "mine" {
@@ -127,7 +127,7 @@ func TestHarmAttachedWithPixivServer(t *testing.T) {
 	b := newBrowserRun(t)
 	r := b.password("--browser-url", "http://127.0.0.1:9")
 	expectCode(t, r, exitUsage)
-	if !strings.Contains(r.stderr, "--browser-url cannot be used with --pixiv-server") {
+	if !strings.Contains(r.Stderr, "--browser-url cannot be used with --pixiv-server") {
 		t.Errorf("stderr:\n%v", r)
 	}
 }
@@ -147,13 +147,8 @@ func TestHarmHomeUntouched(t *testing.T) {
 		return paths
 	}
 	before := list()
-	cmd, stdout, stderr := b.command([]string{"HOME=" + home}, b.account.Password,
-		"login", "--headless", "--username", b.account.Username, "--password-stdin", "--json", "--timeout", long)
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	b.expectIssued(wait(t, cmd, start, stdout, stderr))
+	b.expectIssued(b.run([]string{"HOME=" + home}, b.account.Password,
+		"login", "--headless", "--username", b.account.Username, "--password-stdin", "--json", "--timeout", long))
 	if after := list(); !slices.Equal(before, after) {
 		t.Errorf("the login wrote in HOME:\nbefore %v\nafter  %v", before, after)
 	}

@@ -53,10 +53,7 @@ type Login struct {
 	userDataDir   string             // the browser's profile: in dirs, or Options.ProfileDir
 	execPath      string
 	cmdMu         sync.Mutex
-	cmd           *exec.Cmd                    // the browser's process, once chromedp made it
-	mainFrame     string                       // the login tab's main frame (its target id)
-	docRequests   map[network.RequestID]string // main-frame document loads: their URLs
-	docFailed     bool                         // the main frame's last document load failed
+	cmd           *exec.Cmd // the browser's process, once chromedp made it
 	detached      <-chan struct{}
 	driverDone    chan struct{}
 	output        *outputFilter
@@ -69,7 +66,7 @@ type Login struct {
 	mu            sync.Mutex
 	lastURL       string // the main frame's URL, query values removed
 	lastProgress  time.Time
-	reportedLogin bool
+	watchedEvents *events
 	netError      string // the last document load that failed: net::ERR_…
 	netErrorURL   string // and its URL, query values removed
 	driving       bool   // drive runs, and closes driverDone when it ends
@@ -120,6 +117,7 @@ func newLogin(ctx context.Context, opts Options) *Login {
 }
 
 func (l *Login) start() error {
+	l.watchedEvents = newEvents()
 	if l.opts.BrowserURL != "" {
 		return l.attach()
 	}
@@ -203,13 +201,12 @@ func (l *Login) sawCmd(cmd *exec.Cmd) {
 // open prepares the started tab and opens the login page in it.
 func (l *Login) open() error {
 	l.progress(StepBrowserStarted, time.Now())
-	t := chromedp.FromContext(l.tab).Target
 	detached, err := chromedp.Detached(l.tab)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBrowser, err)
 	}
 	l.mu.Lock()
-	l.detached, l.mainFrame = detached, string(t.TargetID)
+	l.detached = detached
 	l.mu.Unlock()
 
 	if err := l.prepareTab(); err != nil {
@@ -239,6 +236,9 @@ func (l *Login) callCtx() (context.Context, context.CancelFunc) {
 // prepareTab makes the tab look like a person's browser, arms the callback
 // interception and loads the session cookies, all before the first request.
 func (l *Login) prepareTab() error {
+	if err := l.armWatch(); err != nil {
+		return err
+	}
 	ctx, cancel := l.callCtx()
 	defer cancel()
 	if !l.opts.Visible {
@@ -308,22 +308,14 @@ func clientHints(product string) *emulation.UserAgentMetadata {
 // listen sees every event of the tab, in order, in the tab's own loop: it
 // must return at once and send no command.
 func (l *Login) listen(ev any) {
+	l.watchEvent(ev)
 	switch ev := ev.(type) {
 	case *network.EventRequestWillBeSent:
 		// This event is the earliest sign of the callback: it arrives
 		// before the request leaves the browser.
 		l.see(ev.Request.URL)
-		if ev.Type == network.ResourceTypeDocument {
+		if ev.Type == network.ResourceTypeDocument && string(ev.FrameID) == l.mainFrame() {
 			l.setLastURL(ev.Request.URL)
-			l.mu.Lock()
-			if string(ev.FrameID) == l.mainFrame {
-				if l.docRequests == nil {
-					l.docRequests = map[network.RequestID]string{}
-				}
-				l.docRequests[ev.RequestID] = ev.Request.URL
-				l.docFailed = false
-			}
-			l.mu.Unlock()
 		}
 	case *fetch.EventRequestPaused:
 		l.see(ev.Request.URL)
@@ -338,25 +330,11 @@ func (l *Login) listen(ev any) {
 		if ev.Type == network.ResourceTypeDocument && !ev.Canceled {
 			l.mu.Lock()
 			l.netError, l.netErrorURL = ev.ErrorText, l.lastURL
-			if u, ok := l.docRequests[ev.RequestID]; ok && u != DoneURL {
-				// A main-frame document cut off mid-answer (a reset) stays
-				// "loading" for ever: the driver treats it as a failed load.
-				l.docFailed = true
-				l.netErrorURL = RedactQuery(u)
-			}
 			l.mu.Unlock()
 		}
 	case *inspector.EventTargetCrashed:
 		l.failWith(reason.Mark(fmt.Errorf("%w: the page crashed (its renderer was killed or ran out of memory; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed))
 	}
-}
-
-// documentFailed reports whether the main frame's last document load
-// failed, such as one whose body was reset mid-answer.
-func (l *Login) documentFailed() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.docFailed
 }
 
 // see takes the code from the first callback URL, or ends the login when

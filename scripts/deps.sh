@@ -3,7 +3,9 @@
 # Chromium (and, for the tests, its headless shell and Xvfb) from Debian's
 # packages when running as root with apt; otherwise prints the command.
 #   scripts/deps.sh demo   - a browser
-#   scripts/deps.sh test   - a browser, the headless shell, Xvfb
+#   scripts/deps.sh test   - a browser, the headless shell, Xvfb, and for
+#                            --cookies-from-browser's tests firefox-esr,
+#                            certutil, GNOME Keyring and a D-Bus session bus
 set -eu
 want=${1:-test}
 
@@ -19,6 +21,12 @@ have_browser || missing="$missing chromium"
 if [ "$want" = test ]; then
 	command -v chromium-headless-shell >/dev/null 2>&1 || missing="$missing chromium-headless-shell"
 	command -v Xvfb >/dev/null 2>&1 || missing="$missing xvfb"
+	command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || missing="$missing firefox-esr"
+	command -v certutil >/dev/null 2>&1 || missing="$missing libnss3-tools"
+	command -v gnome-keyring-daemon >/dev/null 2>&1 || missing="$missing gnome-keyring"
+	command -v dbus-daemon >/dev/null 2>&1 || missing="$missing dbus-daemon"
+	command -v dbus-send >/dev/null 2>&1 || missing="$missing dbus-bin"
+	command -v secret-tool >/dev/null 2>&1 || missing="$missing libsecret-tools"
 fi
 [ -z "$missing" ] && exit 0
 
