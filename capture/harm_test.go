@@ -3,12 +3,14 @@ package capture
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -448,11 +450,7 @@ func TestBrowserKilledWhileStarting(t *testing.T) {
 // "loading" in Chromium; the login ends at once, like other load errors.
 func TestDocumentResetMidAnswer(t *testing.T) {
 	needBrowser(t, false)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Content-Length", "100000")
 		w.WriteHeader(200)
@@ -463,15 +461,21 @@ func TestDocumentResetMidAnswer(t *testing.T) {
 		if err != nil {
 			return
 		}
-		conn.(*net.TCPConn).SetLinger(0)
-		conn.Close()
-	})}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+		raw := conn
+		if tc, ok := conn.(*tls.Conn); ok {
+			raw = tc.NetConn()
+		}
+		raw.(*net.TCPConn).SetLinger(0)
+		raw.Close()
+	}))
+	srv.EnableHTTP2 = false
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
 	tmp := t.TempDir()
-	l, err := Start(context.Background(), Options{LoginURL: "http://" + ln.Addr().String() + "/login", TempDir: tmp,
+	// The page is Pixiv's login URL, routed to the server above.
+	l, err := Start(context.Background(), Options{LoginURL: "https://" + pixiv.AppAPIHost + pixiv.LoginPath, TempDir: tmp,
 		Timeout: 2 * time.Minute, StallTimeout: 2 * time.Minute,
-		Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
+		Flags: map[string]any{"host-resolver-rules": "MAP * " + srv.Listener.Addr().String(), "ignore-certificate-errors": true}})
 	if err != nil {
 		t.Fatal(err)
 	}
