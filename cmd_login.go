@@ -212,6 +212,21 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 	opts.ProfileDir = lo.browserProfile
 	opts.ChooseAccount = lo.chooseAccount
 	opts.EmailCode = o.emailCodePrompt()
+	if opts.BrowserURL != "" && o.server != "" {
+		// Host routing is a flag of a browser pixivauth starts: an attached
+		// one would send the login, and a real code, to Pixiv itself.
+		return opts, usageErrorf("--%s cannot be used with --%s: the double's host routing reaches only a browser pixivauth starts", optBrowserURL, optPixivServer)
+	}
+	if opts.ProfileDir != "" {
+		if opts.BrowserURL != "" {
+			return opts, usageErrorf("--%s and --%s cannot be used together: an attached browser has its own profile", optBrowserProfile, optBrowserURL)
+		}
+		// A file there would make Chromium fall back to the person's own
+		// profile: refuse it before anything starts (issue 9.2).
+		if err := capture.CheckProfileDir(opts.ProfileDir); err != nil {
+			return opts, usageErrorf("--%s: %v", optBrowserProfile, err)
+		}
+	}
 
 	var err error
 	if lo.username.set {

@@ -273,6 +273,11 @@ func TestLoginWindowClosed(t *testing.T) {
 	b := newBrowserRun(t).withDisplay()
 	devtools := startDevToolsBrowser(t, b)
 	p := b.command(nil, "", "login", "--browser-url", devtools, "--timeout", long)
+	// --pixiv-server does not reach an attached browser (it has its own
+	// host rules here); a closed loopback proxy keeps the token client
+	// on this machine all the same.
+	p.Cmd.Args = []string{binary, "--config-dir", b.dir, "--proxy", "http://" + closedPort(t),
+		"login", "--browser-url", devtools, "--timeout", long}
 	p.Start(t)
 	id := waitForTarget(t, devtools, pixiv.AccountsHost)
 	resp, err := http.Get(devtools + "/json/close/" + id)
@@ -309,7 +314,13 @@ func startDevToolsBrowser(t *testing.T, b *browserRun) string {
 		args = append(args, "--no-sandbox")
 	}
 	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+b.Display)
+	// Its TMPDIR is the test's, and short: whatever it leaves there goes.
+	tmp, err := os.MkdirTemp("/tmp", "pa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	cmd.Env = append(os.Environ(), "DISPLAY="+b.Display, "TMPDIR="+tmp)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -659,10 +660,17 @@ func fmCases() []fmCase {
 			code: exitPerson, say: []string{"expired", "pixivauth login", "--username"}, check: fmNoRequests},
 
 		// A real headless browser.
+		// A 5xx leaves the code valid: the exchange is retried while it
+		// can be (issue 9.7), and succeeds when the 5xx passes.
 		{name: "login: token endpoint 503 at the exchange", fake: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 503, Body: `{"has_error":true}`}),
-			code:  exitUnavailable, say: []string{"code exchange", "Pixiv is failing", "HTTP 503", "run the login again later"},
-			check: fmTokenRequests(1)},
+			code:  exitUnavailable, say: []string{"code exchange", "Pixiv is failing", "HTTP 503", "after 4 tries", "run the login again later"},
+			check: fmTokenRequests(4)},
+		{name: "login: one 503 at the exchange is retried", fake: true, stdin: fmPassword,
+			args:  func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 503, Body: `{"has_error":true}`, Times: 1}),
+			code:  exitOK,
+			check: fmAll(fmTokenRequests(2), fmPrintsIssued)},
 		{name: "login: Cloudflare's 403 at the exchange", fake: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.CloudflareBlock()),
 			code:  exitUnavailable, say: []string{"code exchange", "Cloudflare", "run the login again later"},
@@ -793,15 +801,42 @@ func fmCases() []fmCase {
 				}
 				fmNoRequests(ck, f, rs)
 			}},
-		{name: "--browser-url where nothing listens", stdin: fmPassword,
+		// Host routing cannot reach an attached browser (issue 9.4).
+		{name: "--browser-url with --pixiv-server is refused", stdin: fmPassword,
 			args: func(f *fmFixture) []string {
 				return append(f.loginArgs(), "--browser-url", "ws://"+closedPort(f.t)+"/devtools/browser/fm")
 			},
-			code: exitBrowser, say: []string{"cannot attach", "connection refused"}, check: fmNoRequests},
+			code: exitUsage, say: []string{"--browser-url cannot be used with --pixiv-server"}, check: fmNoRequests},
+		// A file as the profile would send Chromium to ~/.config/chromium (issue 9.2).
+		{name: "--browser-profile that is a file", stdin: fmPassword,
+			args: func(f *fmFixture) []string {
+				file := filepath.Join(f.t.TempDir(), "profile")
+				os.WriteFile(file, []byte("a file"), 0o600)
+				return append(f.loginArgs(), "--browser-profile", file)
+			},
+			code: exitUsage, say: []string{"--browser-profile", "not a directory"}, check: fmNoRequests},
+		// Another browser on the profile: exit 5 at once, and it still runs (issue 9.1).
+		{name: "login: --browser-profile in use by another browser", browser: true, stdin: fmPassword,
+			args: func(f *fmFixture) []string {
+				profile := f.t.TempDir()
+				pid := startOwnBrowser(f.t, profile)
+				f.t.Cleanup(func() {
+					if !running(pid) {
+						f.t.Error("the other browser on the profile was killed")
+					}
+				})
+				return append(f.loginArgs(), "--browser-profile", profile)
+			},
+			code: exitBrowser, say: []string{"is in use by another browser: close it, or drop --browser-profile"}, check: fmTokenRequests(0)},
 		{name: "login: connection reset at the exchange", fake: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Reset: true}),
-			code:  exitUnavailable, say: []string{"code exchange", "closed the connection", "run the login again"},
-			check: fmTokenRequests(1)},
+			code:  exitUnavailable, say: []string{"code exchange", "closed the connection", "after 4 tries", "run the login again"},
+			check: fmTokenRequests(4)},
+		{name: "login: one reset at the exchange is retried", fake: true, stdin: fmPassword,
+			args:  func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },
+			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Reset: true, Times: 1}),
+			code:  exitOK,
+			check: fmAll(fmTokenRequests(2), fmPrintsIssued)},
 		{name: "login: a TOTP secret that is not base32", args: login, stdin: fmPassword,
 			account: func(a *pixivtest.Account) { a.TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DP" },
 			env:     func(*fmFixture) []string { return []string{"PIXIV_TOTP_SECRET=fm-not-base32-!!"} },
@@ -843,9 +878,16 @@ func fmCases() []fmCase {
 					t.Fatal(err)
 				}
 				// A browser helper that outlived the killed run, still
-				// using the profile (as its command line says).
+				// using the profile: in the process group the run recorded,
+				// with the run's marker (only such a group is signalled).
+				root := filepath.Dir(stale)
 				helper := exec.Command("sh", "-c", "while :; do sleep 1; done", "--user-data-dir="+stale)
+				helper.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+				helper.Env = append(os.Environ(), "PIXIVAUTH_BROWSER_RUN="+root)
 				if err := helper.Start(); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(root, "browser.pgid"), []byte(strconv.Itoa(helper.Process.Pid)), 0o600); err != nil {
 					t.Fatal(err)
 				}
 				go func() { _ = helper.Wait() }()

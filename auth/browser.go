@@ -35,10 +35,9 @@ type browserAttempt struct{ l *capture.Login }
 func (a browserAttempt) Code(ctx context.Context) (string, error) { return a.l.Code(ctx) }
 
 func (a browserAttempt) Finish(ctx context.Context, exchangeErr error) ([]session.Cookie, error) {
-	// HARM: tell the window the outcome here, once capture has it:
-	//	a.l.Finish(ctx, exchangeErr)
-	// (issue 9.6: "finishing…" until the tokens are in hand, then success
-	// or the failure in plain words).
+	// The window says "finishing…" until now: it shows the outcome, for a
+	// moment, before Close shuts it (issue 9.6).
+	a.l.Finish(ctx, exchangeErr)
 	if exchangeErr != nil {
 		return nil, nil
 	}

@@ -137,11 +137,22 @@ func trimForError(s string) string {
 // allocatorOptions builds the flags of a browser that looks like a person's
 // Chrome: no automation infobar or navigator.webdriver, and (headless) a user
 // agent without "HeadlessChrome", set later per tab.
-func allocatorOptions(opts Options, execPath, profileDir, tmpDir string, output *outputFilter) []chromedp.ExecAllocatorOption {
+//
+// The browser is the leader of a process group of its own (see ownGroup),
+// gets its TMPDIR, HOME and XDG directories from env, and reports no crash:
+// nothing of it lands outside the run's directories.
+func allocatorOptions(opts Options, execPath, profileDir string, env []string, cmdSeen func(*exec.Cmd), output *outputFilter) []chromedp.ExecAllocatorOption {
 	a := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
 	a = append(a,
 		chromedp.ExecPath(execPath),
 		chromedp.UserDataDir(profileDir),
+		chromedp.ModifyCmdFunc(func(cmd *exec.Cmd) {
+			ownGroup(cmd)
+			cmdSeen(cmd)
+		}),
+		chromedp.Env(env...),
+		chromedp.Flag("disable-crash-reporter", true),
+		chromedp.Flag("disable-breakpad", true),
 		chromedp.Flag("enable-automation", false),
 		chromedp.Flag("disable-blink-features", "AutomationControlled"),
 		// No component updates, field trials or Google lookups: on a
@@ -152,9 +163,6 @@ func allocatorOptions(opts Options, execPath, profileDir, tmpDir string, output 
 		chromedp.Flag("disable-quic", true),
 		chromedp.CombinedOutput(output),
 	)
-	if tmpDir != "" {
-		a = append(a, chromedp.Env("TMPDIR="+tmpDir))
-	}
 	if opts.Visible {
 		a = append(a, chromedp.VisibleWindow, chromedp.WindowSize(1000, 800))
 	} else {
@@ -181,24 +189,49 @@ func proxyServer(proxy string) string {
 	return u.String()
 }
 
-// browserStartError explains why the browser did not start.
-func browserStartError(err error, execPath string, tail string) error {
-	switch {
-	case errors.Is(err, chromedp.ErrNoDisplay):
+// browserStartError explains why the browser did not start, when the
+// caller's context is not done (the caller's own cancellation or deadline
+// is reported as it is, before this). A context.Canceled in chromedp's
+// error is then the browser's doing: it exited during the first DevTools
+// handshake.
+func browserStartError(err error, execPath, profileDir, tail string) error {
+	if errors.Is(err, chromedp.ErrNoDisplay) {
 		return reason.Mark(fmt.Errorf("%w: no display for a window (DISPLAY and WAYLAND_DISPLAY are unset)", ErrBrowser), reason.NoDisplay)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
+	}
+	if profileDir != "" && holdsProfileLock(tail) {
+		return profileInUseError(profileDir)
 	}
 	// chromedp's start error carries the browser's output, which can hold
 	// URLs; the version check says more plainly what is wrong.
 	if _, verr := BrowserVersion(context.Background(), execPath); verr != nil {
 		return verr
 	}
+	var exit *exec.ExitError
 	msg := RedactQuery(firstLine(err.Error()))
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &exit) ||
+		strings.HasPrefix(err.Error(), "chrome failed to start") { // its output ended: it exited
+		msg = "the browser exited while starting"
+		if exit != nil {
+			msg += " (" + exit.String() + ")"
+		}
+	} else {
+		msg = execPath + " failed to start: " + msg
+	}
 	if tail != "" {
 		msg += " (its last output: " + tail + ")"
 	}
-	return reason.Mark(fmt.Errorf("%w: %s failed to start: %s", ErrBrowser, execPath, msg), reason.BrowserFailed)
+	return reason.Mark(fmt.Errorf("%w: %s", ErrBrowser, msg), reason.BrowserFailed)
+}
+
+// holdsProfileLock reports whether the browser's last output says another
+// browser holds its profile.
+func holdsProfileLock(tail string) bool {
+	for _, s := range []string{"SingletonLock", "profile appears to be in use", "existing browser session"} {
+		if strings.Contains(tail, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstLine(s string) string {

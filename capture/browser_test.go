@@ -138,6 +138,10 @@ func TestHeadlessLoginWithPassword(t *testing.T) {
 // TestCallbackAnsweredInTheBrowser: the tab ends on pixivauth's own page,
 // not Chrome's "no handler for pixiv://", and the double never sees the
 // callback request (the code stays in the browser and the exchange).
+// TestCallbackAnsweredInTheBrowser: the callback never reaches the network;
+// the browser is sent on to DoneURL, so the code does not stay in the
+// address bar, and the page says "finishing" until Finish tells it how the
+// exchange ended, in plain words.
 func TestCallbackAnsweredInTheBrowser(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t).withPassword()
@@ -147,20 +151,32 @@ func TestCallbackAnsweredInTheBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if _, err := l.Code(ctx); err != nil {
+	code, err := l.Code(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		shown, err := chromedpEval(l, `document.location.pathname === "`+pixiv.CallbackPath+`" && document.body.innerText.includes("Logged in")`)
-		if err == nil && shown {
-			break
+	waitFor := func(what, expr string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			shown, err := chromedpEval(l, expr)
+			if err == nil && shown {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the tab never showed %s (last error %v)", what, err)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the tab never showed the done page (last error %v)", err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
+	waitFor("the finishing page", `location.href === "`+DoneURL+`" && document.body.innerText.includes("Finishing")`)
+	if shown, _ := chromedpEval(l, `location.href.includes(`+strconv.Quote(code)+`) || document.body.innerText.includes("Logged in")`); shown {
+		t.Error("the page shows the code, or says logged in before the tokens are in hand")
+	}
+	l.Finish(ctx, errors.New("Pixiv is failing (HTTP 503)"))
+	waitFor("the failure", `document.body.innerText.includes("Login failed") && document.body.innerText.includes("Pixiv is failing (HTTP 503)")`)
+	l.Finish(ctx, nil)
+	waitFor("the success", `document.body.innerText.includes("Logged in")`)
 	for _, r := range f.srv.Requests() {
 		if r.Path == pixiv.CallbackPath && r.Host == pixiv.AppAPIHost {
 			t.Error("the callback reached the double: it should be answered in the browser")
@@ -470,7 +486,9 @@ func TestVisibleWindowClosed(t *testing.T) {
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("noticed the closed window after %s", took)
 	}
-	l.Close()
+	if err := l.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
 	f.checkClean(t)
 }
 

@@ -17,6 +17,7 @@
 //		return err
 //	}
 //	tok, err := new(exchange.Client).Exchange(ctx, code, verifier)
+//	l.Finish(ctx, err) // the window said "finishing…" until now
 package capture
 
 import (

@@ -194,7 +194,10 @@ func (l *Login) act(st *driveState) error {
 		} else {
 			// No element to click: do what the button does, from the
 			// page's own data.
-			if _, err := chromedp.Run(l.tab, chromedp.Evaluate[bool](selectFallbackJS())); err != nil {
+			ctx, cancel := l.callCtx()
+			_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](selectFallbackJS()))
+			cancel()
+			if err != nil {
 				return nil
 			}
 			l.logf("continuing with the stored session (posted from the page's data)")
@@ -311,12 +314,14 @@ func (l *Login) actCode(st *driveState) error {
 
 // click is a trusted click, as a person's mouse makes it.
 func (l *Login) click(p *point) error {
+	ctx, cancel := l.callCtx()
+	defer cancel()
 	for _, t := range []input.DispatchMouseEventType{input.DispatchMouseEventTypeMouseMoved, input.DispatchMouseEventTypeMousePressed, input.DispatchMouseEventTypeMouseReleased} {
 		params := input.DispatchMouseEventParams{Type: t, X: p.X, Y: p.Y, PointerType: input.DispatchMouseEventPointerTypeMouse}
 		if t != input.DispatchMouseEventTypeMouseMoved {
 			params.Button, params.Buttons, params.ClickCount = input.MouseButtonLeft, 1, 1
 		}
-		if _, err := chromedp.Call(l.tab, input.DispatchMouseEvent, params); err != nil {
+		if _, err := chromedp.Call(ctx, input.DispatchMouseEvent, params); err != nil {
 			return err
 		}
 	}
@@ -328,7 +333,9 @@ func (l *Login) typeInto(p *point, text string) error {
 	if err := l.click(p); err != nil {
 		return err
 	}
-	_, err := chromedp.Call(l.tab, input.InsertText, input.InsertTextParams{Text: text})
+	ctx, cancel := l.callCtx()
+	defer cancel()
+	_, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text})
 	return err
 }
 

@@ -37,6 +37,9 @@ func ExampleStart() {
 	}
 	client := &exchange.Client{HTTPClient: srv.Client()}
 	tok, err := client.Exchange(ctx, code, verifier)
+	// The page says "finishing…" until the caller tells it how the
+	// exchange ended; with a window, Finish keeps the result up a moment.
+	l.Finish(ctx, err)
 	if err != nil {
 		log.Fatal(err)
 	}

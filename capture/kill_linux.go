@@ -7,36 +7,70 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
-	"time"
 )
 
-// killProcessesUsing kills every process whose command line names dir as
-// its browser profile, until a few looks in a row find none: a Chrome helper
-// can fork just as the main process dies.
-func killProcessesUsing(dir string) {
-	want := []byte("--user-data-dir=" + dir + "\x00")
-	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		found := 0
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil || pid == os.Getpid() {
-				continue
-			}
-			cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if err != nil || !bytes.Contains(append(cmdline, 0), want) {
-				continue
-			}
-			if syscall.Kill(pid, syscall.SIGKILL) == nil {
-				found++
-			}
+// deathSignal makes the kernel kill the browser if pixivauth dies first.
+func deathSignal(attr *syscall.SysProcAttr) { attr.Pdeathsig = syscall.SIGKILL }
+
+// killStaleGroup ends the browser that a run killed with SIGKILL left
+// running: the process group pgid it recorded, and only if a member of that
+// group carries marker (the run's runEnv setting) in its environment, so
+// that a group id reused since then is left alone.
+func killStaleGroup(pgid int, marker string) {
+	if groupMarked(pgid, []byte(marker)) {
+		killGroup(pgid)
+	}
+}
+
+// groupRuns reports whether a process of group pgid still runs: a member
+// killed but not yet reaped (a zombie, which a slow init can leave for a
+// while) runs no more and holds no file open.
+func groupRuns(pgid int) bool {
+	found := false
+	eachMember(pgid, func(_ string, state string) bool {
+		found = state != "Z" && state != "X"
+		return !found
+	})
+	return found
+}
+
+// eachMember calls fn with the /proc name and state of each process of
+// group pgid, until fn returns false.
+func eachMember(pgid int, fn func(pid, state string) bool) {
+	entries, _ := os.ReadDir("/proc")
+	want := strconv.Itoa(pgid)
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
 		}
-		if found == 0 {
-			quiet++
-		} else {
-			quiet = 0
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp …; comm may hold spaces and parens.
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) < 3 || fields[2] != want {
+			continue
+		}
+		if !fn(e.Name(), fields[0]) {
+			return
 		}
 	}
+}
+
+// groupMarked reports whether a process of group pgid has marker among its
+// environment variables.
+func groupMarked(pgid int, marker []byte) bool {
+	marked := false
+	eachMember(pgid, func(pid, _ string) bool {
+		environ, _ := os.ReadFile(filepath.Join("/proc", pid, "environ"))
+		for v := range bytes.SplitSeq(environ, []byte{0}) {
+			marked = marked || bytes.Equal(v, marker)
+		}
+		return !marked
+	})
+	return marked
 }

@@ -2,9 +2,10 @@ package capture
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -46,9 +48,12 @@ type Login struct {
 	tab           context.Context    // the login tab
 	tabCancel     context.CancelFunc
 
-	tempRoot      string // the run's ProfilePrefix directory, removed on Close
-	userDataDir   string // the browser's profile: in tempRoot, or Options.ProfileDir
+	connCancel    context.CancelFunc // attached: the connection to the browser
+	dirs          runDirs            // the run's temporary directories, removed on Close
+	userDataDir   string             // the browser's profile: in dirs, or Options.ProfileDir
 	execPath      string
+	cmdMu         sync.Mutex
+	cmd           *exec.Cmd // the browser's process, once chromedp made it
 	detached      <-chan struct{}
 	driverDone    chan struct{}
 	output        *outputFilter
@@ -112,55 +117,120 @@ func newLogin(ctx context.Context, opts Options) *Login {
 }
 
 func (l *Login) start() error {
-	var allocCtx context.Context
-	if l.opts.BrowserURL != "" {
-		allocCtx, l.allocCancel = remote.NewAllocator(l.timeoutCtx, l.opts.BrowserURL)
-	} else {
-		path, err := FindBrowser(l.opts.Browser, l.opts.Visible)
-		if err != nil {
-			return err
-		}
-		l.execPath = path
-		// Stale profiles are only tidied: a failure to look is no reason to
-		// fail the login.
-		RemoveStaleProfiles(l.opts.TempDir)
-		if l.tempRoot, err = newTempRoot(l.opts.TempDir); err != nil {
-			return err
-		}
-		l.userDataDir = l.opts.ProfileDir
-		if l.userDataDir == "" {
-			l.userDataDir = filepath.Join(l.tempRoot, profileName)
-		}
-		allocCtx, l.allocCancel = chromedp.NewExecAllocator(l.timeoutCtx,
-			allocatorOptions(l.opts, path, l.userDataDir, browserTmp(l.tempRoot), l.output)...)
-	}
 	l.watchedEvents = newEvents()
+	if l.opts.BrowserURL != "" {
+		return l.attach()
+	}
+	path, err := FindBrowser(l.opts.Browser, l.opts.Visible)
+	if err != nil {
+		return err
+	}
+	l.execPath = path
+	if dir := l.opts.ProfileDir; dir != "" {
+		if err := CheckProfileDir(dir); err != nil {
+			return err
+		}
+		if err := profileInUse(dir); err != nil {
+			return err
+		}
+	}
+	// Stale profiles are only tidied: a failure to look is no reason to
+	// fail the login.
+	RemoveStaleProfiles(l.opts.TempDir)
+	if l.dirs, err = newRunDirs(l.opts.TempDir); err != nil {
+		return err
+	}
+	l.userDataDir = l.opts.ProfileDir
+	if l.userDataDir == "" {
+		l.userDataDir = l.dirs.profile()
+	}
+	env := l.dirs.env(l.opts.ProfileDir == "")
+	allocCtx, allocCancel := chromedp.NewExecAllocator(l.timeoutCtx,
+		allocatorOptions(l.opts, path, l.userDataDir, env, l.sawCmd, l.output)...)
+	l.allocCancel = allocCancel
 	l.tab, l.tabCancel = chromedp.NewContext(allocCtx, chromedp.WithListener(l.listen))
 	l.logf("starting the browser (%s)", l.browserName())
 	if err := chromedp.Do(l.tab); err != nil {
-		if l.opts.BrowserURL != "" {
-			return reason.Mark(fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with its DevTools port open (Chrome's --remote-debugging-port), and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error())), reason.BrowserFailed)
+		if l.timeoutCtx.Err() != nil {
+			return l.ctxErr(err)
 		}
-		return browserStartError(l.ctxErr(err), l.execPath, l.output.Tail())
+		return browserStartError(err, l.execPath, l.opts.ProfileDir, l.output.Tail())
 	}
+	if p := chromedp.FromContext(l.tab).Browser.Process(); p != nil {
+		l.dirs.recordGroup(p.Pid)
+	}
+	return l.open()
+}
+
+// attach connects to the browser at Options.BrowserURL and opens the login
+// tab in a browser context of its own: the person's tabs, cookies and
+// profile stay as they were, and Close disposes of the context, which
+// closes every tab the login opened.
+func (l *Login) attach() error {
+	allocCtx, allocCancel := remote.NewAllocator(l.timeoutCtx, l.opts.BrowserURL)
+	l.allocCancel = allocCancel
+	conn, connCancel := chromedp.NewContext(allocCtx)
+	l.connCancel = connCancel
+	l.logf("starting the browser (%s)", l.browserName())
+	attachErr := func(err error) error {
+		if l.timeoutCtx.Err() != nil {
+			return l.ctxErr(err)
+		}
+		return reason.Mark(fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with its DevTools port open (Chrome's --remote-debugging-port), and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error())), reason.BrowserFailed)
+	}
+	// The connection lives as long as the context of its first command:
+	// conn, bounded by the login's timeout. No tab of the person's is
+	// attached to.
+	if _, err := chromedp.CallBrowser(conn, browser.GetVersion, cdp.Empty{}); err != nil {
+		return attachErr(err)
+	}
+	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithNewBrowserContext(), chromedp.WithListener(l.listen))
+	if err := chromedp.Do(l.tab); err != nil {
+		return attachErr(err)
+	}
+	return l.open()
+}
+
+// sawCmd keeps the browser's command, for Close to end its process group.
+func (l *Login) sawCmd(cmd *exec.Cmd) {
+	l.cmdMu.Lock()
+	l.cmd = cmd
+	l.cmdMu.Unlock()
+}
+
+// open prepares the started tab and opens the login page in it.
+func (l *Login) open() error {
 	l.progress(StepBrowserStarted, time.Now())
 	detached, err := chromedp.Detached(l.tab)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrBrowser, err)
 	}
+	l.mu.Lock()
 	l.detached = detached
+	l.mu.Unlock()
 
 	if err := l.prepareTab(); err != nil {
-		return l.ctxErr(fmt.Errorf("%w: preparing the login tab: %w", ErrBrowser, err))
+		return l.ctxErr(reason.Mark(fmt.Errorf("%w: preparing the login tab: %w", ErrBrowser, err), reason.BrowserFailed))
 	}
 	l.setLastURL(l.opts.LoginURL)
 	l.logf("opening %s", RedactQuery(l.opts.LoginURL))
-	if _, err := chromedp.Call(l.tab, page.Navigate, page.NavigateParams{URL: l.opts.LoginURL}); err != nil {
-		return l.ctxErr(fmt.Errorf("%w: cannot open the login page: %w", ErrBrowser, err))
+	ctx, cancel := l.callCtx()
+	defer cancel()
+	if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: l.opts.LoginURL}); err != nil {
+		return l.ctxErr(reason.Mark(fmt.Errorf("%w: cannot open the login page: %w", ErrBrowser, err), reason.BrowserFailed))
 	}
 	l.driving = true
 	go l.drive()
 	return nil
+}
+
+// cdpTimeout bounds every DevTools command of a login: a renderer that
+// died or hangs must not stop the login from noticing.
+const cdpTimeout = 10 * time.Second
+
+// callCtx is the tab's context with cdpTimeout, for one DevTools command.
+func (l *Login) callCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(l.tab, cdpTimeout)
 }
 
 // prepareTab makes the tab look like a person's browser, arms the callback
@@ -169,22 +239,27 @@ func (l *Login) prepareTab() error {
 	if err := l.armWatch(); err != nil {
 		return err
 	}
+	ctx, cancel := l.callCtx()
+	defer cancel()
 	if !l.opts.Visible {
-		v, err := chromedp.CallBrowser(l.tab, browser.GetVersion, cdp.Empty{})
+		v, err := chromedp.CallBrowser(ctx, browser.GetVersion, cdp.Empty{})
 		if err != nil {
 			return err
 		}
 		if ua := strings.Replace(v.UserAgent, "HeadlessChrome", "Chrome", 1); ua != v.UserAgent {
 			params := emulation.SetUserAgentOverrideParams{UserAgent: ua, UserAgentMetadata: clientHints(v.Product)}
-			if _, err := chromedp.Call(l.tab, emulation.SetUserAgentOverride, params); err != nil {
+			if _, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, params); err != nil {
 				return err
 			}
 		}
 	}
 	// The callback is answered in the browser with a page of ours: Chrome has
 	// no handler for pixiv://, and the person should see a clear result.
-	_, err := chromedp.Call(l.tab, fetch.Enable, fetch.EnableParams{
-		Patterns: []*fetch.RequestPattern{{URLPattern: pixiv.CallbackURL + "*", RequestStage: fetch.RequestStageRequest}},
+	_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{
+		Patterns: []*fetch.RequestPattern{
+			{URLPattern: pixiv.CallbackURL + "*", RequestStage: fetch.RequestStageRequest},
+			{URLPattern: DoneURL, RequestStage: fetch.RequestStageRequest},
+		},
 	})
 	if err != nil {
 		return err
@@ -194,7 +269,7 @@ func (l *Login) prepareTab() error {
 		for _, c := range session.PixivOnly(l.opts.Cookies) {
 			params = append(params, cookieParam(c))
 		}
-		if _, err := chromedp.Call(l.tab, network.SetCookies, network.SetCookiesParams{Cookies: params}); err != nil {
+		if _, err := chromedp.Call(ctx, network.SetCookies, network.SetCookiesParams{Cookies: params}); err != nil {
 			return fmt.Errorf("loading the session cookies: %w", err)
 		}
 		l.logf("loaded %d session cookies", len(params))
@@ -257,6 +332,8 @@ func (l *Login) listen(ev any) {
 			l.netError, l.netErrorURL = ev.ErrorText, l.lastURL
 			l.mu.Unlock()
 		}
+	case *inspector.EventTargetCrashed:
+		l.failWith(reason.Mark(fmt.Errorf("%w: the page crashed (its renderer was killed or ran out of memory; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed))
 	}
 }
 
@@ -275,74 +352,147 @@ func (l *Login) see(rawURL string) {
 	l.captureOnce.Do(func() { l.code <- captured{code: code, at: now} })
 }
 
-// answerPaused answers the callback with the done page, and lets through
-// any other request that the interception pattern caught.
+// answerPaused answers the callback with a redirect to DoneURL (so that
+// the code does not stay in the address bar), DoneURL with the done page,
+// and lets through any other request that the interception patterns caught.
 func (l *Login) answerPaused(id fetch.RequestID, rawURL string) {
-	if _, _, ok := ParseCallback(rawURL); !ok {
-		chromedp.Call(l.tab, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id})
-		return
+	ctx, cancel := l.callCtx()
+	defer cancel()
+	headers := []*fetch.HeaderEntry{{Name: "Cache-Control", Value: "no-store"}}
+	switch _, _, isCallback := ParseCallback(rawURL); {
+	case rawURL == DoneURL:
+		chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+			RequestID:       id,
+			ResponseCode:    200,
+			ResponseHeaders: append(headers, &fetch.HeaderEntry{Name: "Content-Type", Value: "text/html; charset=utf-8"}),
+			Body:            []byte(donePage),
+		})
+	case isCallback:
+		chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+			RequestID:       id,
+			ResponseCode:    303,
+			ResponseHeaders: append(headers, &fetch.HeaderEntry{Name: "Location", Value: DoneURL}),
+		})
+	default:
+		chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: id})
 	}
-	chromedp.Call(l.tab, fetch.FulfillRequest, fetch.FulfillRequestParams{
-		RequestID:    id,
-		ResponseCode: 200,
-		ResponseHeaders: []*fetch.HeaderEntry{
-			{Name: "Content-Type", Value: "text/html; charset=utf-8"},
-			{Name: "Cache-Control", Value: "no-store"},
-		},
-		Body: []byte(donePage),
-	})
 }
 
-// donePage replaces the callback in the browser: what the person sees once
-// the code is taken, instead of Chrome's "no handler" error.
-const donePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pixivauth: logged in</title>
-<style>body{font:16px system-ui,sans-serif;margin:15vh auto;max-width:32em;text-align:center;color:#222}</style></head>
-<body><h1>Logged in</h1><p>pixivauth has the login. You can close this window.</p></body></html>`
+// DoneURL is where the browser goes once the code is taken: the callback is
+// answered with a redirect to it, and it with the done page, in the browser
+// (the .invalid name never resolves, and no request for it leaves the
+// browser). The address bar then shows no code.
+const DoneURL = "https://pixivauth.invalid/done"
+
+// donePage is what the person sees once the code is taken: "finishing…"
+// until Finish tells it how the code exchange ended.
+const donePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>pixivauth: finishing…</title>
+<style>body{font:16px system-ui,sans-serif;margin:15vh auto;max-width:32em;text-align:center;color:#222}.failed h1{color:#b00020}</style></head>
+<body><h1 id="state">Finishing…</h1><p id="detail">pixivauth has the login and is getting the tokens. Please wait.</p>
+<script>window.pixivauthFinish=(title,detail,ok)=>{document.title="pixivauth: "+title;document.getElementById("state").textContent=title;document.getElementById("detail").textContent=detail;if(!ok)document.body.className="failed";return true};</script>
+</body></html>`
+
+// FinishHold is how long Finish keeps the result up in a window, for the
+// person to read it before Close shuts the window.
+const FinishHold = 1500 * time.Millisecond
+
+// Finish tells the person how the login ended, once the caller has traded
+// the code for tokens: err is the exchange's error, nil for success. The
+// done page says "finishing…" until Finish is called; then it shows
+// "Logged in", or the failure in plain words, and with a window Finish
+// waits FinishHold (or until ctx ends) so that it can be read. Call it
+// after Code and before Close. It returns at once without a tab, and never
+// fails: the tokens matter, not the page.
+func (l *Login) Finish(ctx context.Context, err error) {
+	if l.tab == nil || l.tab.Err() != nil {
+		return
+	}
+	title, detail := "Logged in", "pixivauth has the tokens. You can close this window."
+	if err != nil {
+		title, detail = "Login failed", "pixivauth could not get the tokens: "+err.Error()
+	}
+	args, _ := json.Marshal([]any{title, detail, err == nil})
+	cctx, cancel := context.WithTimeout(l.tab, 2*time.Second)
+	_, evalErr := chromedp.Run(cctx, chromedp.Evaluate[bool]("window.pixivauthFinish ? window.pixivauthFinish(..."+string(args)+") : false"))
+	cancel()
+	if evalErr != nil || !l.opts.Visible {
+		return
+	}
+	hold := time.NewTimer(FinishHold)
+	defer hold.Stop()
+	select {
+	case <-hold.C:
+	case <-ctx.Done():
+	case <-l.tab.Done():
+	}
+}
 
 // Code waits for the callback and returns its code. It returns as soon as
 // the browser asks for the callback URL, or with an error as soon as the
 // login cannot finish: the browser crashed or was closed, the page needs a
-// person (headless), or the time ran out.
+// person (headless), or the time ran out. It never returns an empty code
+// without an error.
 func (l *Login) Code(ctx context.Context) (string, error) {
-	select {
-	case c := <-l.code:
-		l.progress(StepCodeCaptured, c.at)
-		l.logf("code captured")
-		return c.code, nil
-	default:
+	if c, ok := l.takeCode(); ok {
+		return c, nil
 	}
 	select {
 	case c := <-l.code:
-		l.progress(StepCodeCaptured, c.at)
-		l.logf("code captured")
-		return c.code, nil
+		return l.took(c), nil
 	case err := <-l.fail:
 		return "", err
 	case <-l.detached:
-		return "", l.browserGone()
 	case <-l.tab.Done():
-		return "", l.browserGone()
 	case <-ctx.Done():
 		return "", context.Cause(ctx)
 	}
-}
-
-// browserGone explains why the tab ended without a code.
-func (l *Login) browserGone() error {
-	// A code or an error may have come in with the end of the tab.
+	// The tab ended. A code or an error may have come in with its end, and
+	// the code wins: it is what the caller waits for.
+	if c, ok := l.takeCode(); ok {
+		return c, nil
+	}
 	select {
-	case c := <-l.code:
-		l.code <- c
-		return nil
 	case err := <-l.fail:
-		return err
+		return "", err
 	default:
 	}
+	return "", l.browserGone()
+}
+
+// takeCode takes the code if one came in.
+func (l *Login) takeCode() (string, bool) {
+	select {
+	case c := <-l.code:
+		return l.took(c), true
+	default:
+		return "", false
+	}
+}
+
+func (l *Login) took(c captured) string {
+	l.progress(StepCodeCaptured, c.at)
+	l.logf("code captured")
+	return c.code
+}
+
+// browserGone explains why the tab ended without a code. The browser says
+// when a target goes away (a closed window or tab); a browser that was
+// killed or crashed says nothing, its connection just ends.
+func (l *Login) browserGone() error {
 	if err := l.timeoutCtx.Err(); err != nil {
 		return l.ctxErr(err)
 	}
-	if l.opts.Visible {
+	closed := false
+	select {
+	case <-l.detached:
+		closed = true
+	default:
+	}
+	switch {
+	case closed && l.opts.Visible:
 		return reason.Mark(fmt.Errorf("%w: the browser window was closed before the login finished", ErrBrowser), reason.WindowClosed)
+	case closed:
+		return reason.Mark(fmt.Errorf("%w: the login tab was closed before the login finished (last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
 	}
 	return reason.Mark(fmt.Errorf("%w: the browser exited during the login (crashed or was killed; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
 }
@@ -409,12 +559,16 @@ func (l *Login) setLastURL(u string) {
 	}
 }
 
-// Close ends the browser (or, attached, closes the login tab) and removes
-// the temporary profile. It is safe to call more than once.
+// Close ends the browser and its process group (or, attached, closes the
+// browser context of the login and every tab in it) and removes the
+// temporary directories. It is safe to call more than once.
 func (l *Login) Close() error {
 	l.closeOnce.Do(func() {
 		if l.tabCancel != nil {
 			l.tabCancel()
+		}
+		if l.connCancel != nil {
+			l.connCancel()
 		}
 		if l.allocCancel != nil {
 			l.allocCancel() // waits for the browser to exit
@@ -423,10 +577,15 @@ func (l *Login) Close() error {
 		if l.driving {
 			<-l.driverDone
 		}
-		if l.tempRoot != "" {
-			if err := removeTempRoot(l.tempRoot, l.userDataDir); err != nil {
-				l.closeErr = fmt.Errorf("removing the temporary browser profile: %w", err)
-			}
+		// The browser's helpers can outlive it: end its process group,
+		// which pixivauth made for it and nothing else is in.
+		l.cmdMu.Lock()
+		if l.cmd != nil && l.cmd.Process != nil {
+			killGroup(l.cmd.Process.Pid)
+		}
+		l.cmdMu.Unlock()
+		if err := l.dirs.remove(); err != nil {
+			l.closeErr = fmt.Errorf("removing the temporary browser profile: %w", err)
 		}
 	})
 	return l.closeErr

@@ -1,45 +1,40 @@
 package capture
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // ProfilePrefix starts the name of every temporary directory that pixivauth
 // makes for a browser, followed by the owner's process id: a later run
 // removes one whose owner is gone (killed with SIGKILL, so it could not
 // clean up). Inside are the browser's profile (unless a persistent one is
-// given) and the browser's own TMPDIR.
+// given), its HOME and XDG directories, and its TMPDIR.
 const ProfilePrefix = "pixivauth-chrome-"
 
 // Names inside a temporary directory of ProfilePrefix.
 const (
 	profileName = "profile"
 	tmpName     = "tmp"
+	homeName    = "home"
+	// groupName holds the process group id of the browser, so that a later
+	// run can end what a killed run left running.
+	groupName = "browser.pgid"
 )
 
-// newTempRoot makes a fresh, private directory for one browser run in dir,
-// with the profile and TMPDIR directories inside.
-func newTempRoot(dir string) (string, error) {
-	root, err := os.MkdirTemp(dir, ProfilePrefix+strconv.Itoa(os.Getpid())+"-")
-	if err == nil {
-		err = os.Mkdir(filepath.Join(root, profileName), 0o700)
-		if err == nil {
-			err = os.Mkdir(filepath.Join(root, tmpName), 0o700)
-		}
-		if err != nil {
-			os.RemoveAll(root)
-		}
-	}
-	if err != nil {
-		return "", fmt.Errorf("%w: cannot make a temporary browser profile: %w", ErrBrowser, err)
-	}
-	return root, nil
-}
+// runEnv is set in the environment of every browser pixivauth starts, to
+// the run directory: a later run checks it before it signals a process
+// group that a dead run recorded, so that a reused id never reaches a
+// process pixivauth did not start.
+const runEnv = "PIXIVAUTH_BROWSER_RUN"
 
 // maxSocketPath is what fits in a Unix socket address (sun_path, less its
 // terminating NUL): Chrome puts its singleton socket in its TMPDIR, at
@@ -47,15 +42,137 @@ func newTempRoot(dir string) (string, error) {
 // when that path is longer.
 const maxSocketPath = 107
 
-// browserTmp returns the TMPDIR to give the browser: the one inside root,
-// so that what the browser leaves in its TMPDIR goes with root, unless the
-// socket path would not fit there; then "" (the browser keeps ours).
-func browserTmp(root string) string {
-	tmp := filepath.Join(root, tmpName)
-	if len(tmp)+len("/org.chromium.Chromium.XXXXXX/SingletonSocket") > maxSocketPath {
+// socketSuffix is what Chrome adds to its TMPDIR for its singleton socket.
+const socketSuffix = "/org.chromium.Chromium.XXXXXX/SingletonSocket"
+
+// shortTempBase is where the browser's TMPDIR goes when the run directory is
+// too deep for a socket path (macOS's TMPDIR, /var/folders/…/T/, is): a
+// directory every Unix has, with a short name. "" where sockets have no
+// such limit.
+func shortTempBase() string {
+	if runtime.GOOS == "windows" {
 		return ""
 	}
-	return tmp
+	return "/tmp"
+}
+
+// runDirs is the temporary layout of one browser run: root, made in the
+// caller's temporary directory, holds the profile, the browser's HOME and,
+// when the socket path fits there, its TMPDIR; otherwise sockRoot, a second
+// private directory under shortTempBase, holds the TMPDIR. Both carry
+// ProfilePrefix and the owner's pid, and both go when the run ends.
+type runDirs struct {
+	root     string
+	sockRoot string
+}
+
+func (d runDirs) profile() string { return filepath.Join(d.root, profileName) }
+func (d runDirs) home() string    { return filepath.Join(d.root, homeName) }
+
+// tmp is the browser's TMPDIR.
+func (d runDirs) tmp() string {
+	if d.sockRoot != "" {
+		return filepath.Join(d.sockRoot, tmpName)
+	}
+	return filepath.Join(d.root, tmpName)
+}
+
+// fitsSocket reports whether a socket in the TMPDIR tmp has a path that
+// fits in a socket address.
+func fitsSocket(tmp string) bool {
+	return shortTempBase() == "" || len(tmp)+len(socketSuffix) <= maxSocketPath
+}
+
+// newRunDirs makes fresh, private (0700) directories for one browser run in
+// dir (empty: os.TempDir()).
+func newRunDirs(dir string) (runDirs, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	var d runDirs
+	err := func() error {
+		var err error
+		prefix := ProfilePrefix + strconv.Itoa(os.Getpid()) + "-"
+		if d.root, err = os.MkdirTemp(dir, prefix); err != nil {
+			return err
+		}
+		for _, sub := range []string{profileName, homeName} {
+			if err := os.Mkdir(filepath.Join(d.root, sub), 0o700); err != nil {
+				return err
+			}
+		}
+		if !fitsSocket(d.tmp()) {
+			if d.sockRoot, err = os.MkdirTemp(shortTempBase(), prefix); err != nil {
+				return fmt.Errorf("%s is too deep for the browser's socket, and %w", dir, err)
+			}
+			if !fitsSocket(d.tmp()) {
+				return fmt.Errorf("no directory short enough for the browser's socket (%s)", d.tmp())
+			}
+		}
+		return os.Mkdir(d.tmp(), 0o700)
+	}()
+	if err != nil {
+		d.remove()
+		return runDirs{}, reason.Mark(fmt.Errorf("%w: cannot make a temporary browser profile: %w", ErrBrowser, err), reason.BrowserFailed)
+	}
+	return d, nil
+}
+
+// env is the environment the browser gets on top of pixivauth's own: its
+// TMPDIR, HOME and XDG directories inside the run (so that nothing it
+// writes, crash reports and dconf's cache among them, lands in the person's
+// home), and the run marker. With a persistent profile the person's HOME
+// stays, for their certificates and settings.
+func (d runDirs) env(temporaryProfile bool) []string {
+	home := d.home()
+	env := []string{
+		"TMPDIR=" + d.tmp(),
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
+		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"),
+		"XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
+		runEnv + "=" + d.root,
+	}
+	if temporaryProfile {
+		if realHome, err := os.UserHomeDir(); err == nil && os.Getenv("XAUTHORITY") == "" {
+			// A window still needs the X server's cookie, which lives in
+			// the real home.
+			env = append(env, "XAUTHORITY="+filepath.Join(realHome, ".Xauthority"))
+		}
+		env = append(env, "HOME="+home)
+	}
+	return env
+}
+
+// recordGroup notes the browser's process group in the run directory.
+func (d runDirs) recordGroup(pgid int) {
+	if d.root != "" && pgid > 0 {
+		os.WriteFile(filepath.Join(d.root, groupName), []byte(strconv.Itoa(pgid)), 0o600)
+	}
+}
+
+// remove removes the run's directories. Chrome's helpers can outlive the
+// main process for a moment and write into them, so the removal is tried
+// a few times; the caller has ended the browser's process group first.
+func (d runDirs) remove() error {
+	var errs []error
+	for _, dir := range []string{d.root, d.sockRoot} {
+		if dir != "" {
+			errs = append(errs, removeAllRetry(dir))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func removeAllRetry(dir string) error {
+	var err error
+	for range 20 {
+		if err = os.RemoveAll(dir); err == nil {
+			return nil
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return err
 }
 
 // profileOwner returns the process id in a temporary profile's name.
@@ -73,43 +190,44 @@ func profileOwner(name string) (int, bool) {
 }
 
 // RemoveStaleProfiles removes the temporary profiles in dir (empty:
-// os.TempDir()) whose owner process is gone, and any browser process still
-// using one. It returns how many it removed.
+// os.TempDir()), and the short socket directories beside them, whose owner
+// process is gone. A browser still running in one is ended only if it is
+// the process group that run recorded and it carries that run's marker: a
+// process pixivauth did not start is never signalled. It returns how many
+// it removed.
 func RemoveStaleProfiles(dir string) (int, error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return 0, err
+	dirs := []string{dir}
+	if short := shortTempBase(); short != "" && filepath.Clean(short) != filepath.Clean(dir) {
+		dirs = append(dirs, short)
 	}
 	n := 0
-	for _, e := range entries {
-		pid, ok := profileOwner(e.Name())
-		if !ok || !e.IsDir() || pid == os.Getpid() || processAlive(pid) {
+	var firstErr error
+	for i, base := range dirs {
+		entries, err := os.ReadDir(base)
+		if err != nil {
+			if i == 0 {
+				firstErr = err
+			}
 			continue
 		}
-		root := filepath.Join(dir, e.Name())
-		if removeTempRoot(root, filepath.Join(root, profileName)) == nil {
-			n++
+		for _, e := range entries {
+			pid, ok := profileOwner(e.Name())
+			if !ok || !e.IsDir() || pid == os.Getpid() || processAlive(pid) {
+				continue
+			}
+			root := filepath.Join(base, e.Name())
+			if data, err := os.ReadFile(filepath.Join(root, groupName)); err == nil {
+				if pgid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pgid > 0 {
+					killStaleGroup(pgid, runEnv+"="+root)
+				}
+			}
+			if removeAllRetry(root) == nil {
+				n++
+			}
 		}
 	}
-	return n, nil
-}
-
-// removeTempRoot kills what still runs with the profile, then removes the
-// temporary directory root. Chrome's helpers can outlive the main process
-// for a moment and write into the directory, so the removal is tried a few
-// times.
-func removeTempRoot(root, profile string) error {
-	killProcessesUsing(profile)
-	var err error
-	for range 20 {
-		if err = os.RemoveAll(root); err == nil {
-			return nil
-		}
-		time.Sleep(25 * time.Millisecond)
-		killProcessesUsing(profile)
-	}
-	return err
+	return n, firstErr
 }

@@ -190,10 +190,12 @@ func watchScript() string {
 // armWatch installs the watch script and its binding; it runs before the
 // first navigation.
 func (l *Login) armWatch() error {
-	if _, err := chromedp.Call(l.tab, runtime.AddBinding, runtime.AddBindingParams{Name: watchBinding, ExecutionContextName: watchWorld}); err != nil {
+	ctx, cancel := l.callCtx()
+	defer cancel()
+	if _, err := chromedp.Call(ctx, runtime.AddBinding, runtime.AddBindingParams{Name: watchBinding, ExecutionContextName: watchWorld}); err != nil {
 		return err
 	}
-	_, err := chromedp.Call(l.tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 		Source: watchScript(), WorldName: watchWorld,
 	})
 	return err
@@ -313,7 +315,9 @@ func isPixivURL(raw string) bool {
 // readAnswer fetches a finished login XHR's body and hands it to the
 // driver.
 func (l *Login) readAnswer(id network.RequestID, path string) {
-	res, err := chromedp.Call(l.tab, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
+	ctx, cancel := l.callCtx()
+	res, err := chromedp.Call(ctx, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
+	cancel()
 	a := loginAnswer{Path: path}
 	if err != nil {
 		a.Unreadable = true

@@ -41,9 +41,11 @@ type Client struct {
 	Now func() time.Time
 
 	// Retries is how many more times Refresh tries after a network error,
-	// a 5xx or a 429: 0 means 3, negative means none. Exchange and Password
-	// retry only a request that never left (a failed dial), whatever it
-	// says: a code is single-use, and a password retried is a lockout risk.
+	// a 5xx or a 429, and Exchange after an answer that leaves the code
+	// valid: 0 means 3, negative means none. Exchange retries only while the
+	// code can still be valid (see [Client.Exchange]); Password retries only
+	// a request that never left (a failed dial): a password retried is a
+	// lockout risk.
 	Retries int
 
 	// Backoff is the wait before the first retry, doubled with every try
@@ -65,8 +67,12 @@ type Client struct {
 // Exchange redeems an authorization code, with the verifier whose challenge
 // started the login (see [LoginURL]), for tokens: the authorization_code
 // grant with redirect_uri [pixiv.RedirectURI]. A code is single-use and lives
-// for seconds, so Exchange sends it once: it tries again only when the
-// connection failed before the request left.
+// for about [pixiv.CodeTTLSeconds], so Exchange tries again only after an
+// answer that cannot have used it up: a failed dial, a connection reset or a
+// TLS alert before any answer, a 5xx or a 429 (Cloudflare's "try later").
+// It never retries after an answer that started (a 200 cut short, a body
+// that is not JSON), after Pixiv said the code is invalid, used or expired,
+// or once the code's lifetime since the first try has passed.
 func (c *Client) Exchange(ctx context.Context, code, verifier string) (*Token, error) {
 	return c.token(ctx, OpExchange, url.Values{
 		"grant_type":    {pixiv.GrantAuthorizationCode},
@@ -123,19 +129,23 @@ func (c *Client) Password(ctx context.Context, username, password string) (*Toke
 func (c *Client) token(ctx context.Context, op string, grant url.Values, secrets ...string) (*Token, error) {
 	hc := c.httpClient()
 	tries := 1 + c.retries()
+	first := time.Now()
 	for try := 1; ; try++ {
-		t, e, sent := c.send(ctx, hc, op, grant)
+		t, e, res := c.send(ctx, hc, op, grant)
 		if e == nil {
 			return t, nil
 		}
 		e.Op, e.Tries = op, try
 		e.Message, e.OAuth = redact(e.Message, secrets), redact(e.OAuth, secrets)
-		wait, again := c.retry(op, e, sent, try)
+		wait, again := c.retry(op, e, res, try)
 		if !again || try >= tries || ctx.Err() != nil {
 			return nil, e
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			return nil, e // the wait alone would outlast the caller
+		}
+		if op == OpExchange && time.Since(first)+wait > codeLifetime {
+			return nil, e // the code is likely dead by then
 		}
 		c.logf("%s: retrying in %s", op, wait.Round(time.Millisecond))
 		if err := c.wait(ctx, wait); err != nil {
@@ -147,9 +157,21 @@ func (c *Client) token(ctx context.Context, op string, grant url.Values, secrets
 	}
 }
 
-// send makes one request. sent is false only when the request certainly
-// never reached the server: the dial failed before a connection existed.
-func (c *Client) send(ctx context.Context, hc *http.Client, op string, grant url.Values) (t *Token, e *Error, sent bool) {
+// codeLifetime is how long after its first try a code exchange is still
+// worth retrying.
+const codeLifetime = pixiv.CodeTTLSeconds * time.Second
+
+// outcome is how far one request got.
+type outcome struct {
+	// sent is false only when the request certainly never reached the
+	// server: the dial failed before a connection existed.
+	sent bool
+	// answered is true once the server began an answer (a status line).
+	answered bool
+}
+
+// send makes one request.
+func (c *Client) send(ctx context.Context, hc *http.Client, op string, grant url.Values) (t *Token, e *Error, res outcome) {
 	var connected atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
@@ -161,22 +183,23 @@ func (c *Client) send(ctx context.Context, hc *http.Client, op string, grant url
 	if err != nil {
 		e := networkError(ctx, err)
 		c.logf("%s: no answer after %s: %s", op, since(start), e)
-		return nil, e, connected.Load() || !isDialError(err)
+		return nil, e, outcome{sent: connected.Load() || !isDialError(err)}
 	}
 	defer resp.Body.Close()
+	res = outcome{sent: true, answered: true}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	c.logf("%s: HTTP %d in %s", op, resp.StatusCode, since(start))
 	if err != nil {
-		return nil, networkError(ctx, err), true
+		return nil, networkError(ctx, err), res
 	}
 	now := c.now()
 	t, err = ParseResponse(resp.StatusCode, resp.Header.Get("Content-Type"), body, now)
 	if err != nil {
 		e := err.(*Error)
 		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), now)
-		return nil, e, true
+		return nil, e, res
 	}
-	return t, nil, true
+	return t, nil, res
 }
 
 // maxAnswer bounds what is read of an answer; a token answer is about 1 KB.
@@ -214,18 +237,21 @@ func (c *Client) newRequest(ctx context.Context, grant url.Values) *http.Request
 const maxRetryAfter = time.Minute
 
 // retry decides whether a failed try is worth another, and after how long.
-func (c *Client) retry(op string, e *Error, sent bool, try int) (wait time.Duration, again bool) {
+func (c *Client) retry(op string, e *Error, res outcome, try int) (wait time.Duration, again bool) {
 	base := func(d time.Duration) time.Duration {
 		if c.Backoff > 0 {
 			return c.Backoff
 		}
 		return d
 	}
-	if op != OpRefresh {
-		// A code or password that reached Pixiv may have been used up or
-		// counted: only a dial that failed outright is safe to repeat.
+	switch op {
+	case OpPassword:
+		// A password that reached Pixiv may have been counted: only a dial
+		// that failed outright is safe to repeat.
 		return backoff(base(200*time.Millisecond), try),
-			e.kind == kindNetwork && !sent && !isTLSError(e.Err)
+			e.kind == kindNetwork && !res.sent && !isTLSError(e.Err)
+	case OpExchange:
+		return backoff(base(200*time.Millisecond), try), exchangeRetryable(e, res)
 	}
 	switch e.kind {
 	case kindNetwork:
@@ -240,6 +266,27 @@ func (c *Client) retry(op string, e *Error, sent bool, try int) (wait time.Durat
 		return max(backoff(base(500*time.Millisecond), try), e.RetryAfter), true
 	}
 	return 0, false
+}
+
+// exchangeRetryable reports whether a failed code exchange left the code
+// as valid as it was: no answer began (a reset, a refused or failed
+// connection, a TLS alert in the handshake, but no certificate Pixiv does not
+// own), or Pixiv answered that it is failing or busy, without saying
+// anything of the code.
+func exchangeRetryable(e *Error, res outcome) bool {
+	if e.OAuth == "invalid_grant" {
+		return false // the code was used, expired, or never valid
+	}
+	switch e.kind {
+	case kindNetwork:
+		return !res.answered && !isCertificateError(e.Err)
+	case kindFailing, kindRateLimited:
+		return e.RetryAfter <= codeLifetime/2
+	case kindBlocked:
+		// Cloudflare's 5xx "origin down" and 429 pages, not its block page.
+		return e.Status == 429 || e.Status >= 500
+	}
+	return false
 }
 
 // backoff doubles base with every try, up to 8 s, with a little jitter so

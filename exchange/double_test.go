@@ -2,7 +2,10 @@ package exchange_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -121,17 +124,15 @@ func TestDoubleExpiredCode(t *testing.T) {
 	}
 }
 
-// TestDoubleExchangeSendsOnce: whatever goes wrong once a code exchange is
-// sent, it is not sent again.
+// TestDoubleExchangeSendsOnce: once an answer has begun, or Pixiv has said
+// anything of the code, a code exchange is not sent again: the code may be
+// used up.
 func TestDoubleExchangeSendsOnce(t *testing.T) {
 	faults := map[string]pixivtest.Fault{
-		"503":        {Status: 503, Body: `{}`},
-		"429":        {Status: 429, Header: http.Header{"Retry-After": {"1"}}},
-		"Cloudflare": pixivtest.CloudflareBlock(),
-		"down":       pixivtest.CloudflareUnavailable(),
-		"reset":      {Reset: true},
-		"malformed":  {Malformed: true},
-		"hang":       {Hang: true},
+		"Cloudflare":        pixivtest.CloudflareBlock(),
+		"malformed":         {Malformed: true},
+		"hang":              {Hang: true},
+		"500 invalid_grant": {Status: 500, Body: `{"has_error":true,"errors":{"system":{"message":"Invalid grant","code":1508}},"error":"invalid_grant"}`},
 	}
 	for name, f := range faults {
 		t.Run(name, func(t *testing.T) {
@@ -145,14 +146,126 @@ func TestDoubleExchangeSendsOnce(t *testing.T) {
 			c := clientFor(s, nil)
 			exchange.NoWait(c, &waits)
 			_, err := c.Exchange(ctx, code, verifier)
-			if !errors.Is(err, exchange.ErrUnavailable) {
-				t.Errorf("err = %v, want ErrUnavailable", err)
+			if err == nil {
+				t.Fatal("no error")
 			}
 			if n := len(s.TokenRequests()); n != 1 || len(waits) != 0 {
 				t.Errorf("%d token requests and %d waits, want 1 and none", n, len(waits))
 			}
 		})
 	}
+}
+
+// TestDoubleExchangeRetries: an answer that leaves the code valid (a 5xx, a
+// 429, a connection reset before any answer) is not the end of a code that
+// lives for seconds: the exchange is sent again, and gets the tokens.
+func TestDoubleExchangeRetries(t *testing.T) {
+	faults := map[string]pixivtest.Fault{
+		"503":                     {Status: 503, Body: `{}`},
+		"502":                     {Status: 502, Body: `<html>Bad Gateway</html>`, ContentType: "text/html"},
+		"429":                     {Status: 429, Header: http.Header{"Retry-After": {"1"}}},
+		"down":                    pixivtest.CloudflareUnavailable(),
+		"reset before the answer": {Reset: true},
+	}
+	for name, f := range faults {
+		t.Run(name, func(t *testing.T) {
+			s := newDouble(t)
+			verifier := exchange.NewVerifier()
+			code := codeFor(t, s, verifier)
+			f.Times = 2
+			s.Inject(pixivtest.EndpointToken, f)
+			var waits []time.Duration
+			c := clientFor(s, nil)
+			exchange.NoWait(c, &waits)
+			tok, err := c.Exchange(t.Context(), code, verifier)
+			if err != nil {
+				t.Fatalf("Exchange: %v", err)
+			}
+			if tok.User.ID != demo.ID {
+				t.Errorf("user %q", tok.User.ID)
+			}
+			if n := len(s.TokenRequests()); n != 3 || len(waits) != 2 {
+				t.Errorf("%d token requests and %d waits, want 3 and 2", n, len(waits))
+			}
+		})
+	}
+}
+
+// TestDoubleExchangeRetriesATLSAlert: Pixiv's token host is reported to
+// end a handshake with a TLS alert now and then; the code never reached it,
+// so the exchange tries again. A certificate that does not check out is not
+// retried.
+func TestDoubleExchangeRetriesATLSAlert(t *testing.T) {
+	s := newDouble(t)
+	verifier := exchange.NewVerifier()
+	code := codeFor(t, s, verifier)
+	alerts := alertingProxy(t, s.Addr(), 1)
+	c := &exchange.Client{HTTPClient: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, alerts)
+		},
+		TLSClientConfig: &tls.Config{RootCAs: s.RootCAs()},
+	}}}
+	var waits []time.Duration
+	exchange.NoWait(c, &waits)
+	tok, err := c.Exchange(t.Context(), code, verifier)
+	if err != nil {
+		t.Fatalf("Exchange: %v", err)
+	}
+	if tok.User.ID != demo.ID || len(waits) != 1 {
+		t.Errorf("user %q after %d waits, want %q after 1", tok.User.ID, len(waits), demo.ID)
+	}
+
+	// The double's certificate, not trusted: the same every time.
+	c.HTTPClient = &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, s.Addr())
+		},
+	}}
+	waits = nil
+	if _, err := c.Exchange(t.Context(), codeFor(t, s, verifier), verifier); err == nil || len(waits) != 0 {
+		t.Errorf("untrusted certificate: err = %v after %d waits, want an error and no retry", err, len(waits))
+	}
+}
+
+// alertingProxy listens on loopback and passes connections through to addr,
+// except the first n, whose TLS handshakes it ends with an alert.
+func alertingProxy(t *testing.T, addr string, n int) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	failing := &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		return nil, errors.New("refused")
+	}}
+	go func() {
+		for i := 0; ; i++ {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if i < n {
+				go func() {
+					defer conn.Close()
+					tls.Server(conn, failing).Handshake() // sends internal_error
+				}()
+				continue
+			}
+			go func() {
+				defer conn.Close()
+				up, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go io.Copy(up, conn)
+				io.Copy(conn, up)
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }
 
 func TestDoubleRefresh(t *testing.T) {

@@ -301,6 +301,20 @@ func isTLSError(err error) bool {
 		errors.As(err, &record) || errors.As(err, &alert)
 }
 
+// isCertificateError reports whether err is a certificate that does not
+// check out: a retry would meet the same certificate. A TLS alert from the
+// server, by contrast, is a handshake that failed this once.
+func isCertificateError(err error) bool {
+	var (
+		unknownAuthority x509.UnknownAuthorityError
+		hostname         x509.HostnameError
+		invalid          x509.CertificateInvalidError
+		verification     *tls.CertificateVerificationError
+	)
+	return errors.As(err, &unknownAuthority) || errors.As(err, &hostname) ||
+		errors.As(err, &invalid) || errors.As(err, &verification)
+}
+
 // innermost is the text of the network error without the url.Error and
 // net.OpError framing, which repeat the method, URL and addresses.
 func innermost(err error) string {

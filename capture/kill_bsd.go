@@ -1,0 +1,15 @@
+//go:build unix && !linux
+
+package capture
+
+import "syscall"
+
+// deathSignal does nothing where the kernel has no parent-death signal.
+func deathSignal(*syscall.SysProcAttr) {}
+
+// groupRuns reports whether the group pgid has a member.
+func groupRuns(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
+
+// killStaleGroup leaves a dead run's browser alone where pixivauth cannot
+// check that the recorded group is still that browser's.
+func killStaleGroup(pgid int, marker string) {}
