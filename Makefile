@@ -49,6 +49,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCallback$$' -fuzztime $(FUZZTIME) ./capture/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseResponse$$' -fuzztime $(FUZZTIME) ./exchange/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCookiesTxt$$' -fuzztime $(FUZZTIME) ./session/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseExtensionJSON$$' -fuzztime $(FUZZTIME) ./session/
 
 ## bench: the benchmarks, and the table in BENCHMARKS.md. The browser
 ## benchmarks run a fixed number of whole logins each (BENCHLOGINS), so that

@@ -52,7 +52,7 @@ func browserFlags() []cli.Flag {
 func sessionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: optCookies,
-			Usage: "log in with the session in `FILE`: session export's JSON or a cookies.txt"},
+			Usage: "log in with the session in `FILE`: session export's JSON, a cookies.txt, or Cookie-Editor's or EditThisCookie's JSON export"},
 		&cli.StringFlag{Name: optPHPSESSID,
 			Usage: "log in with the session cookie `VALUE` (also $PIXIV_PHPSESSID)"},
 		&cli.StringFlag{Name: optPHPSESSIDFile,
@@ -232,11 +232,15 @@ func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, e
 		return opts, err
 	}
 	opts.Cookies = cookies
-	live := (&session.Session{Cookies: cookies}).Live(time.Now())
-	if !visible && opts.Username == "" && !live {
+	dead := (&session.Session{Cookies: cookies}).Check(time.Now())
+	if !visible && opts.Username == "" && dead != nil {
+		if from != "" && errors.Is(dead, session.ErrNoSessionCookie) {
+			return opts, usageErrorf("the session from %s %v: export the cookies of www.pixiv.net from a browser that is logged in to Pixiv",
+				from, dead)
+		}
 		if from != "" {
-			return opts, needsPersonf("the session from %s has expired (no live %s cookie): log in again with a window (`pixivauth login`), or give --%s with a password",
-				from, pixiv.SessionCookie, optUsername)
+			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`), or give --%s with a password",
+				from, dead, optUsername)
 		}
 		return opts, usageErrorf("a headless login needs something to log in with: a session stored by an earlier login, --%s FILE, --%s, or --%s with a password",
 			optCookies, optPHPSESSID, optUsername)
