@@ -79,6 +79,7 @@ EXAMPLES:
 			doctorCommand(p),
 			versionCommand(p),
 			completionCommand(p),
+			completeCommand(p),
 		},
 	}
 	forEachCommand(app.Commands, func(cmd *cli.Command) {

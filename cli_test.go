@@ -5,13 +5,21 @@ package main
 // TestMain builds, against a Pixiv double on loopback where they need Pixiv.
 
 import (
+	"context"
 	"encoding/json"
-
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/internal/testenv"
+	"github.com/pixivauth/pixivauth/store"
 )
 
 // writeFile writes content to a file of the test's own and returns its path.
@@ -99,5 +107,238 @@ func TestLoginFromCookieEditorExport(t *testing.T) {
 			b.expectSaved(got.AccessToken)
 			b.expectNoSecrets(r.stderr)
 		})
+	}
+}
+
+// completionCase is a command line typed up to the cursor and what
+// completion must offer there.
+type completionCase struct {
+	line string
+	want []string
+}
+
+// completionCases hold for every shell; CFG stands for a config dir with the
+// profiles "home" and "work", DIR for a directory with the files
+// "cookies.json" and "cookies.txt" and the directory "sub".
+var completionCases = []completionCase{
+	{"pixivauth completion ", []string{"bash", "fish", "powershell", "zsh"}},
+	{"pixivauth token --format ", []string{"env", "json", "text"}},
+	{"pixivauth check --format ", []string{"json", "text"}},
+	{"pixivauth session export --format ", []string{"cookies.txt", "json"}},
+	{"pixivauth --config-dir CFG --profile ", []string{"home", "work"}},
+	{"pixivauth --config-dir CFG token --profile w", []string{"work"}},
+	{"pixivauth login --cookies DIR/cookies.", []string{"DIR/cookies.json", "DIR/cookies.txt"}},
+	{"pixivauth re", []string{"refresh"}},
+	{"pixivauth session ex", []string{"export"}},
+	{"pixivauth login --head", []string{"--headless"}},
+	{"pixivauth --profile w session export --f", []string{"--format"}},
+}
+
+// completionDirs makes the CFG and DIR of completionCases.
+func completionDirs(t *testing.T) (cfg, dir string) {
+	t.Helper()
+	cfg, dir = t.TempDir(), t.TempDir()
+	for _, name := range []string{"home", "work"} {
+		p, err := (&store.Store{Dir: cfg}).Profile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.SaveToken(&exchange.Token{AccessToken: "a-" + name, RefreshToken: "r-" + name,
+			Expiry: time.Now().Add(time.Hour), User: exchange.User{ID: "1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"cookies.json", "cookies.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return cfg, dir
+}
+
+// completionScript writes pixivauth's script for shell to a file.
+func completionScript(t *testing.T, shell string) string {
+	t.Helper()
+	r := runPixivauth(t, nil, "", "completion", shell)
+	expectCode(t, r, 0)
+	return writeFile(t, "completion."+shell, r.stdout)
+}
+
+// shellEnv runs a shell with pixivauth on its PATH, as a user's would be.
+func shellEnv(t *testing.T) []string {
+	return append(cleanEnv(t), "PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+func needShell(t *testing.T, shell string) {
+	t.Helper()
+	_, err := exec.LookPath(shell)
+	testenv.Need(t, err == nil, shell+" is not installed: `make test` installs it (scripts/deps.sh)")
+}
+
+func sortedFields(s string) []string {
+	f := strings.Fields(s)
+	slices.Sort(f)
+	return f
+}
+
+// TestCompletionBash loads the bash script into bash and asks its function
+// for each case, as bash's programmable completion does on TAB.
+func TestCompletionBash(t *testing.T) {
+	needShell(t, "bash")
+	script, env := completionScript(t, "bash"), shellEnv(t)
+	cfg, dir := completionDirs(t)
+	// It registers itself for pixivauth.
+	out, err := exec.Command("bash", "-c", `source "$1" && complete -p pixivauth`, "bash", script).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "-F _pixivauth pixivauth") {
+		t.Fatalf("complete -p: %s, %v", out, err)
+	}
+	for _, tt := range completionCases {
+		t.Run(tt.line, func(t *testing.T) {
+			line := strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(tt.line)
+			words := strings.Split(line, " ") // a trailing space leaves an empty word: the cursor's
+			complete := `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _pixivauth; printf '%s\n' "${COMPREPLY[@]}"`
+			cmd := exec.Command("bash", append([]string{"-c", complete, "bash", script}, words...)...)
+			cmd.Env = env
+			out, err := cmd.CombinedOutput()
+			want := strings.Fields(strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(strings.Join(tt.want, " ")))
+			if got := sortedFields(string(out)); err != nil || !slices.Equal(got, want) {
+				t.Errorf("bash offers %q (%v), want %q", got, err, want)
+			}
+		})
+	}
+}
+
+// TestCompletionFish loads the fish script into fish and asks fish itself
+// what it completes (complete -C).
+func TestCompletionFish(t *testing.T) {
+	needShell(t, "fish")
+	script, env := completionScript(t, "fish"), shellEnv(t)
+	cfg, dir := completionDirs(t)
+	for _, tt := range completionCases {
+		t.Run(tt.line, func(t *testing.T) {
+			line := strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(tt.line)
+			cmd := exec.Command("fish", "--no-config", "-c", `source $argv[1]; complete -C $argv[2] | cut -f1`, script, line)
+			cmd.Env = env
+			out, err := cmd.CombinedOutput()
+			want := strings.Fields(strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(strings.Join(tt.want, " ")))
+			if got := sortedFields(string(out)); err != nil || !slices.Equal(got, want) {
+				t.Errorf("fish offers %q (%v), want %q", got, err, want)
+			}
+		})
+	}
+}
+
+// zshDriver types a line and TAB into an interactive zsh on a pseudo-
+// terminal (zsh's own zpty), with the completion script loaded the way its
+// comment says, and prints what the terminal shows.
+const zshDriver = `zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z "PS1='%% '; autoload -U compinit && compinit -u; source ${(q)1}; setopt nobeep; print -r -- READY\$((6*7))"
+zpty -r z line '*READY42*'
+zpty -w -n z "$2"$'\t'
+sleep 1
+out=""
+while zpty -r -t z chunk; do out+=$chunk; done
+print -r -- "$out"
+zpty -d z
+`
+
+// ansiRE matches a terminal's control sequences.
+var ansiRE = regexp.MustCompile(`\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Za-z0-9]|[=>])`)
+
+// TestCompletionZsh types each case into an interactive zsh and reads what
+// its completion shows or inserts.
+func TestCompletionZsh(t *testing.T) {
+	needShell(t, "zsh")
+	script, env := completionScript(t, "zsh"), shellEnv(t)
+	driver := writeFile(t, "driver.zsh", zshDriver)
+	cfg, dir := completionDirs(t)
+	for _, tt := range completionCases {
+		t.Run(tt.line, func(t *testing.T) {
+			line := strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(tt.line)
+			cmd := exec.Command("zsh", "-f", driver, script, line)
+			cmd.Env = append(env, "TERM=dumb")
+			out, err := cmd.CombinedOutput()
+			// No wanted word is part of the line as typed, so it shows
+			// only if zsh completed it or listed it.
+			shown := ansiRE.ReplaceAllString(string(out), "")
+			for _, w := range tt.want {
+				w = strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(w)
+				if len(tt.want) > 1 {
+					w = filepath.Base(w) // a list shows names without their directory
+				}
+				if !strings.Contains(shown, w) {
+					t.Errorf("zsh does not offer %q (%v); the terminal shows:\n%q", w, err, shown)
+				}
+			}
+		})
+	}
+}
+
+// TestCompletionPowerShell checks the PowerShell script's syntax with
+// tree-sitter's PowerShell grammar: no PowerShell can be had from Debian or
+// npm here (npm's "pwsh" downloads a build from outside), so the script is
+// parsed, not run. It also checks that the script holds each case's words,
+// and that the parser does catch a broken script.
+func TestCompletionPowerShell(t *testing.T) {
+	checker, err := filepath.Abs("scripts/pscheck/check.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, nodeErr := exec.LookPath("node")
+	_, modErr := os.Stat(filepath.Join(filepath.Dir(checker), "node_modules", "tree-sitter-powershell"))
+	testenv.Need(t, nodeErr == nil && modErr == nil, "node and scripts/pscheck/node_modules are needed: `make test` installs them (scripts/deps.sh)")
+	script := completionScript(t, "powershell")
+	parse := func(file string) (string, error) {
+		out, err := exec.Command("node", "--no-deprecation", checker, file).CombinedOutput()
+		return string(out), err
+	}
+	if out, err := parse(script); err != nil {
+		t.Errorf("the PowerShell script does not parse: %v\n%s", err, out)
+	}
+	broken := writeFile(t, "broken.ps1", strings.Replace(readFile(t, script), "Register-ArgumentCompleter -Native -CommandName 'pixivauth' -ScriptBlock {", "Register-ArgumentCompleter -ScriptBlock { if (", 1))
+	if _, err := parse(broken); err == nil {
+		t.Error("the checker accepts a script with an unclosed if: it checks nothing")
+	}
+	text := readFile(t, script)
+	for _, want := range []string{"'completion' = @{", "'bash', 'zsh', 'fish', 'powershell'", "'session export' = @{",
+		"Formats = @('json', 'cookies.txt')", "Profiles = @('--profile')", "'--cookies'", "__complete', 'profiles'"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PowerShell script lacks %q", want)
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// TestCompletionFormatsAreAccepted: each --format value a script offers is
+// one its command accepts, and every command with --format has its list.
+func TestCompletionFormatsAreAccepted(t *testing.T) {
+	p := &program{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	spec := completionSpecOf(p.newApp())
+	for _, e := range spec.entries[1:] {
+		hasFormat := slices.ContainsFunc(e.options, func(o completionOption) bool { return o.long == optFormat })
+		if hasFormat && len(e.formats) == 0 && e.path != "logout" && e.path != "session" {
+			t.Errorf("%s takes --format but completion offers no format for it", e.path)
+		}
+		for _, f := range e.formats {
+			// A negative timeout is refused right after the format is
+			// checked: the run stops there, having accepted the format.
+			args := append(strings.Fields(e.path), "--format", f, "--timeout=-1s")
+			_, _, stderr := runInProcess(context.Background(), "", args...)
+			if !strings.Contains(stderr, "--timeout must not be negative") {
+				t.Errorf("%s --format %s: %s; want the format accepted", e.path, f, stderr)
+			}
+		}
 	}
 }
