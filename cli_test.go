@@ -342,3 +342,151 @@ func TestCompletionFormatsAreAccepted(t *testing.T) {
 		}
 	}
 }
+
+// fakeAptTools are the stand-ins for apt, snap, npm and id that
+// TestDepsScript puts on the script's PATH, each logging its arguments. The
+// fake apt-cache knows only the packages in $FAKE_APT_HAS; installing one
+// puts its program on PATH, as the real package would.
+var fakeAptTools = map[string]string{
+	"id": `[ "$1" = -u ] && echo "${FAKE_UID:-0}"`,
+	"apt-cache": `echo "apt-cache $*" >> "$FAKE_LOG"
+[ "$1" = show ] || exit 1
+case " $FAKE_APT_HAS " in *" $2 "*) exit 0 ;; esac
+echo "E: No packages found" >&2; exit 100`,
+	"apt-get": `echo "apt-get $*" >> "$FAKE_LOG"
+[ "$1" = install ] || exit 0
+shift
+for p; do
+	case $p in -*) continue ;; esac
+	case " $FAKE_APT_HAS " in *" $p "*) ;; *) echo "E: Unable to locate package $p" >&2; exit 100 ;; esac
+done
+for p; do
+	case $p in -*) continue ;; xvfb) p=Xvfb ;; nodejs) p=node ;; esac
+	printf '#!/bin/sh\n' > "$FAKE_BIN/$p"; chmod +x "$FAKE_BIN/$p"
+done`,
+	"snap": `echo "snap $*" >> "$FAKE_LOG"`,
+	"npm": `echo "npm $*" >> "$FAKE_LOG"
+mkdir -p "$5/node_modules/tree-sitter-powershell"`,
+}
+
+// TestDepsScript runs scripts/deps.sh on a PATH that holds only fake apt,
+// snap and npm (and the few tools the script uses), for a Debian and an
+// Ubuntu machine, with and without the packages apt can have.
+func TestDepsScript(t *testing.T) {
+	realSh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := readFile(t, "scripts/deps.sh")
+	debian := "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nID=debian\n"
+	ubuntu := "PRETTY_NAME=\"Ubuntu 24.04 LTS\"\nID=ubuntu\nID_LIKE=debian\n"
+	all := "chromium chromium-headless-shell xvfb zsh fish nodejs"
+	tests := []struct {
+		name, osRelease, aptHas, uid string
+		tools                        []string // what the fake apt needs to be missing: the rest is there
+		noSnap                       bool
+		code                         int
+		log                          []string // lines the log must have, in order
+		notLog                       []string // words no log line may have
+		stderr                       []string
+	}{
+		{name: "Debian, all there", osRelease: debian, aptHas: all,
+			log:    []string{"apt-get update -qq", "apt-get install -y -qq chromium xvfb zsh fish nodejs chromium-headless-shell", "npm install --no-audit --no-fund --prefix"},
+			notLog: []string{"snap"}},
+		{name: "Debian without the headless shell", osRelease: debian, aptHas: "chromium xvfb zsh fish nodejs",
+			log:    []string{"apt-cache show chromium-headless-shell", "apt-get install -y -qq chromium xvfb zsh fish nodejs"},
+			stderr: []string{"apt has no package chromium-headless-shell: skipped"}},
+		{name: "Debian without fish", osRelease: debian, aptHas: "chromium chromium-headless-shell xvfb zsh nodejs",
+			code:   1,
+			log:    []string{"apt-get install -y -qq chromium xvfb zsh nodejs chromium-headless-shell"},
+			notLog: []string{"npm install"},
+			stderr: []string{"apt has no package fish, which the tests need", "not installed: fish"}},
+		{name: "Debian without chromium", osRelease: debian, aptHas: "xvfb zsh fish nodejs chromium-headless-shell",
+			code:   1,
+			stderr: []string{"apt has no package chromium: add Debian's main repository", "not installed: chromium"}},
+		{name: "Ubuntu: Chromium from snap, no headless shell asked for", osRelease: ubuntu, aptHas: "xvfb zsh fish nodejs",
+			log:    []string{"apt-get install -y -qq xvfb zsh fish nodejs", "snap install chromium"},
+			notLog: []string{"chromium-headless-shell", "apt-cache show chromium"}},
+		{name: "Ubuntu without snap (a container)", osRelease: ubuntu, aptHas: "xvfb zsh fish nodejs", noSnap: true,
+			code:   1,
+			stderr: []string{"Ubuntu's Chromium is a snap", "not installed: chromium"}},
+		{name: "not root", osRelease: debian, aptHas: all, uid: "1000",
+			code:   1,
+			notLog: []string{"apt-get"},
+			stderr: []string{"sudo apt-get install -y chromium", "sudo apt-get update && sudo apt-get install -y xvfb zsh fish nodejs chromium-headless-shell"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			bin := filepath.Join(dir, "bin")
+			scripts := filepath.Join(dir, "repo", "scripts")
+			for _, d := range []string{bin, scripts} {
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(scripts, "deps.sh"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for name, body := range fakeAptTools {
+				if name == "snap" && tt.noSnap {
+					continue
+				}
+				if err := os.WriteFile(filepath.Join(bin, name), []byte("#!"+realSh+"\n"+body+"\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, tool := range []string{"sed", "tr", "dirname", "mkdir", "chmod"} {
+				real, err := exec.LookPath(tool)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(real, filepath.Join(bin, tool)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			osRelease := writeFile(t, "os-release", tt.osRelease)
+			logFile := filepath.Join(dir, "log")
+			uid := tt.uid
+			if uid == "" {
+				uid = "0"
+			}
+			cmd := exec.Command(realSh, filepath.Join(scripts, "deps.sh"), "test")
+			cmd.Env = []string{"PATH=" + bin, "PIXIVAUTH_OS_RELEASE=" + osRelease, "FAKE_LOG=" + logFile,
+				"FAKE_BIN=" + bin, "FAKE_APT_HAS=" + tt.aptHas, "FAKE_UID=" + uid}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := 0
+			if exit, ok := err.(*exec.ExitError); ok {
+				code = exit.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			logData, _ := os.ReadFile(logFile)
+			log := string(logData)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr:\n%s\nlog:\n%s", code, tt.code, stderr.String(), log)
+			}
+			rest := log
+			for _, want := range tt.log {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Errorf("the log lacks %q (in this order):\n%s", want, log)
+					break
+				}
+				rest = rest[i+len(want):]
+			}
+			for _, not := range tt.notLog {
+				if strings.Contains(log, not) {
+					t.Errorf("the log has %q:\n%s", not, log)
+				}
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+		})
+	}
+}
