@@ -8,7 +8,7 @@ BIN         := pixivauth
 FUZZTIME    ?= 60s
 PKGS        := ./...
 
-.PHONY: build demo test deps-demo deps-test staticcheck lint cross fuzz bench clean
+.PHONY: build demo test deps-demo deps-test staticcheck lint cross fuzz bench man clean
 
 build:
 	$(GO) build -o $(BIN) .
@@ -62,5 +62,10 @@ bench: deps-test build
 	$(GO) run ./scripts/benchtable < bench.out > BENCHMARKS.md
 	@echo "wrote BENCHMARKS.md"
 
+## man: the man page, pixivauth.1, made from the same command definitions
+## as --help (for packagers: install it as man1/pixivauth.1).
+man:
+	$(GO) run . __man > pixivauth.1
+
 clean:
-	rm -f $(BIN) bench.out
+	rm -f $(BIN) bench.out pixivauth.1

@@ -80,6 +80,7 @@ EXAMPLES:
 			versionCommand(p),
 			completionCommand(p),
 			completeCommand(p),
+			manCommand(p),
 		},
 	}
 	forEachCommand(app.Commands, func(cmd *cli.Command) {

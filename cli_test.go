@@ -490,3 +490,49 @@ func TestDepsScript(t *testing.T) {
 		})
 	}
 }
+
+// TestManPage makes the man page as `make man` does and has groff (and
+// man, which packagers' users run) read it: no warning, every command and
+// the exit statuses in it.
+func TestManPage(t *testing.T) {
+	r := runPixivauth(t, nil, "", "__man")
+	expectCode(t, r, 0)
+	page := writeFile(t, "pixivauth.1", r.stdout)
+	if !strings.HasPrefix(r.stdout, ".nh\n.TH pixivauth 1") && !strings.Contains(r.stdout, ".TH pixivauth 1") {
+		t.Errorf("not a section 1 man page:\n%.200s", r.stdout)
+	}
+	_, err := exec.LookPath("groff")
+	testenv.Need(t, err == nil, "groff is not installed (Debian: groff-base)")
+	cmd := exec.Command("groff", "-k", "-man", "-Tutf8", "-ww", page)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("groff: %v\n%s", err, stderr.String())
+	}
+	text := regexp.MustCompile(".\b").ReplaceAllString(string(out), "") // groff's overstrikes
+	for _, want := range []string{"NAME", "SYNOPSIS", "DESCRIPTION", "EXAMPLES", "EXIT STATUS", "GLOBAL OPTIONS", "COMMANDS",
+		"pixivauth session export", "--refresh-token-file", "143  terminated (SIGTERM)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the rendered man page lacks %q", want)
+		}
+	}
+	for _, cmd := range commandNames(testApp().VisibleCommands()) {
+		if !strings.Contains(text, "pixivauth "+cmd) {
+			t.Errorf("the man page does not describe %s", cmd)
+		}
+	}
+	for _, hidden := range []string{completeCommandName, manCommandName} {
+		if strings.Contains(text, hidden) {
+			t.Errorf("the man page shows the hidden %s", hidden)
+		}
+	}
+	if _, err := exec.LookPath("man"); err == nil {
+		cmd := exec.Command("man", "-l", page)
+		cmd.Env = append(os.Environ(), "MANPAGER=cat", "MANWIDTH=80")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "EXIT STATUS") {
+			t.Errorf("man -l: %v\n%.300s", err, out)
+		}
+	}
+}
