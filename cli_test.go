@@ -19,6 +19,8 @@ import (
 
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/internal/testenv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
 
@@ -533,6 +535,230 @@ func TestManPage(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "EXIT STATUS") {
 			t.Errorf("man -l: %v\n%.300s", err, out)
+		}
+	}
+}
+
+// TestCheckJSONReportsFailure: check --json prints {"ok":false,…} on stdout
+// when the check fails, with the exit status it ends with, and no secret.
+func TestCheckJSONReportsFailure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.srv.Inject(pixivtest.EndpointToken, pixivtest.CloudflareBlock())
+	blocked := f.run(nil, "", "check", f.rt, "--json", "--timeout", long)
+	tests := []struct {
+		name   string
+		r      result
+		code   int
+		reason string
+		say    string
+	}{
+		{"token rejected", newFixture(t).run(nil, "", "check", "unknown-token", "--json", "--timeout", long), exitPerson, "", "rejected"},
+		{"Pixiv unreachable", runPixivauth(t, nil, "", "check", "TOKEN", "--json", "--pixiv-server", closedPort(t), "--insecure", "--timeout", long),
+			exitUnavailable, "", "refused"},
+		{"Cloudflare", blocked, exitUnavailable, "", "Cloudflare"},
+		{"no token anywhere", runPixivauth(t, nil, "", "check", "--json", "--config-dir", t.TempDir()), exitPerson, "needs_person", "no token"},
+		{"a token with a space", runPixivauth(t, nil, "", "check", "a b", "--json", "--config-dir", t.TempDir()), exitUsage, "usage", "whitespace"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.r.code != tt.code {
+				t.Fatalf("exit %d, want %d\n%v", tt.r.code, tt.code, tt.r)
+			}
+			var report struct {
+				OK       *bool  `json:"ok"`
+				Error    string `json:"error"`
+				Reason   string `json:"reason"`
+				ExitCode int    `json:"exit_code"`
+			}
+			dec := json.NewDecoder(strings.NewReader(tt.r.stdout))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&report); err != nil {
+				t.Fatalf("stdout is not the failure object: %v\n%v", err, tt.r)
+			}
+			if report.OK == nil || *report.OK || report.ExitCode != tt.code || report.Reason == "" ||
+				!strings.Contains(report.Error, tt.say) {
+				t.Errorf("failure object %+v, want ok false, exit_code %d, a reason and an error saying %q", report, tt.code, tt.say)
+			}
+			if tt.reason != "" && report.Reason != tt.reason {
+				t.Errorf("reason %q, want %q", report.Reason, tt.reason)
+			}
+			if !strings.Contains(tt.r.stderr, report.Error) {
+				t.Errorf("stderr does not say the error too:\n%v", tt.r)
+			}
+		})
+	}
+	// The token sent is not in the object.
+	if strings.Contains(blocked.stdout, f.rt) {
+		t.Errorf("the failure object holds the refresh token:\n%s", blocked.stdout)
+	}
+	// Text output still prints nothing on failure.
+	r := f.run(nil, "", "check", "unknown-token", "--timeout", long)
+	expectCode(t, r, exitUnavailable)
+}
+
+// TestCIFormFailsTheStep runs the README's CI step the way GitHub Actions
+// runs a step (bash --noprofile --norc -eo pipefail): with a token the
+// exports reach the next command; without one the step fails with
+// pixivauth's status and the next command never runs. The eval form the
+// README used to show goes on with an empty token, which is why it is gone.
+func TestCIFormFailsTheStep(t *testing.T) {
+	t.Parallel()
+	needShell(t, "bash")
+	f := newFixture(t)
+	step := func(script string, env ...string) result {
+		t.Helper()
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+		cmd.Env = append(shellEnv(t), append([]string{"RUNNER_TEMP=" + t.TempDir()}, env...)...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		r := result{stdout: stdout.String(), stderr: stderr.String()}
+		if exit, ok := err.(*exec.ExitError); ok {
+			r.code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	server := strings.Join(quoteAll(f.server()), " ")
+	readme := readFile(t, "README.md")
+	form := `pixivauth token --format env > "$RUNNER_TEMP/pixiv.env"`
+	if !strings.Contains(readme, form) || !strings.Contains(readme, `. "$RUNNER_TEMP/pixiv.env"`) {
+		t.Fatalf("the README does not show the CI form %q", form)
+	}
+	ciStep := `umask 077
+pixivauth ` + server + ` token --format env > "$RUNNER_TEMP/pixiv.env"
+. "$RUNNER_TEMP/pixiv.env"
+echo "next step with a token of ${#PIXIV_ACCESS_TOKEN} characters"`
+
+	r := step(ciStep, "PIXIV_REFRESH_TOKEN="+f.rt)
+	if r.code != 0 || !regexp.MustCompile(`next step with a token of [1-9][0-9]* characters`).MatchString(r.stdout) {
+		t.Errorf("with a refresh token the step did not go on with a token:\n%v", r)
+	}
+	r = step(ciStep, "PIXIV_REFRESH_TOKEN=unknown-token")
+	if r.code != exitPerson || strings.Contains(r.stdout, "next step") {
+		t.Errorf("with a rejected token the step went on, or did not end with exit 3:\n%v", r)
+	}
+	// What the README no longer shows: eval swallows the failure.
+	r = step(`eval "$(pixivauth ` + server + ` token --format env)"
+echo "next step with a token of ${#PIXIV_ACCESS_TOKEN} characters"`, "PIXIV_REFRESH_TOKEN=unknown-token")
+	if r.code != 0 || !strings.Contains(r.stdout, "next step with a token of 0 characters") {
+		t.Errorf("the eval form no longer hides a failure (update the README's note):\n%v", r)
+	}
+}
+
+// TestSessionExportOutput: --output writes the session 0600 whatever the
+// umask, replacing a looser file, and prints nothing on stdout.
+func TestSessionExportOutput(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.srv.NewSession(f.account.ID)
+	if err := f.profile().SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"json", "cookies.txt"} {
+		out := filepath.Join(t.TempDir(), "session."+format)
+		if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd, stdout, stderr := command(t, nil, "", append(f.server(), "session", "export", "--format", format, "--output", out)...)
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r := wait(t, cmd, start, stdout, stderr)
+		expectCode(t, r, 0)
+		if r.stdout != "" || strings.Contains(r.stderr, c.Value) {
+			t.Errorf("--output printed the session, or stderr holds its value:\n%v", r)
+		}
+		fi, err := os.Stat(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s is %v, want 0600", out, fi.Mode().Perm())
+		}
+		s, err := session.ParseFile([]byte(readFile(t, out)))
+		if err != nil || !s.Live(time.Now()) {
+			t.Errorf("the written %s does not read back as a live session: %v", format, err)
+		}
+		leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*tmp*"))
+		if len(leftovers) > 0 {
+			t.Errorf("temporary files left: %v", leftovers)
+		}
+	}
+	// Under a umask of 0 the file is 0600 all the same.
+	out := filepath.Join(t.TempDir(), "s.json")
+	r := step0(t, `umask 0; exec "$@"`, append([]string{binary}, append(f.server(), "session", "export", "--output", out)...)...)
+	if r.code != 0 {
+		t.Fatalf("%v", r)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("under umask 0: %v, %v", fi.Mode(), err)
+	}
+}
+
+// step0 runs script in sh with args, in a clean environment.
+func step0(t *testing.T, script string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command("sh", append([]string{"-c", script, "sh"}, args...)...)
+	cmd.Env = cleanEnv(t)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	if exit, ok := err.(*exec.ExitError); ok {
+		r.code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestHelpExitStatusTable: the --help table names every case of the CLI
+// contract's exit status table that issue 14 found missing.
+func TestHelpExitStatusTable(t *testing.T) {
+	r := runPixivauth(t, nil, "", "--help")
+	expectCode(t, r, 0)
+	table := strings.Join(strings.Fields(r.stdout[strings.Index(r.stdout, "EXIT STATUS"):]), " ")
+	for _, want := range []string{"window login that timed out", "not a browser", "no token anywhere", "130 interrupted", "143 terminated"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("--help's exit status table lacks %q:\n%s", want, table)
+		}
+	}
+}
+
+// TestReadmeDescribesTheFiles: the README's token.json keys are the file's,
+// and its Files table names what a headless failure leaves.
+func TestReadmeDescribesTheFiles(t *testing.T) {
+	t.Parallel()
+	readme := readFile(t, "README.md")
+	m := regexp.MustCompile(`<!-- token.json keys: ([a-z_ ]+) -->`).FindStringSubmatch(readme)
+	if m == nil {
+		t.Fatal("the README has no token.json keys line")
+	}
+	documented := strings.Fields(m[1])
+	f := newFixture(t)
+	expectCode(t, f.run(nil, "", "refresh", f.rt), 0)
+	var file map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(f.dir, "default", "token.json"))), &file); err != nil {
+		t.Fatal(err)
+	}
+	for key := range file {
+		if !slices.Contains(documented, key) {
+			t.Errorf("token.json has %q, which the README does not describe", key)
+		}
+	}
+	for _, key := range documented {
+		if _, ok := file[key]; !ok && key != "device_token" {
+			t.Errorf("the README describes %q, which token.json lacks", key)
+		}
+	}
+	for _, want := range []string{"last-failure/screenshot.png`, `page.html`, `url.txt`", `"version": 1`, `"saved_at"`,
+		"`--totp-secret SECRET`", "`--phpsessid VALUE`"} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("the README lacks %q", want)
 		}
 	}
 }

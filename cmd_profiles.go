@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"text/tabwriter"
 	"time"
 
@@ -46,7 +49,7 @@ func sessionCommand(p *program) *cli.Command {
 headless login can skip the login form.
 
 EXAMPLES:
-   pixivauth session export > session.json`,
+   pixivauth session export --output session.json`,
 		Flags: commonFlags(nil),
 		Subcommands: []*cli.Command{{
 			Name:  "export",
@@ -56,10 +59,11 @@ Netscape cookies.txt: the way to copy a window login to a server. The output
 holds the session cookie: treat it as a password.
 
 EXAMPLES:
-   pixivauth session export > session.json
+   pixivauth session export --output session.json        (written 0600)
    pixivauth login --headless --cookies session.json     (on the server)
-   pixivauth session export --format cookies.txt`,
-			Flags:  commonFlags(sessionFormats),
+   pixivauth session export --format cookies.txt --output cookies.txt`,
+			Flags: append(commonFlags(sessionFormats),
+				&cli.StringFlag{Name: optOutput, Usage: "write the session to `FILE`, readable by you alone (0600), instead of stdout"}),
 			Action: p.sessionExport,
 		}},
 		Action: func(c *cli.Context) error {
@@ -178,11 +182,56 @@ func (p *program) sessionExport(c *cli.Context) error {
 	} else {
 		writeJSON(&b, s)
 	}
+	if out := c.String(optOutput); out != "" && out != "-" {
+		if err := writePrivateFile(out, b.Bytes()); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.stderr, "%s: wrote the session of profile %q to %s (mode 0600): treat it as a password\n", programName, o.profile.Name(), out)
+		return nil
+	}
 	values := make([]string, len(s.Cookies))
 	for i, ck := range s.Cookies {
 		values[i] = ck.Value
 	}
 	return o.printResult(b.Bytes(), values...)
+}
+
+// optOutput is session export's file to write instead of stdout.
+const optOutput = "output"
+
+// writePrivateFile writes data to path readable by its owner alone (0600),
+// whatever the umask, atomically: a temporary file beside it, renamed over
+// it, so that no reader ever sees half a session and an old file with
+// looser permissions is replaced, not rewritten.
+func writePrivateFile(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	// CreateTemp makes it 0600 already; say so for every platform's sake.
+	if err := f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	return nil
 }
 
 // noStore is the error of a command that needs the config dir and has none.

@@ -172,12 +172,22 @@ func (p *program) token(c *cli.Context) error {
 	return o.deliver(t, true, saveErr)
 }
 
-// check is the check command.
+// check is the check command. With --json a failure is reported on stdout
+// too, as {"ok":false,…}, once the options are read.
 func (p *program) check(c *cli.Context) error {
 	o, err := p.setup(c, reportFormats)
 	if err != nil {
 		return err
 	}
+	err = p.runCheck(c, o)
+	var save *saveError
+	if err != nil && o.format == formatJSON && !errors.As(err, &save) {
+		o.reportFailure(err)
+	}
+	return err
+}
+
+func (p *program) runCheck(c *cli.Context, o *options) error {
 	if c.Bool(optLogin) {
 		return p.checkLogin(c, o)
 	}

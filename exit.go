@@ -28,11 +28,12 @@ const exitCodesHelp = `EXIT STATUS:
    1    other failure (doctor found a problem; tokens printed but not saved)
    2    usage: unknown command or option, a blank token, nothing to log in with
    3    a person must act: token or code rejected, session expired, wrong
-        password, captcha, two-factor code without --totp-secret, no token
+        password, captcha, two-factor code without a TOTP secret, no token
+        anywhere, a window login that timed out waiting for the person
    4    Pixiv unreachable, blocked (Cloudflare) or failing; a headless login
         that stopped making progress
-   5    browser problem: not found, failed to start, crashed, window closed,
-        no display for a window (use --headless)
+   5    browser problem: not found, not a browser, failed to start, crashed,
+        window closed, no display for a window
    130  interrupted (SIGINT)
    143  terminated (SIGTERM)`
 
