@@ -641,7 +641,7 @@ echo "next step with a token of ${#PIXIV_ACCESS_TOKEN} characters"`
 		t.Errorf("with a rejected token the step went on, or did not end with exit 3:\n%v", r)
 	}
 	// What the README no longer shows: eval swallows the failure.
-	r = step(`eval "$(pixivauth ` + server + ` token --format env)"
+	r = step(`eval "$(pixivauth `+server+` token --format env)"
 echo "next step with a token of ${#PIXIV_ACCESS_TOKEN} characters"`, "PIXIV_REFRESH_TOKEN=unknown-token")
 	if r.code != 0 || !strings.Contains(r.stdout, "next step with a token of 0 characters") {
 		t.Errorf("the eval form no longer hides a failure (update the README's note):\n%v", r)

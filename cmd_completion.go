@@ -142,7 +142,7 @@ var commandFormats = map[string][]string{
 	"session export": sessionFormats,
 }
 
-// completionCommand is one command path as the scripts see it.
+// completionEntry is one command path as the scripts see it.
 type completionEntry struct {
 	path        string // "session export"; "" for the app itself
 	name, usage string
@@ -238,16 +238,6 @@ func (e completionEntry) optionsOfKind(kind string) []string {
 			if o.short != "" {
 				words = append(words, "-"+o.short)
 			}
-		}
-	}
-	return words
-}
-
-func (e completionEntry) valueOptionWords() []string {
-	var words []string
-	for _, o := range e.options {
-		if o.takesValue {
-			words = append(words, "--"+o.long)
 		}
 	}
 	return words
