@@ -762,3 +762,36 @@ func TestReadmeDescribesTheFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestSuggestionsForSlips: a command or option a slip away gets a
+// suggestion, a swap of two letters ("tokne") as much as a missing one.
+func TestSuggestionsForSlips(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"logn"}, `Did you mean "login"?`},
+		{[]string{"tokne"}, `Did you mean "token"?`},
+		{[]string{"rferesh"}, `Did you mean "refresh"?`},
+		{[]string{"token", "--jsno"}, "did you mean --json?"},
+		{[]string{"login", "--haedless"}, "did you mean --headless?"},
+	} {
+		r := runPixivauth(t, nil, "", tt.args...)
+		expectCode(t, r, exitUsage)
+		if !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%q: stderr %q, want %q", tt.args, r.stderr, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{
+		{"tokne", "token", 1}, {"token", "token", 0}, {"logn", "login", 1}, {"ab", "ba", 1},
+		{"abc", "", 3}, {"kitten", "sitting", 3},
+		{"ca", "abc", 3}, // optimal string alignment: no edit of a swapped pair
+	} {
+		if got := editDistance(tt.a, tt.b); got != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
