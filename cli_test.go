@@ -795,3 +795,31 @@ func TestSuggestionsForSlips(t *testing.T) {
 		}
 	}
 }
+
+// TestCloudflareCheckEndsAHeadlessLoginAtOnce: Cloudflare's "Just a
+// moment..." check and its block page, in front of the login page, end a
+// headless login with exit 4 as soon as the page shows: the error names the
+// check, not the 15 s stall that used to end it.
+func TestCloudflareCheckEndsAHeadlessLoginAtOnce(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fault pixivtest.Fault
+		say   string
+	}{
+		{"Just a moment", pixivtest.CloudflareChallenge(), "prove it is a person"},
+		{"Attention Required", pixivtest.CloudflareBlock(), "Cloudflare) blocked the browser"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBrowserRun(t)
+			b.srv.Inject(pixivtest.EndpointAccountsLogin, tt.fault)
+			r := b.password()
+			expectCode(t, r, exitUnavailable)
+			if !strings.Contains(r.stderr, tt.say) || strings.Contains(r.stderr, "no progress") {
+				t.Errorf("stderr does not say %q at once:\n%v", tt.say, r)
+			}
+			if r.took > 14*time.Second {
+				t.Errorf("took %s: as long as the stall check, not at once", r.took)
+			}
+		})
+	}
+}

@@ -28,9 +28,33 @@ const (
 	pageOTP     pageKind = "otp"      // one-time code (two-factor)
 	pageCaptcha pageKind = "captcha"  // a challenge no program should answer
 	pageBlocked pageKind = "blocked"  // Cloudflare's block page
+	pageCFCheck pageKind = "cfcheck"  // Cloudflare's "Just a moment..." check
 	pageNetErr  pageKind = "neterror" // the browser's own page for a load that failed
 	pageOther   pageKind = "other"    // anything else: post-redirect, blank, unknown
 )
+
+// describe names a kind of page in an error, for a person.
+func (k pageKind) describe() string {
+	switch k {
+	case pageLoading:
+		return "a page still loading"
+	case pageSelect:
+		return "the account selection page"
+	case pageForm:
+		return "the login form"
+	case pageOTP:
+		return "the one-time code prompt"
+	case pageCaptcha:
+		return "a captcha"
+	case pageBlocked:
+		return "Cloudflare's block page"
+	case pageCFCheck:
+		return "Cloudflare's check"
+	case pageNetErr:
+		return "the browser's error page"
+	}
+	return "a page pixivauth does not recognise"
+}
 
 type pageState struct {
 	Kind  pageKind `json:"kind"`
@@ -46,7 +70,9 @@ func classifyJS() string {
 		"password": pixiv.PasswordInput,
 		"error":    pixiv.LoginError,
 		"blocked":  pixiv.CloudflareBlocked,
+		"cfcheck":  pixiv.CloudflareChallenge,
 	})
+	titles, _ := json.Marshal(map[string]string{"cfcheck": pixiv.CloudflareChallengeTitle, "blocked": pixiv.CloudflareBlockedTitle})
 	return `(() => {
   const s = ` + string(sel) + `;
   const shown = e => !!e && !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
@@ -55,6 +81,8 @@ func classifyJS() string {
   if (location.protocol === "chrome-error:") return out("neterror");
   if (document.readyState === "loading") return out("loading");
   if ([...document.querySelectorAll(s.blocked)].some(shown)) return out("blocked");
+  if (document.querySelector(s.cfcheck)) return out("cfcheck");
+  for (const [k, t] of Object.entries(` + string(titles) + `)) if (document.title.startsWith(t)) return out(k);
   if ((` + continueFinder() + `)()) return out("select");
   if ([...document.querySelectorAll(s.captcha)].some(shown)) return out("captcha");
   if (shown(document.querySelector(s.otp))) return out("otp");
@@ -200,7 +228,7 @@ func (l *Login) drive() {
 			lastAction = time.Now()
 			l.touch()
 			l.logf("one-time code submitted")
-		case pageNetErr, pageBlocked:
+		case pageNetErr, pageBlocked, pageCFCheck:
 			if l.opts.Visible {
 				continue // the person can reload
 			}
@@ -215,7 +243,7 @@ func (l *Login) drive() {
 		}
 		if !l.opts.Visible && l.sinceProgress() > l.opts.StallTimeout {
 			saved := l.saveFailure()
-			l.failWith(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), st.Kind, saved))
+			l.failWith(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), st.Kind.describe(), saved))
 			return
 		}
 	}
@@ -225,6 +253,9 @@ func (l *Login) drive() {
 // error, or Cloudflare's block. Either ends a headless login at once.
 func (l *Login) loadFailure(kind pageKind) error {
 	saved := l.saveFailure()
+	if kind == pageCFCheck {
+		return fmt.Errorf("%w: Pixiv's Cloudflare front asks the browser on %s to prove it is a person (\"Just a moment...\"), which a headless browser cannot: try again later or from another network, or log in once with a window%s", ErrStalled, l.LastURL(), saved)
+	}
 	if kind == pageBlocked {
 		return fmt.Errorf("%w: Pixiv (Cloudflare) blocked the browser on %s: try again later, or from another network%s", ErrStalled, l.LastURL(), saved)
 	}

@@ -107,9 +107,18 @@ const (
 	LoginError = `[role=alert], .error-msg`
 
 	// CloudflareBlocked matches Cloudflare's "Sorry, you have been blocked"
-	// page, which Pixiv's hosts answer a blocked client with. Its "Just a
-	// moment..." check is not here: that one can pass by itself.
+	// page, which Pixiv's hosts answer a blocked client with.
 	CloudflareBlocked = `#cf-error-details, .cf-error-details`
+
+	// CloudflareChallenge matches Cloudflare's "Just a moment..." check (a
+	// script, often with a Turnstile box), which a headless browser rarely
+	// passes.
+	CloudflareChallenge = `#challenge-running, #challenge-stage, #challenge-form, #cf-challenge-running, .cf-browser-verification, .cf-turnstile, script[src*='/cdn-cgi/challenge-platform/']`
+
+	// CloudflareChallengeTitle and CloudflareBlockedTitle begin the titles
+	// of those two pages: a sign of them when their markup changes.
+	CloudflareChallengeTitle = "Just a moment"
+	CloudflareBlockedTitle   = "Attention Required!"
 )
 
 // Token endpoint parameters.
