@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/pixivauth/pixivauth/auth"
 )
 
 // programName is how pixivauth names itself in messages and help.
@@ -27,6 +29,17 @@ type program struct {
 	// stdinTaken names the input that read stdin, so that a second one
 	// is a usage error instead of an empty read.
 	stdinTaken string
+
+	deps deps
+}
+
+// deps are what a run takes from outside its command line and environment
+// that a test may replace. The zero value is the real thing.
+type deps struct {
+	// coder gets the code of a browser login; nil means a real Chrome
+	// (auth.Browser with the run's options). Tests of the CLI give an
+	// authtest.Coder here to run logins without a browser.
+	coder auth.Coder
 }
 
 // newApp builds the command line. urfave/cli's defaults that the CLI
@@ -57,7 +70,6 @@ EXAMPLES:
 
 ` + exitCodesHelp,
 		HideVersion: true,
-		Suggest:     true,
 		Reader:      p.stdin,
 		Writer:      p.stdout,
 		ErrWriter:   p.stderr,
@@ -104,7 +116,7 @@ func forEachCommand(commands []*cli.Command, fn func(*cli.Command)) {
 // root runs when no command is given: --version, or a usage error.
 func (p *program) root(c *cli.Context) error {
 	if c.Bool("version") {
-		return p.printVersion(c)
+		return p.runVersion(c.Context, readCommon(c))
 	}
 	if c.Args().Present() {
 		// Shows nothing for an unknown command: commandNotFound reports it.

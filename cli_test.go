@@ -145,7 +145,7 @@ func completionDirs(t *testing.T) (cfg, dir string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := p.SaveToken(&exchange.Token{AccessToken: "a-" + name, RefreshToken: "r-" + name,
+		if err := p.SaveToken(context.Background(), &exchange.Token{AccessToken: "a-" + name, RefreshToken: "r-" + name,
 			Expiry: time.Now().Add(time.Hour), User: exchange.User{ID: "1"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -654,7 +654,7 @@ func TestSessionExportOutput(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	c := f.srv.NewSession(f.account.ID)
-	if err := f.profile().SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
+	if err := f.profile().SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, format := range []string{"json", "cookies.txt"} {
@@ -821,5 +821,18 @@ func TestCloudflareCheckEndsAHeadlessLoginAtOnce(t *testing.T) {
 				t.Errorf("took %s: as long as the stall check, not at once", r.took)
 			}
 		})
+	}
+}
+
+// TestEveryReasonHasAKey: check --json names every reason the exit table
+// knows with a word of its own, and no two alike.
+func TestEveryReasonHasAKey(t *testing.T) {
+	seen := map[string]bool{}
+	for r := range reasons {
+		key := reasonKeys[r]
+		if key == "" || seen[key] {
+			t.Errorf("reason %q has the key %q: none, or another's", r, key)
+		}
+		seen[key] = true
 	}
 }

@@ -44,13 +44,13 @@ func completeCommand(p *program) *cli.Command {
 	return &cli.Command{
 		Name:   completeCommandName,
 		Hidden: true,
-		Flags: []cli.Flag{&cli.StringFlag{Name: optConfigDir, EnvVars: []string{store.ConfigDirEnv},
+		Flags: []cli.Flag{&cli.StringFlag{Name: optConfigDir, EnvVars: []string{envConfigDir},
 			Usage: "the config dir whose profiles to list"}},
 		Action: func(c *cli.Context) error {
 			if c.Args().First() != "profiles" {
 				return nil
 			}
-			dir, err := store.Dir(c.String(optConfigDir))
+			dir, err := configDir(c.String(optConfigDir))
 			if err != nil {
 				return nil
 			}

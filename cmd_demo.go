@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -9,8 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
+	"github.com/pixivauth/pixivauth/auth"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixivtest"
@@ -44,13 +45,13 @@ type demoReport struct {
 
 // demo is the demo command: a real browser login against an in-process
 // Pixiv double, timed step by step.
-func (p *program) demo(c *cli.Context) error {
-	o, err := p.setup(c, reportFormats)
+func (p *program) runDemo(ctx context.Context, do demoOpts) error {
+	o, err := p.setup(ctx, do.commonOpts, reportFormats)
 	if err != nil {
 		return err
 	}
 	switch {
-	case c.NArg() > 0:
+	case len(do.args) > 0:
 		return usageErrorf("demo takes no arguments")
 	case o.server != "" || p.given[optProxy]:
 		return usageErrorf("demo runs its own Pixiv double on 127.0.0.1: --pixiv-server and --proxy do not apply")
@@ -62,7 +63,7 @@ func (p *program) demo(c *cli.Context) error {
 		}
 		defer os.RemoveAll(dir)
 		o.store = &store.Store{Dir: dir, Warnf: o.warnf}
-		if o.profile, err = o.store.Profile(c.String(optProfile)); err != nil {
+		if o.profile, err = o.store.Profile(do.profile); err != nil {
 			return usageErrorf("--profile: %v", err)
 		}
 		o.storeErr = nil
@@ -80,14 +81,15 @@ func (p *program) demo(c *cli.Context) error {
 	record := func(s capture.Step) {
 		mu.Lock()
 		defer mu.Unlock()
-		if _, seen := times[s.Name]; !seen {
-			order = append(order, s.Name)
+		name := s.Name.String()
+		if _, seen := times[name]; !seen {
+			order = append(order, name)
 		}
-		times[s.Name] = s.Time
+		times[name] = s.Time
 	}
 	opts := capture.Options{
-		Browser:  c.String(optBrowser),
-		Visible:  c.Bool(optVisible),
+		Browser:  do.browser,
+		Visible:  do.visible,
 		Flags:    srv.BrowserFlags(),
 		Username: account.Username,
 		Password: account.Password,
@@ -101,33 +103,38 @@ func (p *program) demo(c *cli.Context) error {
 	client := &exchange.Client{HTTPClient: srv.Client(), Logf: o.stepLogf()}
 
 	start := time.Now()
-	t, cookies, err := o.browserLogin(o.ctx, opts, client)
-	if err != nil {
+	in := auth.Input{Username: account.Username, Password: account.Password}
+	res, err := o.browserLogin(o.ctx, opts, in, client, true)
+	if res.Token == nil {
 		return err
 	}
+	saveErr := err
 	ctx, cancel := o.withTimeout()
 	defer cancel()
 	refreshStart := time.Now()
-	if t, err = client.Refresh(ctx, t.RefreshToken); err != nil {
+	t, err := client.Refresh(ctx, res.Token.RefreshToken)
+	if err != nil {
 		return err
 	}
 	refreshTook := time.Since(refreshStart)
-	record(capture.Step{Name: stepRefreshed, Time: time.Now()})
-	saveErr := o.saveLogin(t, cookies, true)
+	mu.Lock()
+	order, times[stepRefreshed] = append(order, stepRefreshed), time.Now()
+	mu.Unlock()
+	saveErr = errors.Join(saveErr, o.saveToken(ctx, t))
 
 	mu.Lock()
 	defer mu.Unlock()
 	report := demoReport{Server: srv.Addr(), User: t.User}
 	var codeToTokens time.Duration
-	if captured, ok := times[capture.StepCodeCaptured]; ok {
-		codeToTokens = times[stepTokensReceived].Sub(captured)
+	if captured, ok := times[capture.StepCodeCaptured.String()]; ok {
+		codeToTokens = times[capture.StepTokensReceived.String()].Sub(captured)
 		report.CodeToTokensMS = float64(codeToTokens.Microseconds()) / 1000
 	}
 	slices.SortStableFunc(order, func(a, b string) int { return times[a].Compare(times[b]) })
 	for _, name := range order {
 		step := demoStep{Step: name, MS: times[name].Sub(start).Milliseconds()}
 		switch name {
-		case stepTokensReceived:
+		case capture.StepTokensReceived.String():
 			step.Note = fmt.Sprintf("%s after the code was captured", codeToTokens.Round(100*time.Microsecond))
 		case stepRefreshed:
 			step.Note = fmt.Sprintf("the refresh took %s", refreshTook.Round(100*time.Microsecond))

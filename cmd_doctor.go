@@ -35,7 +35,7 @@ EXAMPLES:
    pixivauth doctor
    pixivauth doctor --browser /usr/bin/chromium --json`,
 		Flags:  append(commonFlags(reportFormats), browserFlags()[0]),
-		Action: p.doctor,
+		Action: bind(readDoctor, p.runDoctor),
 	}
 }
 
@@ -56,15 +56,15 @@ func failed(check, detail, fix string) doctorCheck {
 }
 
 // doctor is the doctor command.
-func (p *program) doctor(c *cli.Context) error {
-	o, err := p.setup(c, reportFormats)
+func (p *program) runDoctor(ctx context.Context, do doctorOpts) error {
+	o, err := p.setup(ctx, do.commonOpts, reportFormats)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(do.args) > 0 {
 		return usageErrorf("doctor takes no arguments")
 	}
-	checks := o.checkBrowser(c.String(optBrowser))
+	checks := o.checkBrowser(do.browser)
 	client := o.httpClient()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	for _, host := range pixiv.Hosts() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pixivauth/pixivauth/auth"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
@@ -97,7 +98,7 @@ EXAMPLES:
    pixivauth login --headless --username me --password-file ~/.pixiv-password \
        --totp-secret-file ~/.pixiv-totp`,
 		Flags:  flags,
-		Action: p.login,
+		Action: bind(readLogin, p.runLogin),
 	}
 }
 
@@ -116,105 +117,94 @@ EXAMPLES:
 		Flags: append(commonFlags(reportFormats),
 			&cli.BoolFlag{Name: optVisible, Usage: "show the browser window"},
 			browserFlags()[0]),
-		Action: p.demo,
+		Action: bind(readDemo, p.runDemo),
 	}
 }
 
-// login is the login command.
-func (p *program) login(c *cli.Context) error {
-	o, err := p.setup(c, tokenFormats)
+// runLogin is the login command.
+func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
+	o, err := p.setup(ctx, lo.commonOpts, tokenFormats)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(lo.args) > 0 {
 		return usageErrorf("login takes no arguments")
 	}
-	opts, err := o.loginOptions(c, !c.Bool(optHeadless))
+	opts, in, err := o.loginOptions(lo, !lo.headless)
 	if err != nil {
 		return err
 	}
+	saveSession := !lo.noSaveSession
 	client := o.exchangeClient()
-	t, cookies, err := o.browserLogin(o.ctx, opts, client)
-	if err != nil && !opts.Visible && c.Bool(optFallbackWindow) && errors.Is(err, capture.ErrNeedsPerson) {
+	res, err := o.browserLogin(o.ctx, opts, in, client, saveSession)
+	if err != nil && !opts.Visible && lo.fallbackWindow && errors.Is(err, capture.ErrNeedsPerson) {
 		if hasDisplay() {
 			o.warnf("%v; finishing the login in a window", err)
 			opts.Visible, opts.LastFailureDir = true, ""
-			t, cookies, err = o.browserLogin(o.ctx, opts, client)
+			res, err = o.browserLogin(o.ctx, opts, in, client, saveSession)
 		} else {
 			o.warnf("--fallback-window: no display to open a window on")
 		}
 	}
-	if err != nil {
+	if res.Token == nil {
 		return err
 	}
-	return o.deliver(t, false, o.saveLogin(t, cookies, !c.Bool(optNoSaveSession)))
+	return o.deliver(res.Token, false, err)
 }
 
 // checkLogin is check --login: a headless login with the stored (or given)
 // session, reported like a refresh.
-func (p *program) checkLogin(c *cli.Context, o *options) error {
-	if c.NArg() > 0 {
+func (p *program) checkLogin(o *options, lo loginOpts) error {
+	if len(lo.args) > 0 {
 		return usageErrorf("check --login takes no refresh token")
 	}
-	opts, err := o.loginOptions(c, false)
+	opts, in, err := o.loginOptions(lo, false)
 	if err != nil {
+		return err
+	}
+	res, err := o.browserLogin(o.ctx, opts, in, o.exchangeClient(), true)
+	if res.Token == nil {
 		return err
 	}
 	// Pixiv's latency here is the code exchange: from the code's capture
 	// to the tokens' arrival.
-	var captured, received time.Time
-	progress := opts.Progress
-	opts.Progress = func(s capture.Step) {
-		switch s.Name {
-		case capture.StepCodeCaptured:
-			captured = s.Time
-		case stepTokensReceived:
-			received = s.Time
-		}
-		if progress != nil {
-			progress(s)
-		}
+	if perr := o.printCheck(res.Token, res.TokensAt.Sub(res.CodeAt)); perr != nil {
+		return perr
 	}
-	t, cookies, err := o.browserLogin(o.ctx, opts, o.exchangeClient())
-	if err != nil {
-		return err
-	}
-	var latency time.Duration
-	if !captured.IsZero() {
-		latency = received.Sub(captured)
-	}
-	saveErr := o.saveLogin(t, cookies, true)
-	if err := o.printCheck(t, latency); err != nil {
-		return err
-	}
-	return saveErr
+	return err
 }
 
 // loginOptions reads and checks everything a browser login is given, so
 // that a mistake ends the run before a browser starts. visible is a window
 // for a person; otherwise the login is headless and must have a session or
 // credentials to log in with.
-func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, error) {
+func (o *options) loginOptions(lo loginOpts, visible bool) (capture.Options, auth.Input, error) {
+	opts, err := o.loginOptionsOf(lo, visible)
+	in := auth.Input{Cookies: opts.Cookies, Username: opts.Username, Password: opts.Password, TOTPSecret: opts.TOTPSecret}
+	return opts, in, err
+}
+
+func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, error) {
 	opts := o.browserOptions()
 	opts.Visible = visible
-	opts.Browser = c.String(optBrowser)
-	opts.BrowserURL = c.String(optBrowserURL)
-	opts.ProfileDir = c.String(optBrowserProfile)
+	opts.Browser = lo.browser
+	opts.BrowserURL = lo.browserURL
+	opts.ProfileDir = lo.browserProfile
 
 	var err error
-	if c.IsSet(optUsername) {
-		if opts.Username, err = checkSecret("--"+optUsername, c.String(optUsername)); err != nil {
+	if lo.username.set {
+		if opts.Username, err = checkSecret("--"+optUsername, lo.username.value); err != nil {
 			return opts, err
 		}
 	}
-	if opts.Password, err = o.password(c, opts.Username != ""); err != nil {
+	if opts.Password, err = o.password(lo, opts.Username != ""); err != nil {
 		return opts, err
 	}
 	if opts.Username != "" && opts.Password == "" && !visible {
 		return opts, usageErrorf("--username needs a password for a headless login: --%s, $%s or --%s",
 			optPasswordStdin, envPassword, optPasswordFile)
 	}
-	if opts.TOTPSecret, _, err = o.secretFrom(c, optTOTPSecret, optTOTPSecretFile, envTOTPSecret); err != nil {
+	if opts.TOTPSecret, _, err = o.secretFrom(lo.totpSecret, optTOTPSecret, lo.totpSecretFile, optTOTPSecretFile, envTOTPSecret); err != nil {
 		return opts, err
 	}
 	if opts.TOTPSecret != "" {
@@ -227,7 +217,7 @@ func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, e
 
 	// Credentials name the account to log in to: a stored session, which
 	// may be another's, is not used with them.
-	cookies, from, err := o.sessionCookies(c, opts.Username == "")
+	cookies, from, err := o.sessionCookies(lo.session, opts.Username == "")
 	if err != nil {
 		return opts, err
 	}
@@ -253,16 +243,16 @@ func (o *options) loginOptions(c *cli.Context, visible bool) (capture.Options, e
 
 // password reads the password: --password-stdin, --password-file, or
 // $PIXIV_PASSWORD, which means nothing without a username to go with it.
-func (o *options) password(c *cli.Context, haveUser bool) (string, error) {
+func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 	switch {
-	case !haveUser && (c.Bool(optPasswordStdin) || c.IsSet(optPasswordFile)):
+	case !haveUser && (lo.passwordStdin || lo.passwordFile.set):
 		return "", usageErrorf("a password needs --%s", optUsername)
 	case !haveUser:
 		return "", nil
-	case c.Bool(optPasswordStdin):
+	case lo.passwordStdin:
 		return o.readSecretFile("--"+optPasswordStdin, "-")
-	case c.IsSet(optPasswordFile):
-		return o.readSecretFile("--"+optPasswordFile, c.String(optPasswordFile))
+	case lo.passwordFile.set:
+		return o.readSecretFile("--"+optPasswordFile, lo.passwordFile.value)
 	}
 	if v, ok := os.LookupEnv(envPassword); ok {
 		return checkSecret("$"+envPassword, v)
@@ -273,10 +263,10 @@ func (o *options) password(c *cli.Context, haveUser bool) (string, error) {
 // sessionCookies are the cookies to start the browser with: those given
 // (--cookies, and --phpsessid or its file or $PIXIV_PHPSESSID), else the
 // profile's stored session if useStored. from names where they came from.
-func (o *options) sessionCookies(c *cli.Context, useStored bool) (cookies []session.Cookie, from string, err error) {
-	if c.IsSet(optCookies) {
+func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []session.Cookie, from string, err error) {
+	if so.cookies.set {
 		from = "--" + optCookies
-		data, err := o.readInput(from, c.String(optCookies))
+		data, err := o.readInput(from, so.cookies.value)
 		if err != nil {
 			return nil, "", err
 		}
@@ -289,7 +279,7 @@ func (o *options) sessionCookies(c *cli.Context, useStored bool) (cookies []sess
 		}
 		cookies = s.Cookies
 	}
-	sessid, source, err := o.secretFrom(c, optPHPSESSID, optPHPSESSIDFile, envPHPSESSID)
+	sessid, source, err := o.secretFrom(so.phpsessid, optPHPSESSID, so.phpsessidFile, optPHPSESSIDFile, envPHPSESSID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -324,67 +314,76 @@ func (o *options) sessionCookies(c *cli.Context, useStored bool) (cookies []sess
 	return s.Cookies, from, nil
 }
 
-// stepTokensReceived is the step after capture's last: the code exchanged.
-const stepTokensReceived = "tokens received"
-
-// browserLogin runs one browser login and exchanges its code the moment it
-// arrives: the code lives for seconds, so nothing comes between the two.
-// It returns the tokens and the browser's cookies, for saving the session.
-func (o *options) browserLogin(ctx context.Context, opts capture.Options, client *exchange.Client) (*exchange.Token, []session.Cookie, error) {
-	verifier := exchange.NewVerifier()
-	opts.LoginURL = exchange.LoginURL(verifier)
-	l, err := capture.Start(ctx, opts)
-	if err != nil {
-		return nil, nil, err
+// browserLogin runs one login with the browser (or the run's fake, in
+// tests) through auth.Login, which exchanges the code the moment it
+// arrives and saves the tokens and, if saveSession, the session. A result
+// with tokens may come with an error: they could not be saved.
+func (o *options) browserLogin(ctx context.Context, opts capture.Options, in auth.Input, client *exchange.Client, saveSession bool) (auth.Result, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = capture.DefaultHeadlessTimeout
+		if opts.Visible {
+			opts.Timeout = capture.DefaultWindowTimeout
+		}
 	}
-	defer l.Close()
-	stopNotice := func() {}
+	var coder auth.Coder = auth.Browser{Options: opts}
+	if o.deps.coder != nil {
+		coder = o.deps.coder
+	}
 	if opts.Visible {
-		stopNotice = o.waitForPerson(opts.Timeout)
+		coder = windowNotice{Coder: coder, o: o, timeout: opts.Timeout}
 	}
-	code, err := l.Code(ctx)
-	stopNotice()
-	if err != nil {
-		return nil, nil, err
+	res, err := auth.Login(ctx, auth.Config{
+		Input:       in,
+		Coders:      []auth.Coder{coder},
+		Client:      client,
+		Profile:     o.profile,
+		SaveSession: saveSession,
+		Timeout:     opts.Timeout,
+		Progress:    opts.Progress,
+		Logf:        o.stepLogf(),
+	})
+	if res.Token == nil {
+		return res, err
 	}
-	// The exchange has a deadline of its own: the browser's timeout has
-	// done its work, and an answer whose body never ends must not hold
-	// the run forever.
-	xctx, cancel := o.withTimeout()
-	defer cancel()
-	t, err := client.Exchange(xctx, code, verifier)
-	if err != nil {
-		return nil, nil, err
+	err = o.saveErr(err)
+	if o.profile == nil {
+		err = errors.Join(err, o.notSaved("the tokens"))
+		if saveSession && len(res.Cookies) > 0 {
+			err = errors.Join(err, o.notSaved("the session"))
+		}
 	}
-	if opts.Progress != nil {
-		opts.Progress(capture.Step{Name: stepTokensReceived, Time: time.Now()})
-	}
-	cookies, err := l.Cookies(ctx)
-	if err != nil {
-		o.warnf("cannot read the browser's cookies, so its session is not saved: %v", err)
-	}
-	return t, cookies, nil
+	return res, err
 }
 
-// saveLogin saves a login's tokens and, if saveSession, the browser's
-// session (its Pixiv cookies). A profile that holds another user keeps its
-// session as well as its token.
-func (o *options) saveLogin(t *exchange.Token, cookies []session.Cookie, saveSession bool) error {
-	saved, err := o.saveToken(t, false)
-	if !saveSession || len(session.PixivOnly(cookies)) == 0 {
-		return err
+// windowNotice tells the person at the window what to do while the code
+// is awaited.
+type windowNotice struct {
+	auth.Coder
+	o       *options
+	timeout time.Duration
+}
+
+func (w windowNotice) Start(ctx context.Context, loginURL string, in auth.Input) (auth.Attempt, error) {
+	a, err := w.Coder.Start(ctx, loginURL, in)
+	if err != nil {
+		return nil, err
 	}
-	if o.profile == nil {
-		return errors.Join(err, o.notSaved("the session"))
-	}
-	if !saved {
-		return err
-	}
-	if serr := o.profile.SaveSession(&session.Session{Cookies: cookies}); serr != nil {
-		return errors.Join(err, &saveError{serr})
-	}
-	o.logf("saved the browser session in profile %q", o.profile.Name())
-	return err
+	return &noticeAttempt{Attempt: a, stop: sync.OnceFunc(w.o.waitForPerson(w.timeout))}, nil
+}
+
+type noticeAttempt struct {
+	auth.Attempt
+	stop func()
+}
+
+func (a *noticeAttempt) Code(ctx context.Context) (string, error) {
+	defer a.stop()
+	return a.Attempt.Code(ctx)
+}
+
+func (a *noticeAttempt) Close() error {
+	a.stop()
+	return a.Attempt.Close()
 }
 
 // hasDisplay reports whether a window can be opened here.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -25,7 +26,7 @@ func profilesCommand(p *program) *cli.Command {
    pixivauth profiles
    pixivauth profiles --json`,
 		Flags:  commonFlags(reportFormats),
-		Action: p.profiles,
+		Action: bind(readCommon, p.runProfiles),
 	}
 }
 
@@ -37,7 +38,7 @@ func logoutCommand(p *program) *cli.Command {
    pixivauth logout
    pixivauth logout --profile work`,
 		Flags:  commonFlags(nil),
-		Action: p.logout,
+		Action: bind(readCommon, p.runLogout),
 	}
 }
 
@@ -64,7 +65,7 @@ EXAMPLES:
    pixivauth session export --format cookies.txt --output cookies.txt`,
 			Flags: append(commonFlags(sessionFormats),
 				&cli.StringFlag{Name: optOutput, Usage: "write the session to `FILE`, readable by you alone (0600), instead of stdout"}),
-			Action: p.sessionExport,
+			Action: bind(readSessionExport, p.runSessionExport),
 		}},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -86,8 +87,8 @@ type profileEntry struct {
 }
 
 // profiles is the profiles command.
-func (p *program) profiles(c *cli.Context) error {
-	o, err := p.setup(c, reportFormats)
+func (p *program) runProfiles(ctx context.Context, co commonOpts) error {
+	o, err := p.setup(ctx, co, reportFormats)
 	if err != nil {
 		return err
 	}
@@ -137,18 +138,20 @@ func (p *program) profiles(c *cli.Context) error {
 }
 
 // logout is the logout command.
-func (p *program) logout(c *cli.Context) error {
-	o, err := p.setup(c, nil)
+func (p *program) runLogout(ctx context.Context, co commonOpts) error {
+	o, err := p.setup(ctx, co, nil)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(co.args) > 0 {
 		return usageErrorf("logout takes no arguments (the profile is --profile NAME)")
 	}
 	if o.profile == nil {
 		return o.noStore()
 	}
-	if err := o.profile.Delete(); err != nil {
+	ctx, cancel := o.withTimeout()
+	defer cancel()
+	if err := o.profile.Delete(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.stderr, "%s: logged out: deleted the tokens and session of profile %q\n", programName, o.profile.Name())
@@ -156,12 +159,23 @@ func (p *program) logout(c *cli.Context) error {
 }
 
 // sessionExport is the session export command.
-func (p *program) sessionExport(c *cli.Context) error {
-	o, err := p.setup(c, sessionFormats)
+// sessionExportOpts are session export's options.
+type sessionExportOpts struct {
+	commonOpts
+	output string // --output FILE; "" or "-" for stdout
+}
+
+func readSessionExport(c *cli.Context) sessionExportOpts {
+	return sessionExportOpts{commonOpts: readCommon(c), output: c.String(optOutput)}
+}
+
+func (p *program) runSessionExport(ctx context.Context, so sessionExportOpts) error {
+	co := so.commonOpts
+	o, err := p.setup(ctx, co, sessionFormats)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(co.args) > 0 {
 		return usageErrorf("session export takes no arguments")
 	}
 	if o.profile == nil {
@@ -182,7 +196,7 @@ func (p *program) sessionExport(c *cli.Context) error {
 	} else {
 		writeJSON(&b, s)
 	}
-	if out := c.String(optOutput); out != "" && out != "-" {
+	if out := so.output; out != "" && out != "-" {
 		if err := writePrivateFile(out, b.Bytes()); err != nil {
 			return err
 		}

@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/pixivauth/pixivauth/auth"
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/store"
 )
 
@@ -33,7 +36,7 @@ EXAMPLES:
    pixivauth refresh "$REFRESH_TOKEN" --json
    pass show pixiv/refresh-token | pixivauth refresh - --format env`,
 		Flags:  append(commonFlags(tokenFormats), refreshTokenFileFlag()),
-		Action: p.refresh,
+		Action: bind(readRefresh, p.runRefresh),
 	}
 }
 
@@ -51,7 +54,7 @@ EXAMPLES:
    eval "$(pixivauth token --format env)"
    PIXIV_REFRESH_TOKEN=... pixivauth token --json     (a fresh CI runner)`,
 		Flags:  commonFlags(tokenFormats),
-		Action: p.token,
+		Action: bind(readCommon, p.runToken),
 	}
 }
 
@@ -74,22 +77,25 @@ EXAMPLES:
    PIXIV_REFRESH_TOKEN=${{ secrets.PIXIV_REFRESH_TOKEN }} pixivauth check --json
    pixivauth check --login`,
 		Flags:  flags,
-		Action: p.check,
+		Action: bind(readCheck, p.runCheck),
 	}
 }
 
-// refresh is the refresh command.
-func (p *program) refresh(c *cli.Context) error {
-	o, err := p.setup(c, tokenFormats)
+// runRefresh is the refresh command.
+func (p *program) runRefresh(ctx context.Context, ro refreshOpts) error {
+	o, err := p.setup(ctx, ro.commonOpts, tokenFormats)
 	if err != nil {
 		return err
 	}
-	rt, source, err := p.refreshTokenInput(c)
+	rt, source, err := p.refreshTokenInput(ro)
 	if err != nil {
 		return err
 	}
 	if rt == "" {
-		cached := o.cachedToken()
+		cached, err := o.cachedToken()
+		if err != nil {
+			return err
+		}
 		if cached == nil {
 			return usageErrorf("no refresh token: give one as an argument, with --%s or $%s (%s)",
 				optRefreshTokenFile, envRefreshToken, o.noCacheReason())
@@ -103,83 +109,54 @@ func (p *program) refresh(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	_, saveErr := o.saveToken(t, false)
-	return o.deliver(t, false, saveErr)
+	return o.deliver(t, false, o.saveToken(ctx, t))
 }
 
 // token is the token command. Ten of them started at once with an expired
-// cache make one refresh: each takes the profile's lock in turn, and all but
-// the first find a fresh token when they re-read the cache.
-func (p *program) token(c *cli.Context) error {
-	o, err := p.setup(c, tokenFormats)
+// cache make one refresh: auth.Token refreshes under the profile's lock,
+// and all but the first find the fresh token when they re-read the cache.
+func (p *program) runToken(ctx context.Context, co commonOpts) error {
+	o, err := p.setup(ctx, co, tokenFormats)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(co.args) > 0 {
 		return usageErrorf("token takes no arguments (to refresh a given token: pixivauth refresh TOKEN)")
 	}
-	envToken, _, err := p.secretFrom(c, "", "", envRefreshToken)
+	envToken, _, err := p.secretFrom(opt{}, "", opt{}, "", envRefreshToken)
 	if err != nil {
 		return err
 	}
-	// A cached access token is used only if it came from the refresh token
-	// that wins: $PIXIV_REFRESH_TOKEN, when set, names the account.
-	usable := func(t *exchange.Token) bool {
-		return t.Valid(time.Now(), exchange.ExpiryLeeway) && (envToken == "" || t.RefreshToken == envToken)
-	}
-	cached := o.cachedToken()
-	if usable(cached) {
-		o.logf("the cached access token has %s left", cached.ExpiresIn(time.Now()).Round(time.Second))
-		return o.printToken(cached, true)
-	}
-
 	ctx, cancel := o.withTimeout()
 	defer cancel()
-	var saveErr error
-	if o.profile != nil {
-		unlock, err := o.profile.Lock(ctx)
-		switch {
-		case err == nil:
-			defer unlock()
-			// Another pixivauth may have refreshed while this one waited.
-			if cached = o.cachedToken(); usable(cached) {
-				o.logf("another pixivauth refreshed the token meanwhile")
-				return o.printToken(cached, true)
-			}
-		case ctx.Err() != nil:
-			return fmt.Errorf("waiting for the lock of profile %q: %w", o.profile.Name(), ctx.Err())
-		default:
-			// No lock, no cache: refresh all the same, and say so at the end.
-			saveErr = &saveError{err}
-		}
-	}
-	rt, source := envToken, "$"+envRefreshToken
-	if rt == "" && cached != nil {
-		rt, source = cached.RefreshToken, "the profile's cache"
-	}
-	if rt == "" {
+	res, err := auth.Token(ctx, auth.TokenConfig{
+		Client:       o.exchangeClient(),
+		Profile:      o.profile,
+		RefreshToken: envToken,
+		Logf:         o.stepLogf(),
+	})
+	switch {
+	case errors.Is(err, reason.NoToken):
 		return needsPersonf("no token: %s and $%s is not set; log in with `pixivauth login`",
 			o.noCacheReason(), envRefreshToken)
-	}
-	o.logf("refreshing with the refresh token from %s", source)
-	t, err := o.exchangeClient().Refresh(ctx, rt)
-	if err != nil {
+	case res.Token == nil:
 		return err
 	}
-	if saveErr == nil {
-		_, saveErr = o.saveToken(t, o.profile != nil)
+	err = o.saveErr(err)
+	if res.Refreshed && o.profile == nil {
+		err = errors.Join(err, o.notSaved("the tokens"))
 	}
-	return o.deliver(t, true, saveErr)
+	return o.deliver(res.Token, true, err)
 }
 
-// check is the check command. With --json a failure is reported on stdout
-// too, as {"ok":false,…}, once the options are read.
-func (p *program) check(c *cli.Context) error {
-	o, err := p.setup(c, reportFormats)
+// runCheck is the check command. With --json a failure is reported on
+// stdout too, as {"ok":false,…}, once the options are read.
+func (p *program) runCheck(ctx context.Context, co checkOpts) error {
+	o, err := p.setup(ctx, co.commonOpts, reportFormats)
 	if err != nil {
 		return err
 	}
-	err = p.runCheck(c, o)
+	err = p.checkWith(o, co)
 	var save *saveError
 	if err != nil && o.format == formatJSON && !errors.As(err, &save) {
 		o.reportFailure(err)
@@ -187,16 +164,19 @@ func (p *program) check(c *cli.Context) error {
 	return err
 }
 
-func (p *program) runCheck(c *cli.Context, o *options) error {
-	if c.Bool(optLogin) {
-		return p.checkLogin(c, o)
+func (p *program) checkWith(o *options, co checkOpts) error {
+	if co.login {
+		return p.checkLogin(o, co.loginOpts)
 	}
-	rt, source, err := p.refreshTokenInput(c)
+	rt, source, err := p.refreshTokenInput(co.refreshOpts)
 	if err != nil {
 		return err
 	}
 	if rt == "" {
-		cached := o.cachedToken()
+		cached, err := o.cachedToken()
+		if err != nil {
+			return err
+		}
 		if cached == nil {
 			return needsPersonf("no token: %s; give one as an argument, with --%s or $%s, or log in with `pixivauth login`",
 				o.noCacheReason(), optRefreshTokenFile, envRefreshToken)
@@ -212,7 +192,7 @@ func (p *program) runCheck(c *cli.Context, o *options) error {
 		return err
 	}
 	latency := time.Since(start)
-	_, saveErr := o.saveToken(t, false)
+	saveErr := o.saveToken(ctx, t)
 	if err := o.printCheck(t, latency); err != nil {
 		return err
 	}
@@ -243,20 +223,17 @@ func (o *options) printCheck(t *exchange.Token, latency time.Duration) error {
 }
 
 // cachedToken is the profile's cached token, or nil when there is none or
-// no profile, or it cannot be read (with a warning: the command goes on as
-// if there were none).
-func (o *options) cachedToken() *exchange.Token {
+// no profile. A cache that cannot be read (a file where the config dir
+// should be) is an error, not "none".
+func (o *options) cachedToken() (*exchange.Token, error) {
 	if o.profile == nil {
-		return nil
+		return nil, nil
 	}
 	t, err := o.profile.LoadToken()
-	if err != nil {
-		if !errors.Is(err, store.ErrNoToken) {
-			o.warnf("cannot read the token cache: %v", err)
-		}
-		return nil
+	if errors.Is(err, store.ErrNoToken) {
+		return nil, nil
 	}
-	return t
+	return t, err
 }
 
 // noCacheReason says why no cached token was found.
@@ -270,28 +247,28 @@ func (o *options) noCacheReason() string {
 	return "no profile is read with --pixiv-server and no --config-dir"
 }
 
-// saveToken caches t in the profile; locked says the caller holds the
-// profile's lock. It reports whether t was saved. A profile that holds
-// another user's token keeps it, with a warning that names --profile: that
-// is not a failure. Any other failure is a saveError.
-func (o *options) saveToken(t *exchange.Token, locked bool) (saved bool, err error) {
+// saveToken caches t in the profile, waiting for its lock no longer than
+// ctx allows. A failure, a profile of another user's among them, is a
+// saveError: the tokens are printed all the same.
+func (o *options) saveToken(ctx context.Context, t *exchange.Token) error {
 	if o.profile == nil {
-		return false, o.notSaved("the tokens")
+		return o.notSaved("the tokens")
 	}
-	if locked {
-		err = o.profile.SaveTokenLocked(t)
-	} else {
-		err = o.profile.SaveToken(t)
-	}
-	switch {
-	case errors.Is(err, store.ErrOtherUser):
-		o.warnf("%v", err)
-		return false, nil
-	case err != nil:
-		return false, &saveError{err}
+	if err := o.saveErr(auth.Save(ctx, o.profile, t, nil)); err != nil {
+		return err
 	}
 	o.logf("saved the tokens in profile %q", o.profile.Name())
-	return true, nil
+	return nil
+}
+
+// saveErr turns auth's SaveError into the CLI's saveError (exit 1); other
+// errors pass as they are.
+func (o *options) saveErr(err error) error {
+	var save *auth.SaveError
+	if errors.As(err, &save) {
+		return &saveError{save.Err}
+	}
+	return err
 }
 
 // notSaved explains why something was not saved without a profile: a

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -23,7 +24,7 @@ func versionCommand(p *program) *cli.Command {
    pixivauth version
    pixivauth --version --json`,
 		Flags:  commonFlags(reportFormats),
-		Action: p.printVersion,
+		Action: bind(readCommon, p.runVersion),
 	}
 }
 
@@ -52,12 +53,12 @@ func currentVersion() versionInfo {
 }
 
 // printVersion is the version command and the --version option.
-func (p *program) printVersion(c *cli.Context) error {
-	o, err := p.setup(c, reportFormats)
+func (p *program) runVersion(ctx context.Context, co commonOpts) error {
+	o, err := p.setup(ctx, co, reportFormats)
 	if err != nil {
 		return err
 	}
-	if c.NArg() > 0 {
+	if len(co.args) > 0 {
 		return usageErrorf("version takes no arguments")
 	}
 	v := currentVersion()

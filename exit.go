@@ -7,6 +7,7 @@ import (
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // Exit statuses, as the CLI contract lists them. Scripts and CI pipelines
@@ -75,6 +76,45 @@ func (e *saveError) Error() string {
 }
 func (e *saveError) Unwrap() error { return e.err }
 
+// reasons is the one table from why something ended (the reason the
+// libraries wrap into their errors) to the exit status the CLI contract
+// gives it and the hint, in terms of pixivauth's own commands and options,
+// that the report adds after the library's message. An empty hint adds
+// nothing: the library's message says what to do. Every reason has an entry
+// (TestEveryReasonHasAnExit).
+var reasons = map[reason.Reason]struct {
+	code int
+	hint string
+}{
+	reason.SessionExpired: {exitPerson, "log in again with a window (`pixivauth login`), or give --username with a password"},
+	reason.NoCredentials:  {exitPerson, "give --username with a password, or run `pixivauth login` with a window"},
+	reason.WrongPassword:  {exitPerson, "check them, or log in once with a window (`pixivauth login`); that session is then reused headless"},
+	reason.AccountLocked:  {exitPerson, "log in once with a window (`pixivauth login`) to see what Pixiv says"},
+	reason.Captcha:        {exitPerson, "log in once with a window (`pixivauth login`); that session is then reused headless"},
+	reason.OneTimeCode:    {exitPerson, "give --totp-secret, or log in once with a window"},
+	reason.WrongCode:      {exitPerson, "check --totp-secret and this machine's clock"},
+	reason.EmailCode:      {exitPerson, "log in once with a window (`pixivauth login`) and type the code Pixiv mailed"},
+	reason.Rejected:       {exitPerson, "log in again with `pixivauth login`"},
+	reason.TimedOut:       {exitPerson, "run it again, or give a longer --timeout"},
+	reason.NoToken:        {exitPerson, "log in with `pixivauth login`"},
+
+	reason.Unreachable: {exitUnavailable, ""},
+	reason.Blocked:     {exitUnavailable, ""},
+	reason.Failing:     {exitUnavailable, ""},
+	reason.Stalled:     {exitUnavailable, ""},
+
+	reason.BrowserMissing: {exitBrowser, "give --browser the path of Chrome or Chromium"},
+	reason.BrowserFailed:  {exitBrowser, ""},
+	reason.BrowserCrashed: {exitBrowser, ""},
+	reason.WindowClosed:   {exitBrowser, ""},
+	reason.NoDisplay:      {exitBrowser, "use --headless, or run under a desktop session"},
+	reason.ProfileInUse:   {exitBrowser, "close it, or drop --browser-profile"},
+
+	reason.CacheBusy:     {exitFailure, "another pixivauth held the profile's lock for all of --timeout; run again"},
+	reason.OtherUser:     {exitFailure, "keep it in a profile of its own with --profile NAME"},
+	reason.NotADirectory: {exitFailure, "give --config-dir a directory"},
+}
+
 // exitCode maps an error to the exit status the CLI contract gives it.
 func exitCode(err error) int {
 	var (
@@ -91,6 +131,12 @@ func exitCode(err error) int {
 		return exitFailure
 	case errors.As(err, &coded):
 		return coded.code
+	}
+	if e, ok := reasons[reason.Of(err)]; ok {
+		return e.code
+	}
+	// Errors without a reason: the libraries' coarse sentinels.
+	switch {
 	case errors.Is(err, capture.ErrBrowser):
 		return exitBrowser
 	case errors.Is(err, exchange.ErrRejected), errors.Is(err, capture.ErrNeedsPerson):
@@ -102,6 +148,20 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
+// hint is what the report adds to err's message: its reason's hint, unless
+// the CLI wrote the message itself (a usage error, or one that chose its
+// exit status).
+func hint(err error) string {
+	var (
+		usage *usageError
+		coded *exitError
+	)
+	if errors.As(err, &usage) || errors.As(err, &coded) {
+		return ""
+	}
+	return reasons[reason.Of(err)].hint
+}
+
 // report prints err, if any, on stderr and returns the run's exit status.
 // A usage error gets a hint where to read more; nothing else is printed on
 // stdout.
@@ -109,7 +169,11 @@ func (p *program) report(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(p.stderr, "%s: %v\n", programName, err)
+	msg := err.Error()
+	if h := hint(err); h != "" {
+		msg += ": " + h
+	}
+	fmt.Fprintf(p.stderr, "%s: %s\n", programName, msg)
 	var usage *usageError
 	if errors.As(err, &usage) {
 		help := programName + " --help"

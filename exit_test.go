@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 func TestExitCode(t *testing.T) {
@@ -38,6 +42,9 @@ func TestExitCode(t *testing.T) {
 		{"tokens printed, not saved", &saveError{errors.New("read-only")}, 1},
 		{"save error joined with another", errors.Join(&saveError{errors.New("a")}, &saveError{errors.New("b")}), 1},
 		{"doctor", &exitError{code: exitFailure, err: errors.New("2 checks failed")}, 1},
+		{"reason beats sentinel", reason.Mark(fmt.Errorf("x: %w", capture.ErrNeedsPerson), reason.WrongPassword), 3},
+		{"cache busy beats the deadline", fmt.Errorf("lock: %w (%w)", reason.CacheBusy, context.DeadlineExceeded), 1},
+		{"other user's profile", fmt.Errorf("save: %w", reason.OtherUser), 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,5 +203,49 @@ func TestCompletion(t *testing.T) {
 		if err != nil || strings.TrimSpace(string(out)) != want {
 			t.Errorf("completing %q: %q, %v; want %q", line, out, err, want)
 		}
+	}
+}
+
+// TestEveryReasonHasAnExit reads the reasons declared in package reason and
+// checks that the CLI's one table gives each an exit status: a reason added
+// there without an entry here would exit 1 unexplained.
+func TestEveryReasonHasAnExit(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("reason", "reason.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, decl := range f.Decls {
+		gen, ok := decl.(*ast.GenDecl)
+		if !ok || gen.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gen.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Reason" {
+				continue
+			}
+			for _, v := range vs.Values {
+				lit, ok := v.(*ast.BasicLit)
+				if !ok {
+					t.Fatalf("a Reason that is not a string literal: %v", vs.Names)
+				}
+				r := reason.Reason(lit.Value[1 : len(lit.Value)-1])
+				n++
+				e, ok := reasons[r]
+				switch {
+				case !ok:
+					t.Errorf("reason %v (%q) has no entry in the exit table", vs.Names, r)
+				case e.code < exitFailure || e.code > exitBrowser:
+					t.Errorf("reason %q exits %d", r, e.code)
+				}
+				if err := fmt.Errorf("x: %w", r); exitCode(err) != e.code {
+					t.Errorf("exitCode of an error wrapping %q is %d, want %d", r, exitCode(err), e.code)
+				}
+			}
+		}
+	}
+	if n != len(reasons) {
+		t.Errorf("reason.go declares %d reasons, the table has %d entries", n, len(reasons))
 	}
 }

@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -117,7 +118,7 @@ func shortTempDir(t *testing.T) string {
 // expectIssued checks that the printed tokens are the ones the double
 // issued, that it saw exactly one token request, and that the request's
 // verifier answers the challenge of the login that produced the code.
-func (b *browserRun) expectIssued(r result) exchange.Printed {
+func (b *browserRun) expectIssued(r result) printedToken {
 	b.t.Helper()
 	expectCode(b.t, r, 0)
 	got := decodeToken(b.t, r)
@@ -450,7 +451,7 @@ func TestDemo(t *testing.T) {
 	}
 	r := wait(t, cmd, start, &stdout, &stderr)
 	expectCode(t, r, 0)
-	for _, step := range []string{capture.StepBrowserStarted, capture.StepLoginPage, capture.StepCodeCaptured, "refreshed"} {
+	for _, step := range []string{capture.StepBrowserStarted.String(), capture.StepLoginPage.String(), capture.StepCodeCaptured.String(), "refreshed"} {
 		if !strings.Contains(r.stdout, step) {
 			t.Errorf("demo output lacks the step %q:\n%s", step, r.stdout)
 		}
@@ -479,7 +480,7 @@ func TestCheckLogin(t *testing.T) {
 	b := newBrowserRun(t)
 	seed, _ := (&store.Store{Dir: b.dir}).Profile("default")
 	c := b.srv.NewSession(b.account.ID)
-	if err := seed.SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
+	if err := seed.SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
 		t.Fatal(err)
 	}
 	r := b.run(nil, "", "check", "--login", "--json", "--timeout", long)

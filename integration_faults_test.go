@@ -12,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -383,7 +384,7 @@ func fmPrintsIssued(ck *fmCheck, f *fmFixture, rs []fmResult) {
 	}
 	want := issued[len(issued)-1].AccessToken
 	for _, r := range rs {
-		var p exchange.Printed
+		var p printedToken
 		if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
 			ck.errorf("stdout is not the token JSON: %v\n%v", err, r)
 			continue
@@ -460,7 +461,7 @@ func fmKillBrowser(ck *fmCheck, f *fmFixture, _ *os.Process, exited <-chan struc
 // fmSeedToken caches a token for the demo account that expires in ttl.
 func fmSeedToken(f *fmFixture, access string, ttl time.Duration) {
 	f.t.Helper()
-	err := f.profile().SaveToken(&exchange.Token{AccessToken: access, RefreshToken: f.rt, TokenType: "bearer",
+	err := f.profile().SaveToken(context.Background(), &exchange.Token{AccessToken: access, RefreshToken: f.rt, TokenType: "bearer",
 		Expiry: time.Now().Add(ttl), User: exchange.User{ID: f.account.ID, Name: f.account.Name, Account: f.account.Account}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -486,7 +487,7 @@ func fmWriteCache(f *fmFixture, data string, perm os.FileMode) {
 func fmSeedSession(f *fmFixture, c *http.Cookie) {
 	f.t.Helper()
 	f.secrets = append(f.secrets, c.Value)
-	err := f.profile().SaveSession(&session.Session{Cookies: []session.Cookie{{Name: c.Name, Value: c.Value,
+	err := f.profile().SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{{Name: c.Name, Value: c.Value,
 		Domain: c.Domain, Path: c.Path, Expires: c.Expires, Secure: true, HTTPOnly: true}}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -687,11 +688,11 @@ func fmCases() []fmCase {
 			check: fmTokenRequests(1)},
 		{name: "login: the code has expired", browser: true, args: login, stdin: fmPassword,
 			opts: []pixivtest.Option{pixivtest.WithCodeTTL(time.Nanosecond)},
-			code: exitPerson, say: []string{"code exchange", "rejected the code", "expired", "run the login again"},
+			code: exitPerson, say: []string{"code exchange", "rejected the code", "expired", "log in again with `pixivauth login`"},
 			check: fmTokenRequests(1)},
 		{name: "login: Pixiv does not know the code", browser: true, args: login, stdin: fmPassword,
 			setup: inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 400, Body: fmPixivInvalidCode}),
-			code:  exitPerson, say: []string{"code exchange", "rejected the code", "Invalid authorization code", "run the login again"},
+			code:  exitPerson, say: []string{"code exchange", "rejected the code", "Invalid authorization code", "log in again with `pixivauth login`"},
 			check: fmTokenRequests(1)},
 		{name: "login: an answer that never ends at the exchange, --timeout 30s", browser: true, args: login, stdin: fmPassword,
 			timeout: "30s",

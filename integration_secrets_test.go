@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -559,7 +560,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		expectCode(t, l.run(gha, "", "check", "--json"), 0)
 		expectCode(t, l.run(gha, "", "check", leakRandom("unknown-")), exitPerson)
 
-		if err := leakProfile(t, l.dir).SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
+		if err := leakProfile(t, l.dir).SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
 			t.Fatal(err)
 		}
 		for _, format := range []string{"json", "cookies.txt"} {
@@ -578,7 +579,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		expectCode(t, l.run(nil, "", "profiles"), 0)
 		expectCode(t, l.run(nil, "", "session", "export"), exitPerson)
 		expectCode(t, l.run(nil, "", "refresh", l.refreshToken()), 0)
-		if err := leakProfile(t, l.dir).SaveSession(&session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
+		if err := leakProfile(t, l.dir).SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{cookieOf(l.session())}}); err != nil {
 			t.Fatal(err)
 		}
 		expectCode(t, l.run(nil, "", "profiles"), 0)

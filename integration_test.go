@@ -7,6 +7,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"encoding/pem"
@@ -178,9 +179,9 @@ func (f *fixture) profile() *store.Profile {
 	return p
 }
 
-func decodeToken(t *testing.T, r result) exchange.Printed {
+func decodeToken(t *testing.T, r result) printedToken {
 	t.Helper()
-	var p exchange.Printed
+	var p printedToken
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
 		t.Fatalf("stdout is not the token JSON: %v\n%v", err, r)
 	}
@@ -435,7 +436,7 @@ func TestTokenRefreshesWhenExpiring(t *testing.T) {
 func TestTokenParallelRefreshesOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	err := f.profile().SaveToken(&exchange.Token{AccessToken: "stale", RefreshToken: f.rt, TokenType: "bearer",
+	err := f.profile().SaveToken(context.Background(), &exchange.Token{AccessToken: "stale", RefreshToken: f.rt, TokenType: "bearer",
 		Expiry: time.Now().Add(-time.Hour), User: exchange.User{ID: f.account.ID}})
 	if err != nil {
 		t.Fatal(err)
@@ -619,7 +620,7 @@ func TestProfilesAndLogout(t *testing.T) {
 		t.Errorf("profiles --json with none: %q", r.stdout)
 	}
 	expectCode(t, f.run(nil, "", "refresh", f.rt), 0)
-	if err := f.profile().SaveSession(&session.Session{Cookies: []session.Cookie{{Name: pixiv.SessionCookie,
+	if err := f.profile().SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{{Name: pixiv.SessionCookie,
 		Value: "11111111_secretvalue", Domain: pixiv.CookieDomain, Path: "/"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -884,5 +885,89 @@ func TestSignals(t *testing.T) {
 				t.Errorf("took %s", r.took)
 			}
 		})
+	}
+}
+
+// Tokens for another user than the profile holds are printed and not
+// cached, and the run exits 1, as the README says: the cache is not what
+// the script may think it is.
+func TestRefreshOtherUsersProfile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	other := &exchange.Token{AccessToken: "others", RefreshToken: "others-refresh", TokenType: "bearer",
+		Expiry: time.Now().Add(time.Hour), User: exchange.User{ID: "999", Name: "Other", Account: "other"}}
+	if err := f.profile().SaveToken(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(nil, "", "refresh", f.rt, "--json", "--timeout", long)
+	expectCode(t, r, exitFailure)
+	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+		t.Errorf("printed %q, want the issued token", got.AccessToken)
+	}
+	for _, want := range []string{"could not be saved", "Other (@other, id 999)", "--profile NAME"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr does not say %q:\n%v", want, r)
+		}
+	}
+	if cached, err := f.profile().LoadToken(); err != nil || cached.AccessToken != "others" {
+		t.Errorf("the other user's token was replaced: %v", err)
+	}
+}
+
+// A regular file where the config dir should be is a failure of its own
+// (exit 1, "not a directory"), not "no token: log in".
+func TestConfigDirIsAFile(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	notADir := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(notADir, []byte("a file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"token", "check"} {
+		r := runPixivauth(t, nil, "", "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir, cmd, "--timeout", long)
+		expectCode(t, r, exitFailure)
+		if !strings.Contains(r.stderr, notADir+" is not a directory") || strings.Contains(r.stderr, "pixivauth login") {
+			t.Errorf("%s:\n%v", cmd, r)
+		}
+	}
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("the double saw %d requests", n)
+	}
+}
+
+// A run that cannot get the profile's lock within its --timeout ends
+// then: refresh prints the tokens it has and exits 1, the cache busy;
+// token, which has none, exits 1 without refreshing.
+func TestLockHeldBeyondTimeout(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	err := f.profile().SaveToken(t.Context(), &exchange.Token{AccessToken: "stale", RefreshToken: f.rt, TokenType: "bearer",
+		Expiry: time.Now().Add(-time.Hour), User: exchange.User{ID: f.account.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := f.profile().Lock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Unlock()
+
+	r := f.run(nil, "", "refresh", f.srv.NewRefreshToken(f.account.ID), "--timeout", "2s", "--json")
+	expectCode(t, r, exitFailure)
+	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+		t.Errorf("printed %q, want the issued token", got.AccessToken)
+	}
+	if !strings.Contains(r.stderr, "the cache is busy") || r.took > wellBefore {
+		t.Errorf("refresh:\n%v", r)
+	}
+
+	before := f.tokenRequests()
+	r = f.run(nil, "", "token", "--timeout", "2s")
+	expectCode(t, r, exitFailure)
+	if r.stdout != "" || !strings.Contains(r.stderr, "the cache is busy") || r.took > wellBefore {
+		t.Errorf("token:\n%v", r)
+	}
+	if f.tokenRequests() != before {
+		t.Error("token refreshed without the lock")
 	}
 }

@@ -3,8 +3,8 @@
 //
 // The interface (options, secrets, output formats, exit codes, files) is the
 // project's CLI contract; this package is only that interface: it parses the
-// command line, reads secrets, calls the capture, exchange and store
-// packages, and prints. Where to look:
+// command line, reads secrets, calls the flow (package auth: Login, Token),
+// and prints. Where to look:
 //
 //	main.go       the program: signals, one run
 //	app.go        the commands, and where urfave/cli's defaults are overridden
@@ -12,7 +12,8 @@
 //	options.go    the options every command takes, and the clients they set up
 //	secrets.go    reading and checking tokens, passwords, cookies
 //	output.go     --format text|json|env, GitHub Actions masks
-//	exit.go       exit codes, and how errors are reported
+//	exit.go       exit codes: the one table from an error's reason to its
+//	              exit code and hint, and how errors are reported
 //	cmd_*.go      the commands: token (refresh, token, check), login (login,
 //	              demo), profiles (profiles, logout, session export), doctor,
 //	              version, completion
@@ -78,8 +79,14 @@ func signalContext() (context.Context, func()) {
 // its exit status. Everything it prints goes to stdout (results) and stderr
 // (messages).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runWith(ctx, deps{}, args, stdin, stdout, stderr)
+}
+
+// runWith is run with d in place of what it would take from outside: a
+// fake browser, in tests.
+func runWith(ctx context.Context, d deps, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The browser and token clients log from goroutines of their own.
-	p := &program{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}}
+	p := &program{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}, deps: d}
 	app := p.newApp()
 	err := func() error {
 		argv, err := normalizeArgs(app, args)

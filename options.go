@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
@@ -35,6 +36,9 @@ const (
 	optFormat      = "format"
 	optJSON        = "json"
 )
+
+// envConfigDir sets the config dir when --config-dir does not.
+const envConfigDir = "PIXIVAUTH_CONFIG_DIR"
 
 // defaultProfile is the profile used without --profile.
 const defaultProfile = "default"
@@ -67,7 +71,7 @@ func commonFlags(formats []string) []cli.Flag {
 		formatUsage = "accepted for uniformity; this command prints no result"
 	}
 	return []cli.Flag{
-		&cli.StringFlag{Name: optConfigDir, EnvVars: []string{store.ConfigDirEnv},
+		&cli.StringFlag{Name: optConfigDir, EnvVars: []string{envConfigDir},
 			Usage: "keep tokens and sessions in `DIR` (default: the user config dir's pixivauth)"},
 		&cli.StringFlag{Name: optProfile, EnvVars: []string{"PIXIVAUTH_PROFILE"}, Value: defaultProfile,
 			Usage: "use the profile `NAME`: one Pixiv account's tokens and session"},
@@ -115,35 +119,35 @@ type options struct {
 	githubActions bool
 }
 
-// setup reads the common options of the command of c, which prints the
-// given formats (see commonFlags), and checks them: every mistake is a
+// setup checks the common options c of a command that prints the given
+// formats (see commonFlags) and sets up what they say: every mistake is a
 // usage error, found before anything starts.
-func (p *program) setup(c *cli.Context, formats []string) (*options, error) {
+func (p *program) setup(ctx context.Context, c commonOpts, formats []string) (*options, error) {
 	o := &options{
 		program:       p,
-		ctx:           c.Context,
-		verbose:       c.Bool(optVerbose),
+		ctx:           ctx,
+		verbose:       c.verbose,
 		githubActions: os.Getenv("GITHUB_ACTIONS") == "true",
 	}
 	var err error
 	if o.format, err = chooseFormat(c, formats); err != nil {
 		return nil, err
 	}
-	if o.timeout = c.Duration(optTimeout); o.timeout < 0 {
+	if o.timeout = c.timeout; o.timeout < 0 {
 		return nil, usageErrorf("--timeout must not be negative")
 	}
-	if o.server = c.String(optPixivServer); o.server != "" {
+	if o.server = c.server; o.server != "" {
 		if err := checkLoopback(o.server); err != nil {
 			return nil, err
 		}
 	}
-	if o.insecure = c.Bool(optInsecure); o.insecure {
+	if o.insecure = c.insecure; o.insecure {
 		if o.server == "" {
 			return nil, usageErrorf("--insecure ($PIXIVAUTH_INSECURE) is accepted only together with --pixiv-server")
 		}
 		o.warnf("--insecure: any certificate is accepted from %s", o.server)
 	}
-	if err := o.setProxy(c.String(optProxy)); err != nil {
+	if err := o.setProxy(c.proxy); err != nil {
 		return nil, err
 	}
 	if err := o.setProfile(c); err != nil {
@@ -154,9 +158,9 @@ func (p *program) setup(c *cli.Context, formats []string) (*options, error) {
 
 // chooseFormat reconciles --format and --json for a command that prints
 // formats.
-func chooseFormat(c *cli.Context, formats []string) (string, error) {
-	format := c.String(optFormat)
-	if c.Bool(optJSON) {
+func chooseFormat(c commonOpts, formats []string) (string, error) {
+	format := c.format
+	if c.json {
 		if format != "" && format != formatJSON {
 			return "", usageErrorf("--json and --format %s disagree: give one of them", format)
 		}
@@ -170,7 +174,7 @@ func chooseFormat(c *cli.Context, formats []string) (string, error) {
 	case format == "":
 		return formats[0], nil
 	case !slices.Contains(formats, format):
-		return "", usageErrorf("%s prints %s, not %q", c.Command.Name, strings.Join(formats, " or "), format)
+		return "", usageErrorf("%s prints %s, not %q", c.command, strings.Join(formats, " or "), format)
 	}
 	return format, nil
 }
@@ -236,31 +240,24 @@ func firstEnv(names ...string) string {
 
 // proxyFor is the HTTP transport's Proxy function.
 func (o *options) proxyFor(req *http.Request) (*url.URL, error) {
-	if o.proxy == nil || noProxyMatches(o.noProxy, req.URL.Hostname()) {
+	if o.proxy == nil || noProxyMatches(o.noProxy, req.URL.Host) {
 		return nil, nil
 	}
 	return o.proxy, nil
 }
 
-// noProxyMatches reports whether $NO_PROXY (list) excludes host: "*", the
-// host itself, or a domain it is under ("pixiv.net" and ".pixiv.net" both
-// match "app-api.pixiv.net"). Ports in entries are ignored.
+// noProxyMatches reports whether $NO_PROXY (list) excludes host (with an
+// optional port; https's 443 when none), as golang.org/x/net/http/httpproxy
+// reads it, like Go's own ProxyFromEnvironment: "*", the host itself, or a
+// domain it is under ("pixiv.net" and ".pixiv.net" both match
+// "app-api.pixiv.net"); an entry with a port matches that port only.
 func noProxyMatches(list, host string) bool {
-	host = strings.ToLower(host)
-	for _, entry := range strings.Split(list, ",") {
-		entry = strings.ToLower(strings.TrimSpace(entry))
-		if entry == "*" {
-			return true
-		}
-		if h, _, err := net.SplitHostPort(entry); err == nil {
-			entry = h
-		}
-		entry = strings.TrimPrefix(strings.TrimPrefix(entry, "*"), ".")
-		if entry != "" && (host == entry || strings.HasSuffix(host, "."+entry)) {
-			return true
-		}
+	if list == "" {
+		return false
 	}
-	return false
+	cfg := httpproxy.Config{HTTPSProxy: "http://proxy.invalid", NoProxy: list}
+	u, err := cfg.ProxyFunc()(&url.URL{Scheme: "https", Host: host})
+	return err == nil && u == nil
 }
 
 // setProfile finds the profile. A run with --pixiv-server and no
@@ -268,15 +265,15 @@ func noProxyMatches(list, host string) bool {
 // likely set for real use, does not count): a test double's tokens never
 // land in a real profile, and a real refresh token is never sent to a
 // double.
-func (o *options) setProfile(c *cli.Context) error {
-	name := c.String(optProfile)
+func (o *options) setProfile(c commonOpts) error {
+	name := c.profile
 	if name == "" {
 		name = defaultProfile
 	}
 	if o.server != "" && !o.given[optConfigDir] {
 		return nil
 	}
-	dir, err := store.Dir(c.String(optConfigDir))
+	dir, err := configDir(c.configDir.value)
 	if err != nil {
 		o.storeErr = err
 		return nil
@@ -286,6 +283,20 @@ func (o *options) setProfile(c *cli.Context) error {
 		return usageErrorf("--profile: %v", err)
 	}
 	return nil
+}
+
+// configDir is the config dir: --config-dir (flag, which urfave/cli has
+// already filled from $PIXIVAUTH_CONFIG_DIR when the option is not given),
+// else the store's default.
+func configDir(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	dir, err := store.DefaultDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: give --%s or $%s", err, optConfigDir, envConfigDir)
+	}
+	return dir, nil
 }
 
 // withTimeout bounds a command that talks to Pixiv without a browser.
@@ -302,17 +313,10 @@ func (o *options) withTimeout() (context.Context, context.CancelFunc) {
 // checks the real host name; only --insecure makes it accept any
 // certificate, and only from the double.
 func (o *options) httpClient() *http.Client {
-	dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy:                 o.proxyFor,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          4,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
-	}
+	tr := exchange.NewTransport()
+	tr.Proxy = o.proxyFor
 	if o.server != "" {
+		dialer := &net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}
 		server := o.server
 		tr.Proxy = nil
 		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {

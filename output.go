@@ -53,7 +53,7 @@ func formatToken(t *exchange.Token, format string, bare bool, now time.Time) (ou
 	secrets = []string{t.AccessToken, t.RefreshToken}
 	switch format {
 	case formatJSON:
-		writeJSON(&b, t.Printed(now))
+		writeJSON(&b, printedOf(t, now))
 	case formatEnv:
 		fmt.Fprintf(&b, "export PIXIV_ACCESS_TOKEN=%s\nexport PIXIV_REFRESH_TOKEN=%s\n",
 			shellQuote(t.AccessToken), shellQuote(t.RefreshToken))
@@ -66,6 +66,32 @@ func formatToken(t *exchange.Token, format string, bare bool, now time.Time) (ou
 			t.ExpiresIn(now).Round(time.Second), describeUser(t.User))
 	}
 	return b.Bytes(), secrets
+}
+
+// printedToken is the token object of the CLI contract, as --json prints
+// it: the cached token plus expires_in, the seconds of life left when it
+// was printed.
+type printedToken struct {
+	AccessToken  string        `json:"access_token"`
+	RefreshToken string        `json:"refresh_token"`
+	ExpiresIn    int64         `json:"expires_in"`
+	ExpiresAt    time.Time     `json:"expires_at"`
+	TokenType    string        `json:"token_type"`
+	Scope        string        `json:"scope"`
+	User         exchange.User `json:"user"`
+}
+
+// printedOf is the object to print for t at now.
+func printedOf(t *exchange.Token, now time.Time) printedToken {
+	return printedToken{
+		AccessToken:  t.AccessToken,
+		RefreshToken: t.RefreshToken,
+		ExpiresIn:    int64(t.ExpiresIn(now) / time.Second),
+		ExpiresAt:    t.Expiry.UTC().Truncate(time.Second),
+		TokenType:    t.TokenType,
+		Scope:        t.Scope,
+		User:         t.User,
+	}
 }
 
 // writeJSON writes v as indented JSON, leaving <, > and & as they are (a

@@ -17,9 +17,11 @@ var reasonKeys = map[reason.Reason]string{
 	reason.AccountLocked:  "account_locked",
 	reason.Captcha:        "captcha",
 	reason.OneTimeCode:    "one_time_code",
+	reason.WrongCode:      "wrong_code",
 	reason.EmailCode:      "email_code",
 	reason.Rejected:       "rejected",
 	reason.TimedOut:       "timed_out",
+	reason.NoToken:        "no_token",
 	reason.Unreachable:    "unreachable",
 	reason.Blocked:        "blocked",
 	reason.Failing:        "failing",
@@ -30,6 +32,9 @@ var reasonKeys = map[reason.Reason]string{
 	reason.WindowClosed:   "window_closed",
 	reason.NoDisplay:      "no_display",
 	reason.ProfileInUse:   "profile_in_use",
+	reason.CacheBusy:      "cache_busy",
+	reason.OtherUser:      "other_user",
+	reason.NotADirectory:  "not_a_directory",
 }
 
 // exitKeys name the failures that carry no reason, by their exit status.

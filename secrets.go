@@ -5,8 +5,6 @@ import (
 	"os"
 	"strings"
 	"unicode"
-
-	"github.com/urfave/cli/v2"
 )
 
 // Environment variables that carry secrets. They are read here, not
@@ -79,17 +77,18 @@ func (p *program) readSecretFile(what, path string) (string, error) {
 }
 
 // secretFrom reads a secret that can be given, in this order of
-// precedence, as the value of the option valueOpt (none if ""), in the file
-// named by fileOpt ("-" for stdin), or in the environment variable envVar.
-// It returns "" when none of them is set, and names the source for -v.
-func (p *program) secretFrom(c *cli.Context, valueOpt, fileOpt, envVar string) (secret, source string, err error) {
+// precedence, as the value of the option valueOpt (named valueName), in the
+// file named by fileOpt (fileName; "-" for stdin), or in the environment
+// variable envVar. It returns "" when none of them is set, and names the
+// source for -v.
+func (p *program) secretFrom(value opt, valueName string, file opt, fileName string, envVar string) (secret, source string, err error) {
 	switch {
-	case valueOpt != "" && c.IsSet(valueOpt):
-		source = "--" + valueOpt
-		secret, err = checkSecret(source, c.String(valueOpt))
-	case fileOpt != "" && c.IsSet(fileOpt):
-		source = "--" + fileOpt
-		secret, err = p.readSecretFile(source, c.String(fileOpt))
+	case value.set:
+		source = "--" + valueName
+		secret, err = checkSecret(source, value.value)
+	case file.set:
+		source = "--" + fileName
+		secret, err = p.readSecretFile(source, file.value)
 	default:
 		v, ok := os.LookupEnv(envVar)
 		if !ok {
@@ -105,15 +104,15 @@ func (p *program) secretFrom(c *cli.Context, valueOpt, fileOpt, envVar string) (
 // argument ("-" reads stdin), else --refresh-token-file, else
 // $PIXIV_REFRESH_TOKEN. It returns "" for none; the profile's cache comes
 // after all of them.
-func (p *program) refreshTokenInput(c *cli.Context) (token, source string, err error) {
-	switch c.NArg() {
+func (p *program) refreshTokenInput(o refreshOpts) (token, source string, err error) {
+	switch len(o.args) {
 	case 0:
-		return p.secretFrom(c, "", optRefreshTokenFile, envRefreshToken)
+		return p.secretFrom(opt{}, "", o.refreshTokenFile, optRefreshTokenFile, envRefreshToken)
 	case 1:
 	default:
-		return "", "", usageErrorf("%s takes one refresh token, not %d arguments", c.Command.Name, c.NArg())
+		return "", "", usageErrorf("%s takes one refresh token, not %d arguments", o.command, len(o.args))
 	}
-	if arg := c.Args().First(); arg != "-" {
+	if arg := o.args[0]; arg != "-" {
 		token, err = checkSecret("the refresh token argument", arg)
 		return token, "the argument", err
 	}

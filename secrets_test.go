@@ -61,7 +61,7 @@ func refreshTokenOf(t *testing.T, stdin string, args ...string) (token, source s
 		Writer: io.Discard, ErrWriter: io.Discard,
 		Flags: []cli.Flag{refreshTokenFileFlag()},
 		Action: func(c *cli.Context) error {
-			token, source, err = p.refreshTokenInput(c)
+			token, source, err = p.refreshTokenInput(readRefresh(c))
 			return nil
 		},
 		ExitErrHandler: func(*cli.Context, error) {},

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // BrowserLocations lists where FindBrowser looks, in order: names on PATH
@@ -65,10 +67,10 @@ func FindBrowser(path string, visible bool) (string, error) {
 	if path != "" {
 		found, err := exec.LookPath(path)
 		if err != nil {
-			return "", fmt.Errorf("%w: browser %q not found: give --browser the path of Chrome or Chromium, or %s", ErrBrowser, path, installHint())
+			return "", reason.Mark(fmt.Errorf("%w: browser %q not found (%s)", ErrBrowser, path, installHint()), reason.BrowserMissing)
 		}
 		if visible && isHeadlessShell(found) {
-			return "", fmt.Errorf("%w: %s is a headless-only shell and cannot open a window: give --browser a full Chrome, or use --headless", ErrBrowser, found)
+			return "", reason.Mark(fmt.Errorf("%w: %s is a headless-only shell and cannot open a window (a full Chrome can; the shell can log in headless)", ErrBrowser, found), reason.BrowserMissing)
 		}
 		return found, nil
 	}
@@ -77,7 +79,7 @@ func FindBrowser(path string, visible bool) (string, error) {
 			return found, nil
 		}
 	}
-	return "", fmt.Errorf("%w: no Chrome or Chromium found: %s, or give --browser PATH", ErrBrowser, installHint())
+	return "", reason.Mark(fmt.Errorf("%w: no Chrome or Chromium found: %s", ErrBrowser, installHint()), reason.BrowserMissing)
 }
 
 func isHeadlessShell(path string) bool {
@@ -105,12 +107,12 @@ func BrowserVersion(ctx context.Context, path string) (string, error) {
 	cmd := exec.CommandContext(ctx, path, "--version")
 	cmd.Stdout = &out
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%w: %s --version failed: %w", ErrBrowser, path, err)
+		return "", reason.Mark(fmt.Errorf("%w: %s did not say its version: %w", ErrBrowser, path, err), reason.BrowserMissing)
 	}
 	// Debian's wrapper script prints a shell warning after the version.
 	line, _, _ := strings.Cut(strings.TrimSpace(out.String()), "\n")
 	if !looksLikeBrowserVersion(line) {
-		return "", fmt.Errorf("%w: %s is not a browser (its --version printed %q): give --browser the path of Chrome or Chromium", ErrBrowser, path, trimForError(line))
+		return "", reason.Mark(fmt.Errorf("%w: %s is not a browser (asked its version, it printed %q)", ErrBrowser, path, trimForError(line)), reason.BrowserMissing)
 	}
 	return line, nil
 }
@@ -179,12 +181,11 @@ func proxyServer(proxy string) string {
 	return u.String()
 }
 
-// browserStartError explains why the browser did not start, in the terms
-// of the CLI.
+// browserStartError explains why the browser did not start.
 func browserStartError(err error, execPath string, tail string) error {
 	switch {
 	case errors.Is(err, chromedp.ErrNoDisplay):
-		return fmt.Errorf("%w: no display for a window (DISPLAY and WAYLAND_DISPLAY are unset): use --headless, or run under a desktop session", ErrBrowser)
+		return reason.Mark(fmt.Errorf("%w: no display for a window (DISPLAY and WAYLAND_DISPLAY are unset)", ErrBrowser), reason.NoDisplay)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	}
@@ -197,7 +198,7 @@ func browserStartError(err error, execPath string, tail string) error {
 	if tail != "" {
 		msg += " (its last output: " + tail + ")"
 	}
-	return fmt.Errorf("%w: %s failed to start: %s", ErrBrowser, execPath, msg)
+	return reason.Mark(fmt.Errorf("%w: %s failed to start: %s", ErrBrowser, execPath, msg), reason.BrowserFailed)
 }
 
 func firstLine(s string) string {

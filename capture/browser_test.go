@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 )
 
@@ -112,7 +114,7 @@ func (f *fixture) checkClean(t testing.TB) {
 
 func TestHeadlessLoginWithPassword(t *testing.T) {
 	f := newFixture(t).withPassword()
-	var steps []string
+	var steps []StepName
 	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
 	tok, cookies, err := f.login(t)
 	if err != nil {
@@ -129,8 +131,8 @@ func TestHeadlessLoginWithPassword(t *testing.T) {
 	if !hasSession(cookies) {
 		t.Errorf("cookies %v lack a %s on %s", cookieNames(cookies), pixiv.SessionCookie, pixiv.CookieDomain)
 	}
-	want := []string{StepBrowserStarted, StepLoginPage, StepFormFilled, StepCodeCaptured}
-	if strings.Join(steps, ",") != strings.Join(want, ",") {
+	want := []StepName{StepBrowserStarted, StepLoginPage, StepFormFilled, StepCodeCaptured}
+	if !slices.Equal(steps, want) {
 		t.Errorf("steps = %v, want %v", steps, want)
 	}
 }
@@ -215,7 +217,7 @@ func TestStoredSessionLogin(t *testing.T) {
 	f := newFixture(t)
 	a := pixivtest.DemoAccount()
 	f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(a.ID))}
-	var steps []string
+	var steps []StepName
 	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
 	tok, cookies, err := f.login(t)
 	if err != nil {
@@ -227,7 +229,7 @@ func TestStoredSessionLogin(t *testing.T) {
 	if !hasSession(cookies) {
 		t.Error("no session cookie after the login")
 	}
-	if !strings.Contains(strings.Join(steps, ","), StepContinue) {
+	if !slices.Contains(steps, StepContinue) {
 		t.Errorf("steps %v: the account selection page was not passed", steps)
 	}
 }
@@ -256,28 +258,29 @@ func TestLoginFailsFast(t *testing.T) {
 		setup func(*fixture)
 		want  error
 		text  string
+		why   reason.Reason
 	}{
 		{"expired session", func(f *fixture) {
 			f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
 			f.srv.ExpireSessions()
-		}, ErrNeedsPerson, "session has expired"},
-		{"no credentials", func(f *fixture) {}, ErrNeedsPerson, "no username"},
+		}, ErrNeedsPerson, "session has expired", reason.SessionExpired},
+		{"no credentials", func(f *fixture) {}, ErrNeedsPerson, "no username", reason.NoCredentials},
 		{"wrong password", func(f *fixture) {
 			f.withPassword()
 			f.opts.Password = "wrong"
-		}, ErrNeedsPerson, "refused the username or password"},
+		}, ErrNeedsPerson, "refused the username or password", reason.WrongPassword},
 		{"captcha", func(f *fixture) {
 			f.withPassword()
 			f.srv.SetCaptcha(true)
-		}, ErrNeedsPerson, "captcha"},
+		}, ErrNeedsPerson, "captcha", reason.Captcha},
 		{"totp without secret", func(f *fixture) {
 			f.srv.AddAccount(totpAcct)
 			f.opts.Username, f.opts.Password = totpAcct.Username, totpAcct.Password
-		}, ErrNeedsPerson, "--totp-secret"},
+		}, ErrNeedsPerson, "one-time code", reason.OneTimeCode},
 		{"callback error", func(f *fixture) {
 			f.withPassword()
 			f.srv.SetCallbackError("access_denied")
-		}, ErrNeedsPerson, "access_denied"},
+		}, ErrNeedsPerson, "access_denied", reason.Rejected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -286,8 +289,11 @@ func TestLoginFailsFast(t *testing.T) {
 			tt.setup(f)
 			start := time.Now()
 			_, _, err := f.login(t)
-			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
-				t.Fatalf("err = %v; want %v mentioning %q", err, tt.want, tt.text)
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) || reason.Of(err) != tt.why {
+				t.Fatalf("err = %v (reason %q); want %v mentioning %q, reason %q", err, reason.Of(err), tt.want, tt.text, tt.why)
+			}
+			if strings.Contains(err.Error(), "--") || strings.Contains(err.Error(), "pixivauth login") {
+				t.Errorf("err = %v names the CLI", err)
 			}
 			if took := time.Since(start); took > timeout/2 {
 				t.Errorf("took %s, not well before the %s timeout", took, timeout)
@@ -421,8 +427,8 @@ func TestNoDisplayForAWindow(t *testing.T) {
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
 	_, err := Start(context.Background(), Options{LoginURL: pixiv.LoginURL, Visible: true, TempDir: t.TempDir()})
-	if !errors.Is(err, ErrBrowser) || !strings.Contains(err.Error(), "--headless") {
-		t.Fatalf("err = %v; want ErrBrowser suggesting --headless", err)
+	if !errors.Is(err, ErrBrowser) || !errors.Is(err, reason.NoDisplay) {
+		t.Fatalf("err = %v; want ErrBrowser and reason.NoDisplay", err)
 	}
 }
 

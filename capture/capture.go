@@ -21,6 +21,7 @@ package capture
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/pixivauth/pixivauth/session"
@@ -79,18 +80,42 @@ type Options struct {
 
 // Step is a moment of the login, reported through Options.Progress.
 type Step struct {
-	Name string
+	Name StepName
 	Time time.Time
 }
 
-// Names of the steps reported through Options.Progress.
+// StepName is one of the moments of a login, in the order they happen.
+type StepName int
+
+// The steps reported through Options.Progress, and the one after them that
+// the flow (package auth) reports once the code is exchanged.
 const (
-	StepBrowserStarted = "browser started"
-	StepLoginPage      = "login page shown"
-	StepFormFilled     = "form submitted"
-	StepContinue       = "account selected"
-	StepCodeCaptured   = "code captured"
+	StepBrowserStarted StepName = iota + 1
+	StepLoginPage
+	StepFormFilled
+	StepContinue
+	StepCodeCaptured
+	StepTokensReceived
 )
+
+// String names the step for a person: "code captured".
+func (s StepName) String() string {
+	switch s {
+	case StepBrowserStarted:
+		return "browser started"
+	case StepLoginPage:
+		return "login page shown"
+	case StepFormFilled:
+		return "form submitted"
+	case StepContinue:
+		return "account selected"
+	case StepCodeCaptured:
+		return "code captured"
+	case StepTokensReceived:
+		return "tokens received"
+	}
+	return "step " + strconv.Itoa(int(s))
+}
 
 // Errors of a login. Each is wrapped by the error returned, with the detail;
 // check them with errors.Is.

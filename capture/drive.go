@@ -16,6 +16,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // pageKind is what the login tab shows, as far as a driver cares.
@@ -178,16 +179,16 @@ func (l *Login) drive() {
 					continue
 				}
 				if len(l.opts.Cookies) > 0 {
-					l.failWith(fmt.Errorf("%w: the session has expired (Pixiv shows its login form): run `pixivauth login` with a window, or give --username", ErrNeedsPerson))
+					l.failWith(reason.Mark(fmt.Errorf("%w: the session has expired (Pixiv shows its login form)", ErrNeedsPerson), reason.SessionExpired))
 				} else {
-					l.failWith(fmt.Errorf("%w: Pixiv shows its login form and no username or password was given: give --username with a password, or run `pixivauth login` with a window", ErrNeedsPerson))
+					l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv shows its login form and no username or password was given", ErrNeedsPerson), reason.NoCredentials))
 				}
 				return
 			case formSubmits > 0 && st.Error != "":
 				if l.opts.Visible {
 					continue
 				}
-				l.failWith(fmt.Errorf("%w: Pixiv refused the username or password (%q): check them, or log in once with a window; that session is then reused headless", ErrNeedsPerson, st.Error))
+				l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv refused the username or password (%q)", ErrNeedsPerson, st.Error), reason.WrongPassword))
 				return
 			case formSubmits >= 3:
 				continue // let the stall check end it
@@ -206,13 +207,13 @@ func (l *Login) drive() {
 				if l.opts.Visible {
 					continue
 				}
-				l.failWith(fmt.Errorf("%w: Pixiv asks for a one-time code (two-factor login): give --totp-secret, or log in once with a window", ErrNeedsPerson))
+				l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv asks for a one-time code (two-factor login)", ErrNeedsPerson), reason.OneTimeCode))
 				return
 			case otpSubmits > 0 && st.Error != "":
 				if l.opts.Visible {
 					continue
 				}
-				l.failWith(fmt.Errorf("%w: Pixiv refused the one-time code: check --totp-secret and this machine's clock", ErrNeedsPerson))
+				l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv refused the one-time code", ErrNeedsPerson), reason.WrongCode))
 				return
 			case otpSubmits >= 3:
 				continue
@@ -238,12 +239,12 @@ func (l *Login) drive() {
 			if l.opts.Visible {
 				continue
 			}
-			l.failWith(fmt.Errorf("%w: Pixiv shows a captcha, which pixivauth does not answer: log in once with a window (`pixivauth login`); that session is then reused headless", ErrNeedsPerson))
+			l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv shows a captcha, which pixivauth does not answer", ErrNeedsPerson), reason.Captcha))
 			return
 		}
 		if !l.opts.Visible && l.sinceProgress() > l.opts.StallTimeout {
 			saved := l.saveFailure()
-			l.failWith(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), st.Kind.describe(), saved))
+			l.failWith(reason.Mark(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), st.Kind.describe(), saved), reason.Stalled))
 			return
 		}
 	}
@@ -254,10 +255,10 @@ func (l *Login) drive() {
 func (l *Login) loadFailure(kind pageKind) error {
 	saved := l.saveFailure()
 	if kind == pageCFCheck {
-		return fmt.Errorf("%w: Pixiv's Cloudflare front asks the browser on %s to prove it is a person (\"Just a moment...\"), which a headless browser cannot: try again later or from another network, or log in once with a window%s", ErrStalled, l.LastURL(), saved)
+		return reason.Mark(fmt.Errorf("%w: Pixiv's Cloudflare front asks the browser on %s to prove it is a person (\"Just a moment...\"), which a headless browser cannot: try again later or from another network, or log in once with a window%s", ErrStalled, l.LastURL(), saved), reason.Blocked)
 	}
 	if kind == pageBlocked {
-		return fmt.Errorf("%w: Pixiv (Cloudflare) blocked the browser on %s: try again later, or from another network%s", ErrStalled, l.LastURL(), saved)
+		return reason.Mark(fmt.Errorf("%w: Pixiv (Cloudflare) blocked the browser on %s: try again later, or from another network%s", ErrStalled, l.LastURL(), saved), reason.Blocked)
 	}
 	l.mu.Lock()
 	netErr, failedURL := l.netError, l.netErrorURL
@@ -268,7 +269,7 @@ func (l *Login) loadFailure(kind pageKind) error {
 	if failedURL == "" {
 		failedURL = l.LastURL()
 	}
-	return fmt.Errorf("%w: the browser could not load %s (%s): check the network or proxy, then try again%s", ErrStalled, failedURL, netErr, saved)
+	return reason.Mark(fmt.Errorf("%w: the browser could not load %s (%s): check the network or proxy, then try again%s", ErrStalled, failedURL, netErr, saved), reason.Unreachable)
 }
 
 func (l *Login) pageState() (pageState, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp/remote"
 
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 )
 
@@ -88,6 +89,17 @@ func Start(ctx context.Context, opts Options) (*Login, error) {
 	if opts.StallTimeout <= 0 {
 		opts.StallTimeout = DefaultStallTimeout
 	}
+	l := newLogin(ctx, opts)
+	if err := l.start(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// newLogin is the one constructor of a Login, for Start and Probe: a Login
+// made any other way lacks its channels.
+func newLogin(ctx context.Context, opts Options) *Login {
 	l := &Login{
 		opts:       opts,
 		code:       make(chan captured, 1),
@@ -96,11 +108,7 @@ func Start(ctx context.Context, opts Options) (*Login, error) {
 		output:     &outputFilter{logf: opts.Logf},
 	}
 	l.timeoutCtx, l.timeoutCancel = context.WithTimeout(ctx, opts.Timeout)
-	if err := l.start(); err != nil {
-		l.Close()
-		return nil, err
-	}
-	return l, nil
+	return l
 }
 
 func (l *Login) start() error {
@@ -130,7 +138,7 @@ func (l *Login) start() error {
 	l.logf("starting the browser (%s)", l.browserName())
 	if err := chromedp.Do(l.tab); err != nil {
 		if l.opts.BrowserURL != "" {
-			return fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with --remote-debugging-port, and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error()))
+			return reason.Mark(fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with its DevTools port open (Chrome's --remote-debugging-port), and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error())), reason.BrowserFailed)
 		}
 		return browserStartError(l.ctxErr(err), l.execPath, l.output.Tail())
 	}
@@ -255,7 +263,7 @@ func (l *Login) see(rawURL string) {
 		return
 	}
 	if errCode != "" {
-		l.failWith(fmt.Errorf("%w: Pixiv ended the login with error %q: log in again", ErrNeedsPerson, errCode))
+		l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv ended the login with error %q", ErrNeedsPerson, errCode), reason.Rejected))
 		return
 	}
 	now := time.Now()
@@ -329,9 +337,9 @@ func (l *Login) browserGone() error {
 		return l.ctxErr(err)
 	}
 	if l.opts.Visible {
-		return fmt.Errorf("%w: the browser window was closed before the login finished", ErrBrowser)
+		return reason.Mark(fmt.Errorf("%w: the browser window was closed before the login finished", ErrBrowser), reason.WindowClosed)
 	}
-	return fmt.Errorf("%w: the browser exited during the login (crashed or was killed; last page %s)", ErrBrowser, l.LastURL())
+	return reason.Mark(fmt.Errorf("%w: the browser exited during the login (crashed or was killed; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
 }
 
 // ctxErr turns the end of the login's context into the error to report:
@@ -344,18 +352,28 @@ func (l *Login) ctxErr(err error) error {
 		return cause // canceled by the caller: Ctrl-C, or its own deadline
 	}
 	if l.opts.Visible {
-		return fmt.Errorf("%w: timed out after %s waiting for the login in the window: run it again, or give --timeout", ErrNeedsPerson, l.opts.Timeout)
+		return reason.Mark(fmt.Errorf("%w: timed out after %s waiting for the login in the window", ErrNeedsPerson, l.opts.Timeout), reason.TimedOut)
 	}
-	return fmt.Errorf("%w: the headless login did not finish within %s (last page %s)", ErrStalled, l.opts.Timeout, l.LastURL())
+	return reason.Mark(fmt.Errorf("%w: the headless login did not finish within %s (last page %s)", ErrStalled, l.opts.Timeout, l.LastURL()), reason.Stalled)
 }
 
 // Cookies returns the browser's Pixiv cookies, for saving as a session.
+// It gives up when ctx is done, or when the login's tab ends.
 func (l *Login) Cookies(ctx context.Context) ([]session.Cookie, error) {
 	urls := make([]string, 0, len(pixiv.Hosts()))
 	for _, h := range pixiv.Hosts() {
 		urls = append(urls, "https://"+h+"/")
 	}
-	res, err := chromedp.Call(l.tab, network.GetCookies, network.GetCookiesParams{URLs: urls})
+	// A command runs in the tab's context: a child of it that ctx also
+	// ends bounds the call by both.
+	tab, cancel := context.WithCancelCause(l.tab)
+	defer cancel(nil)
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	defer stop()
+	res, err := chromedp.Call(tab, network.GetCookies, network.GetCookiesParams{URLs: urls})
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the session cookies: %w", ErrBrowser, err)
 	}
@@ -413,7 +431,7 @@ func (l *Login) failWith(err error) {
 	l.failOnce.Do(func() { l.fail <- err })
 }
 
-func (l *Login) progress(name string, at time.Time) {
+func (l *Login) progress(name StepName, at time.Time) {
 	if l.opts.Progress != nil {
 		l.opts.Progress(Step{Name: name, Time: at})
 	}
@@ -443,9 +461,8 @@ func Probe(ctx context.Context, opts Options) error {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second
 	}
-	l := &Login{opts: opts, code: make(chan captured, 1), fail: make(chan error, 1), driverDone: make(chan struct{}), output: &outputFilter{logf: opts.Logf}}
-	l.timeoutCtx, l.timeoutCancel = context.WithTimeout(ctx, opts.Timeout)
-	l.opts.probe = true
+	opts.probe = true
+	l := newLogin(ctx, opts)
 	err := l.start()
 	if cerr := l.Close(); err == nil {
 		err = cerr

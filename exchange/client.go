@@ -21,7 +21,7 @@ import (
 
 // Client talks to Pixiv's token endpoint. The zero value is usable.
 //
-// golang.org/x/oauth2 supplies the PKCE helpers, [Endpoint], the
+// golang.org/x/oauth2 supplies the PKCE helpers, the
 // [oauth2.Token] that [Token.OAuth2] returns and [Client.TokenSource], but
 // Client makes the HTTP requests itself: oauth2's parser cannot read Pixiv's
 // answers, which may carry the token only inside a "response" object and
@@ -325,9 +325,13 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// defaultHTTPClient is what a Client without HTTPClient uses.
-var defaultHTTPClient = &http.Client{
-	Transport: &http.Transport{
+// NewTransport returns the HTTP transport pixivauth reaches Pixiv with:
+// connect, handshake and response-header timeouts, HTTP/2, a few idle
+// connections, and the proxy from the environment (HTTPS_PROXY, NO_PROXY).
+// A program that routes or proxies otherwise replaces Proxy and
+// DialContext; every client of pixivauth's is built on this one transport.
+func NewTransport() *http.Transport {
+	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
@@ -335,9 +339,11 @@ var defaultHTTPClient = &http.Client{
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
-	},
-	Timeout: time.Minute,
+	}
 }
+
+// defaultHTTPClient is what a Client without HTTPClient uses.
+var defaultHTTPClient = &http.Client{Transport: NewTransport(), Timeout: time.Minute}
 
 // httpClient is the configured client, made never to follow a redirect.
 func (c *Client) httpClient() *http.Client {

@@ -114,20 +114,20 @@ func TestErrorTexts(t *testing.T) {
 	}{
 		{
 			"refresh token rejected", []answer{{status: 400, body: bodyBadToken}}, refresh, []error{ErrRejected},
-			"refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again with `pixivauth login`",
+			"refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again",
 		},
 		{
 			"code rejected", []answer{{status: 400, body: bodyCodeGone}}, exchange, []error{ErrRejected},
-			"code exchange: Pixiv rejected the code (The authorization code has expired, code 1508, invalid_grant): the code has expired or was used: run the login again",
+			"code exchange: Pixiv rejected the code (The authorization code has expired, code 1508, invalid_grant): the code has expired or was used",
 		},
 		{
 			"password rejected", []answer{{status: 400, body: `{"has_error":true,"errors":{"system":{"message":"Invalid username or password","code":1508}}}`}},
 			password, []error{ErrRejected},
-			"password login: Pixiv rejected the username or password (Invalid username or password, code 1508): check them, or log in with the browser (`pixivauth login`)",
+			"password login: Pixiv rejected the username or password (Invalid username or password, code 1508): check them, or log in with the browser",
 		},
 		{
 			"password grant retired", []answer{{status: 400, body: bodyRetired}}, password, []error{ErrRejected, ErrPasswordGrantRetired},
-			"password login: Pixiv retired the password grant in February 2021 (Invalid grant_type parameter or parameter missing, code 1508, invalid_request): log in with the browser instead (`pixivauth login`)",
+			"password login: Pixiv retired the password grant in February 2021 (Invalid grant_type parameter or parameter missing, code 1508, invalid_request): log in with the browser instead",
 		},
 		{
 			"Cloudflare on refresh", []answer{{status: 403, contentType: "text/html", body: bodyCloudflare}}, refresh, []error{ErrUnavailable},
@@ -168,7 +168,7 @@ func TestErrorTexts(t *testing.T) {
 		{
 			"a message echoing the secret", []answer{{status: 400, body: `{"errors":{"system":{"message":"Invalid refresh token RT-sent-secret","code":1508}}}`}},
 			refresh, []error{ErrRejected},
-			"refresh: Pixiv rejected the refresh token (Invalid refresh token [redacted], code 1508): log in again with `pixivauth login`",
+			"refresh: Pixiv rejected the refresh token (Invalid refresh token [redacted], code 1508): log in again",
 		},
 	}
 	for _, tt := range tests {

@@ -113,7 +113,7 @@ func TestDoubleExchange(t *testing.T) {
 	if !errors.Is(err, exchange.ErrRejected) {
 		t.Errorf("second exchange: err = %v, want ErrRejected", err)
 	}
-	wantText := "code exchange: Pixiv rejected the code (Authorization code doesn't exist or is invalid for the client, code 1508, invalid_grant): the code has expired or was used: run the login again"
+	wantText := "code exchange: Pixiv rejected the code (Authorization code doesn't exist or is invalid for the client, code 1508, invalid_grant): the code has expired or was used"
 	if err == nil || err.Error() != wantText {
 		t.Errorf("text:\n got %v\nwant %s", err, wantText)
 	}
@@ -149,7 +149,7 @@ func TestDoubleExpiredCode(t *testing.T) {
 	c := clientFor(s, nil)
 	c.Now = clock
 	_, err := c.Exchange(t.Context(), code, verifier)
-	want := "code exchange: Pixiv rejected the code (The authorization code has expired, code 1508, invalid_grant): the code has expired or was used: run the login again"
+	want := "code exchange: Pixiv rejected the code (The authorization code has expired, code 1508, invalid_grant): the code has expired or was used"
 	if !errors.Is(err, exchange.ErrRejected) || err.Error() != want {
 		t.Errorf("err = %v, want %s", err, want)
 	}
@@ -221,10 +221,10 @@ func TestDoubleInvalidRefreshToken(t *testing.T) {
 	for name, legacy := range map[string]bool{"current": false, "legacy": true} {
 		t.Run(name, func(t *testing.T) {
 			var opts []pixivtest.Option
-			want := "refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again with `pixivauth login`"
+			want := "refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again"
 			if legacy {
 				opts = append(opts, pixivtest.WithLegacyErrors())
-				want = "refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508): log in again with `pixivauth login`"
+				want = "refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508): log in again"
 			}
 			s := newDouble(t, opts...)
 			rt := s.NewRefreshToken(demo.ID)
@@ -313,7 +313,7 @@ func TestDoublePassword(t *testing.T) {
 	t.Run("retired", func(t *testing.T) {
 		s := newDouble(t)
 		_, err := clientFor(s, nil).Password(t.Context(), demo.Username, demo.Password)
-		want := "password login: Pixiv retired the password grant in February 2021 (Invalid grant_type parameter or parameter missing, code 1508, invalid_grant): log in with the browser instead (`pixivauth login`)"
+		want := "password login: Pixiv retired the password grant in February 2021 (Invalid grant_type parameter or parameter missing, code 1508, invalid_grant): log in with the browser instead"
 		if !errors.Is(err, exchange.ErrPasswordGrantRetired) || !errors.Is(err, exchange.ErrRejected) || err.Error() != want {
 			t.Errorf("err = %v, want %s", err, want)
 		}

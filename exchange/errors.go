@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // The kinds of failure, for errors.Is. Every error the Client returns for a
@@ -85,8 +86,51 @@ const (
 	kindCanceled         // the caller canceled the context
 )
 
-// Unwrap returns Err, so that errors.Is(err, ErrRejected) and friends work.
-func (e *Error) Unwrap() error { return e.Err }
+// Unwrap returns Err and the error's [reason.Reason], so that
+// errors.Is(err, ErrRejected), errors.Is(err, reason.Rejected) and friends
+// work: Rejected, Blocked, Failing or Unreachable (none for a cancellation).
+func (e *Error) Unwrap() []error {
+	if r := e.reason(); r != "" {
+		return []error{e.Err, r}
+	}
+	return []error{e.Err}
+}
+
+// reason is why the request failed, in package reason's words.
+func (e *Error) reason() reason.Reason {
+	switch e.effectiveKind() {
+	case kindRejected:
+		return reason.Rejected
+	case kindBlocked:
+		return reason.Blocked
+	case kindNetwork:
+		return reason.Unreachable
+	case kindCanceled:
+		return ""
+	}
+	return reason.Failing
+}
+
+// effectiveKind is kind, or for an Error built by hand, the kind its
+// fields describe.
+func (e *Error) effectiveKind() kind {
+	if e.kind != kindUnknown {
+		return e.kind
+	}
+	switch {
+	case errors.Is(e.Err, ErrRejected):
+		return kindRejected
+	case errors.Is(e.Err, context.Canceled):
+		return kindCanceled
+	case e.Status == 0:
+		return kindNetwork
+	case e.Status == 429:
+		return kindRateLimited
+	case e.Status >= 500:
+		return kindFailing
+	}
+	return kindUnexpected
+}
 
 // Error returns one line: the operation, what happened, and what to do.
 func (e *Error) Error() string {
@@ -103,23 +147,7 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) explain() (what, todo string) {
-	k := e.kind
-	if k == kindUnknown { // an Error built by hand
-		switch {
-		case errors.Is(e.Err, ErrRejected):
-			k = kindRejected
-		case errors.Is(e.Err, context.Canceled):
-			k = kindCanceled
-		case e.Status == 0:
-			k = kindNetwork
-		case e.Status == 429:
-			k = kindRateLimited
-		case e.Status >= 500:
-			k = kindFailing
-		default:
-			k = kindUnexpected
-		}
-	}
+	k := e.effectiveKind()
 	again, later := "try again", "try again later"
 	if e.Op == OpExchange {
 		// The code is single-use and short-lived: there is nothing to retry.
@@ -132,18 +160,17 @@ func (e *Error) explain() (what, todo string) {
 		switch {
 		case errors.Is(e.Err, ErrPasswordGrantRetired):
 			return "Pixiv retired the password grant in February 2021" + detail,
-				"log in with the browser instead (`pixivauth login`)"
+				"log in with the browser instead"
 		case e.Op == OpExchange:
 			return "Pixiv rejected the code" + detail,
-				"the code has expired or was used: run the login again"
+				"the code has expired or was used"
 		case e.Op == OpPassword:
 			return "Pixiv rejected the username or password" + detail,
-				"check them, or log in with the browser (`pixivauth login`)"
+				"check them, or log in with the browser"
 		case e.Op == OpRefresh:
-			return "Pixiv rejected the refresh token" + detail,
-				"log in again with `pixivauth login`"
+			return "Pixiv rejected the refresh token" + detail, "log in again"
 		}
-		return "Pixiv rejected the request" + detail, "log in again with `pixivauth login`"
+		return "Pixiv rejected the request" + detail, "log in again"
 	case kindBlocked:
 		return "Pixiv blocked the request or is unavailable" + e.pixivSays(status, e.tries(), "an HTML page — Cloudflare?"),
 			later + " or from another network"

@@ -60,7 +60,7 @@ func ExampleError() {
 		fmt.Println(e.Status, e.Code, e.OAuth)
 	}
 	// Output:
-	// a person must act: refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again with `pixivauth login`
+	// a person must act: refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again
 	// 400 1508 invalid_grant
 }
 

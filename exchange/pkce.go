@@ -6,19 +6,6 @@ import (
 	"github.com/pixivauth/pixivauth/pixiv"
 )
 
-// Endpoint is Pixiv's OAuth endpoint, for code that speaks
-// golang.org/x/oauth2. Its AuthURL is the app login page, which takes the
-// query [LoginURL] builds rather than oauth2's, and its TokenURL answers only
-// with the client credentials in the form body: the style is set explicitly
-// because oauth2's auto-detection retries a failed request in the other
-// style, and an authorization code is single-use. [Client] does its own
-// requests, since oauth2 cannot read Pixiv's answers (see [ParseResponse]).
-var Endpoint = oauth2.Endpoint{
-	AuthURL:   pixiv.LoginURL,
-	TokenURL:  pixiv.TokenURL,
-	AuthStyle: oauth2.AuthStyleInParams,
-}
-
 // NewVerifier returns a fresh PKCE code verifier (RFC 7636, section 4.1): 32
 // random bytes, base64url-encoded without padding, 43 characters. Use one
 // per login: pass it to [LoginURL] (which sends its [Challenge]) and then,

@@ -9,8 +9,8 @@ import (
 
 // Token is what Pixiv's token endpoint issues, with the expiry turned into an
 // absolute time so that it can be cached. It marshals to the token object of
-// the token cache: the printed object (see [Token.Printed]) without
-// expires_in, which is only true at the moment it is computed.
+// the token cache: the object pixivauth prints without expires_in, which is
+// only true at the moment it is computed.
 type Token struct {
 	AccessToken  string    `json:"access_token"`
 	RefreshToken string    `json:"refresh_token"`
@@ -42,31 +42,6 @@ func (t *Token) ExpiresIn(now time.Time) time.Duration {
 // prints does not expire in the hands of the program that asked for it.
 func (t *Token) Valid(now time.Time, leeway time.Duration) bool {
 	return t != nil && t.AccessToken != "" && t.Expiry.Sub(now) > leeway
-}
-
-// Printed is the token object pixivauth prints with --json: the cached token
-// plus expires_in, the seconds of life left when it was printed.
-type Printed struct {
-	AccessToken  string    `json:"access_token"`
-	RefreshToken string    `json:"refresh_token"`
-	ExpiresIn    int64     `json:"expires_in"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	TokenType    string    `json:"token_type"`
-	Scope        string    `json:"scope"`
-	User         User      `json:"user"`
-}
-
-// Printed returns the object to print for t at now.
-func (t *Token) Printed(now time.Time) Printed {
-	return Printed{
-		AccessToken:  t.AccessToken,
-		RefreshToken: t.RefreshToken,
-		ExpiresIn:    int64(t.ExpiresIn(now) / time.Second),
-		ExpiresAt:    t.Expiry.UTC().Truncate(time.Second),
-		TokenType:    t.TokenType,
-		Scope:        t.Scope,
-		User:         t.User,
-	}
 }
 
 // OAuth2 returns t as an [oauth2.Token], for use with [oauth2.NewClient]. The

@@ -26,7 +26,7 @@ type Reason string
 func (r Reason) Error() string { return string(r) }
 
 // The reasons. A person must act on the first group; Pixiv or the network on
-// the second; the browser on the third.
+// the second; the browser on the third; the token cache on the fourth.
 const (
 	// SessionExpired: the stored or imported session is no longer logged in
 	// (Pixiv showed the login form, or init-config's userId is null).
@@ -41,12 +41,17 @@ const (
 	Captcha Reason = "Pixiv wants a captcha solved"
 	// OneTimeCode: Pixiv wants a two-factor (TOTP) code and there is no secret.
 	OneTimeCode Reason = "Pixiv wants a two-factor code"
+	// WrongCode: Pixiv refused the two-factor code that was given.
+	WrongCode Reason = "Pixiv refused the one-time code"
 	// EmailCode: Pixiv e-mailed a verification code and nobody can type it.
 	EmailCode Reason = "Pixiv e-mailed a verification code"
 	// Rejected: Pixiv refused a token, code or grant (invalid_grant, 400).
 	Rejected Reason = "Pixiv rejected the request"
 	// TimedOut: a window login waited for the person until its time ran out.
 	TimedOut Reason = "the login timed out waiting for the person"
+	// NoToken: there is no token to use or refresh: none was given and the
+	// cache holds none.
+	NoToken Reason = "there is no token to refresh"
 
 	// Unreachable: Pixiv could not be reached (a network error).
 	Unreachable Reason = "Pixiv is unreachable"
@@ -71,7 +76,30 @@ const (
 	NoDisplay Reason = "there is no display for a window"
 	// ProfileInUse: the persistent browser profile is in use by another browser.
 	ProfileInUse Reason = "the browser profile is in use by another browser"
+
+	// CacheBusy: another process held the profile's lock for as long as the
+	// caller could wait.
+	CacheBusy Reason = "the cache is busy"
+	// OtherUser: the profile holds another Pixiv user's token, which a save
+	// does not replace.
+	OtherUser Reason = "the profile belongs to another Pixiv user"
+	// NotADirectory: a path where the config or profile directory should be
+	// is something else, such as a regular file.
+	NotADirectory Reason = "is not a directory"
 )
+
+// Mark returns an error whose message is err's and which is also r, for
+// errors.Is and [Of]: for a message that already says in its own words what
+// r says, so that it need not say it twice.
+func Mark(err error, r Reason) error { return marked{err, r} }
+
+type marked struct {
+	err error
+	r   Reason
+}
+
+func (m marked) Error() string   { return m.err.Error() }
+func (m marked) Unwrap() []error { return []error{m.err, m.r} }
 
 // Of returns the first Reason wrapped in err's chain, or "" when there is none.
 func Of(err error) Reason {

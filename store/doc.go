@@ -1,7 +1,7 @@
 // Package store keeps what pixivauth remembers between runs: per profile, the
 // token cache and the browser session, each in one small JSON file.
 //
-//	dir, err := store.Dir(configDirFlag) // --config-dir, $PIXIVAUTH_CONFIG_DIR, or the OS default
+//	dir, err := store.DefaultDir() // the OS's user config dir + "/pixivauth"
 //	if err != nil {
 //		return err
 //	}
@@ -12,7 +12,7 @@
 //	}
 //	t, err := p.LoadToken() // store.ErrNoToken if there is none
 //	...
-//	err = p.SaveToken(t)
+//	err = p.SaveToken(ctx, t) // waits for the profile's lock until ctx is done
 //
 // # Layout
 //
@@ -43,16 +43,20 @@
 // belongs to one Pixiv user: [Profile.SaveToken] refuses to overwrite a
 // token of another user ([ErrOtherUser]).
 //
+// Every write happens under the profile's lock, and every wait for the lock
+// ends with the caller's context ([reason.CacheBusy]): a run with a deadline
+// never waits for another process longer than it may.
+//
 // The cache is shared by every pixivauth process of a user, so a refresh
 // happens under the profile's lock, to keep two processes from spending the
 // same refresh token at once:
 //
-//	unlock, err := p.Lock(ctx)
+//	l, err := p.Lock(ctx) // a *Locked: the methods that write, valid while held
 //	if err != nil {
-//		return err
+//		return err // reason.CacheBusy when ctx ended first
 //	}
-//	defer unlock()
-//	t, err := p.LoadToken() // re-read: another process may have refreshed
+//	defer l.Unlock()
+//	t, err := l.LoadToken() // re-read: another process may have refreshed
 //	if err != nil {
 //		return err // store.ErrNoToken: a person must log in
 //	}
@@ -60,13 +64,14 @@
 //		if t, err = client.Refresh(ctx, t.RefreshToken); err != nil {
 //			return err
 //		}
-//		if err := p.SaveTokenLocked(t); err != nil {
+//		if err := l.SaveToken(t); err != nil {
 //			return err
 //		}
 //	}
 //
 // Saves made without the lock in hand ([Profile.SaveToken],
-// [Profile.SaveSession], [Profile.Delete]) take it themselves.
+// [Profile.SaveSession], [Profile.Delete]) take it themselves, for the write
+// alone.
 //
 // # The session format
 //

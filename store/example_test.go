@@ -31,7 +31,7 @@ func ExampleProfile_SaveToken() {
 		Expiry: time.Date(2026, 1, 2, 16, 4, 5, 0, time.UTC),
 		User:   exchange.User{ID: "1", Name: "Alice", Account: "alice"},
 	}
-	if err := p.SaveToken(alice); err != nil {
+	if err := p.SaveToken(context.Background(), alice); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -46,13 +46,13 @@ func ExampleProfile_SaveToken() {
 	// A profile belongs to one user.
 	bob := *alice
 	bob.User = exchange.User{ID: "2", Name: "Bob", Account: "bob"}
-	err = p.SaveToken(&bob)
+	err = p.SaveToken(context.Background(), &bob)
 	fmt.Println(errors.Is(err, store.ErrOtherUser))
 	fmt.Println(err)
 	// Output:
 	// Alice 2026-01-02T16:04:05Z -rw-------
 	// true
-	// store: the token is another user's: profile "default" holds the token of Alice (@alice, id 1), so this one, of Bob (@bob, id 2), was not saved; keep it in a profile of its own with --profile NAME
+	// store: the token is another user's: profile "default" holds the token of Alice (@alice, id 1), so this one, of Bob (@bob, id 2), was not saved (the profile belongs to another Pixiv user)
 }
 
 // A read-refresh-write holds the profile's lock from the read to the write,
@@ -76,25 +76,25 @@ func ExampleProfile_Lock() {
 		fresh.Expiry = t.Expiry.Add(time.Hour)
 		return &fresh
 	}
-	if err := p.SaveToken(&exchange.Token{AccessToken: "stale", RefreshToken: "refresh"}); err != nil {
+	if err := p.SaveToken(context.Background(), &exchange.Token{AccessToken: "stale", RefreshToken: "refresh"}); err != nil {
 		fmt.Println(err)
 		return
 	}
 
-	unlock, err := p.Lock(context.Background())
+	l, err := p.Lock(context.Background())
 	if err != nil {
-		fmt.Println(err)
+		fmt.Println(err) // reason.CacheBusy: another process held it until ctx ended
 		return
 	}
-	defer unlock()
-	t, err := p.LoadToken() // re-read under the lock: another process may have refreshed
+	defer l.Unlock()
+	t, err := l.LoadToken() // re-read under the lock: another process may have refreshed
 	if err != nil {
 		fmt.Println(err) // ErrNoToken: a person must log in
 		return
 	}
 	if !t.Valid(time.Now(), exchange.ExpiryLeeway) {
 		t = refresh(t)
-		if err := p.SaveTokenLocked(t); err != nil { // SaveToken would refuse: the lock is held
+		if err := l.SaveToken(t); err != nil {
 			fmt.Println(err)
 			return
 		}

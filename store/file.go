@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // permsApply reports whether Unix permission bits mean anything here. On
@@ -19,6 +21,9 @@ const permsApply = runtime.GOOS != "windows"
 // and repairs either one's permissions if they let anyone else in.
 func (p *Profile) ensureDirs() error {
 	if err := os.MkdirAll(p.store.Dir, dirPerm); err != nil {
+		if nd := notADirectory(p.store.Dir); nd != nil {
+			return nd
+		}
 		return fmt.Errorf("store: create config directory: %w", err)
 	}
 	if err := os.Mkdir(p.dir, dirPerm); err != nil && !errors.Is(err, os.ErrExist) {
@@ -30,7 +35,7 @@ func (p *Profile) ensureDirs() error {
 			return fmt.Errorf("store: %w", err)
 		}
 		if !fi.IsDir() {
-			return fmt.Errorf("store: %s is not a directory", dir)
+			return fmt.Errorf("store: %s %w", dir, reason.NotADirectory)
 		}
 		if !permsApply || fi.Mode().Perm()&0o077 == 0 {
 			continue
@@ -41,6 +46,23 @@ func (p *Profile) ensureDirs() error {
 		p.store.warnf("repaired permissions of %s (was %04o)", dir, fi.Mode().Perm())
 	}
 	return nil
+}
+
+// notADirectory names the first of dir and its parents that exists and is
+// not a directory (a file where the config directory should be), as an error
+// wrapping [reason.NotADirectory]; nil when there is none.
+func notADirectory(dir string) error {
+	for p := dir; ; p = filepath.Dir(p) {
+		if fi, err := os.Stat(p); err == nil {
+			if fi.IsDir() {
+				return nil
+			}
+			return fmt.Errorf("store: %s %w", p, reason.NotADirectory)
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
 }
 
 // corruptError says why a cache file is not what it should be. Its reason
@@ -75,6 +97,9 @@ func (p *Profile) load(name string, decode func([]byte) error) (found bool, err 
 		return false, nil
 	}
 	if err != nil {
+		if nd := notADirectory(p.dir); nd != nil {
+			return false, nd
+		}
 		return false, fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()

@@ -9,32 +9,50 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/reason"
+	"github.com/pixivauth/pixivauth/session"
 )
 
 // lockRetryDelay is how often a waiting Lock tries again. The lock is held
 // for a file write or a token refresh, so a short wait is the usual one.
 const lockRetryDelay = 20 * time.Millisecond
 
+// ErrUnlocked is returned by the methods of a [Locked] whose lock has been
+// released.
+var ErrUnlocked = errors.New("store: the profile's lock is no longer held")
+
+// Locked is a profile whose lock is held: the only way to write to a
+// profile. Get one from [Profile.Lock]; its methods run only while the lock
+// is held, and fail with [ErrUnlocked] after [Locked.Unlock]. A Locked is
+// safe for concurrent use, though its holder is usually one goroutine doing
+// a read-refresh-write.
+type Locked struct {
+	p *Profile
+
+	mu sync.Mutex
+	fl *flock.Flock // nil once unlocked
+}
+
 // Lock takes the profile's lock, an exclusive lock on <profile>/lock
-// (flock(2), LockFileEx on Windows), waiting for it until ctx is done, and
-// returns the function that releases it. The lock excludes other
-// processes and other Profile values of the same profile, and it goes away
-// with the process that held it, so a killed process leaves nothing stale.
-// Lock creates the profile's directories if needed.
+// (flock(2), LockFileEx on Windows), and returns the handle through which
+// the profile is written. It tries at once, even if ctx is already done (so
+// that a run whose time is spent can still save what it has when nobody
+// else holds the lock); then it waits for the lock until ctx is done, and
+// fails with an error wrapping [reason.CacheBusy] and ctx's error. The lock
+// excludes other processes and other Profile values of the same profile,
+// and it goes away with the process that held it, so a killed process
+// leaves nothing stale. Lock creates the profile's directories if needed.
 //
-// The Save and Delete methods take the lock themselves. A caller that holds
-// it, to re-read the cache and refresh under it, writes with the *Locked
-// variants ([Profile.SaveTokenLocked], [Profile.SaveSessionLocked],
-// [Profile.DeleteLocked]) through the same Profile value: the lock is not
-// re-entrant, because a lock that can be taken twice cannot tell a caller
-// that already holds it from one that only thinks it does. So while a
-// Profile value holds its lock, Lock and the methods that lock through it
-// fail at once rather than wait on themselves forever; goroutines that
-// should wait on each other use a Profile value each ([Store.Profile] is
-// cheap). Reads take no lock: writes are atomic.
-//
-// unlock is safe to call more than once; only the first call releases.
-func (p *Profile) Lock(ctx context.Context) (unlock func() error, err error) {
+// The lock is not re-entrant, because a lock that can be taken twice cannot
+// tell a caller that already holds it from one that only thinks it does:
+// while a Profile value holds its lock, Lock and the methods that lock
+// through it ([Profile.SaveToken], [Profile.SaveSession], [Profile.Delete])
+// fail at once rather than wait on themselves until ctx ends. Goroutines
+// that should wait on each other use a Profile value each ([Store.Profile]
+// is cheap). Reads take no lock: writes are atomic.
+func (p *Profile) Lock(ctx context.Context) (*Locked, error) {
 	if p.holds() {
 		return nil, fmt.Errorf("store: Lock on profile %q whose lock this Profile value already holds", p.name)
 	}
@@ -42,7 +60,14 @@ func (p *Profile) Lock(ctx context.Context) (unlock func() error, err error) {
 		return nil, err
 	}
 	fl := flock.New(filepath.Join(p.dir, lockFile), flock.SetPermissions(filePerm))
-	ok, err := fl.TryLockContext(ctx, lockRetryDelay)
+	ok, err := fl.TryLock()
+	if err == nil && !ok {
+		ok, err = fl.TryLockContext(ctx, lockRetryDelay)
+		if err != nil && ctx.Err() != nil {
+			_ = fl.Close()
+			return nil, fmt.Errorf("store: waiting for the lock of profile %q: %w (%w)", p.name, reason.CacheBusy, err)
+		}
+	}
 	if err == nil && !ok {
 		err = errors.New("not acquired")
 	}
@@ -53,22 +78,74 @@ func (p *Profile) Lock(ctx context.Context) (unlock func() error, err error) {
 	p.mu.Lock()
 	p.held = fl
 	p.mu.Unlock()
+	return &Locked{p: p, fl: fl}, nil
+}
 
-	var once sync.Once
-	var unlockErr error
-	return func() error {
-		once.Do(func() {
-			p.mu.Lock()
-			if p.held == fl {
-				p.held = nil
-			}
-			p.mu.Unlock()
-			if err := fl.Unlock(); err != nil {
-				unlockErr = fmt.Errorf("store: unlock profile %q: %w", p.name, err)
-			}
-		})
-		return unlockErr
-	}, nil
+// Unlock releases the lock. It is safe to call more than once; only the
+// first call releases.
+func (l *Locked) Unlock() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fl == nil {
+		return nil
+	}
+	fl := l.fl
+	l.fl = nil
+	l.p.mu.Lock()
+	if l.p.held == fl {
+		l.p.held = nil
+	}
+	l.p.mu.Unlock()
+	if err := fl.Unlock(); err != nil {
+		return fmt.Errorf("store: unlock profile %q: %w", l.p.name, err)
+	}
+	return nil
+}
+
+// Profile is the profile whose lock this is.
+func (l *Locked) Profile() *Profile { return l.p }
+
+// held runs fn while the lock is held, or fails with ErrUnlocked.
+func (l *Locked) held(fn func() error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fl == nil {
+		return ErrUnlocked
+	}
+	return fn()
+}
+
+// LoadToken is [Profile.LoadToken], under the lock: the re-read of a
+// read-refresh-write, which sees what another process saved before this one
+// got the lock.
+func (l *Locked) LoadToken() (t *exchange.Token, err error) {
+	err = l.held(func() error {
+		t, err = l.p.LoadToken()
+		return err
+	})
+	return t, err
+}
+
+// SaveToken writes t to the profile's cache. It refuses, with an error
+// wrapping [ErrOtherUser] and [reason.OtherUser], to replace a token of
+// another user: when both tokens name their user and the IDs differ.
+func (l *Locked) SaveToken(t *exchange.Token) error {
+	return l.held(func() error { return l.p.saveToken(t) })
+}
+
+// SaveSession writes s as the profile's session: its Pixiv cookies only
+// ([session.PixivOnly]), as [SessionVersion], saved_at now. s itself is not
+// changed. A session with no Pixiv cookie is refused.
+func (l *Locked) SaveSession(s *session.Session) error {
+	return l.held(func() error { return l.p.saveSession(s) })
+}
+
+// Delete removes what the profile holds, as a logout does: the token, the
+// session, files moved aside as corrupt and the last failure. The directory
+// and its lock file stay, so that a process waiting on the lock is not left
+// holding a lock on a removed file.
+func (l *Locked) Delete() error {
+	return l.held(l.p.deleteAll)
 }
 
 // holds reports whether the lock is held through this Profile value.
@@ -78,27 +155,17 @@ func (p *Profile) holds() bool {
 	return p.held != nil
 }
 
-// checkHeld fails a *Locked method called without the lock: a programming
-// error, which would otherwise race other processes unseen.
-func (p *Profile) checkHeld(method string) error {
-	if !p.holds() {
-		return fmt.Errorf("store: %s on profile %q without holding its lock (see Profile.Lock)", method, p.name)
-	}
-	return nil
-}
-
-// withLock runs fn holding the profile's lock, for method (named in the
-// error if the caller already holds the lock). Writes are short and the
-// holder is another pixivauth, whose lock goes with it if it dies, so this
-// waits without a deadline; a caller that wants one uses Lock.
-func (p *Profile) withLock(method string, fn func() error) (err error) {
+// withLock runs fn holding the profile's lock, waiting for it until ctx is
+// done. method names the caller in the error of a Profile value that holds
+// its lock already.
+func (p *Profile) withLock(ctx context.Context, method string, fn func(*Locked) error) (err error) {
 	if p.holds() {
-		return fmt.Errorf("store: %s on profile %q while holding its lock: use %sLocked", method, p.name, method)
+		return fmt.Errorf("store: %s on profile %q while holding its lock: use the Locked value's %s", method, p.name, method)
 	}
-	unlock, err := p.Lock(context.Background())
+	l, err := p.Lock(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, unlock()) }()
-	return fn()
+	defer func() { err = errors.Join(err, l.Unlock()) }()
+	return fn(l)
 }

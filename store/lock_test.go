@@ -10,7 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 )
 
@@ -46,7 +48,7 @@ func lockHelper(dir, mode string) int {
 		}
 		fmt.Println("locked")
 		_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until EOF
-		if err := unlock(); err != nil {
+		if err := unlock.Unlock(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
@@ -64,7 +66,7 @@ func lockHelper(dir, mode string) int {
 			return 1
 		default:
 			fmt.Println("acquired")
-			_ = unlock()
+			_ = unlock.Unlock()
 		}
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", mode)
@@ -102,7 +104,7 @@ func lockOnceWaiting(t *testing.T, p *Profile) error {
 	go func() { <-w.waiting; cancel() }()
 	unlock, err := p.Lock(w)
 	if err == nil {
-		_ = unlock()
+		_ = unlock.Unlock()
 	}
 	return err
 }
@@ -122,19 +124,19 @@ func TestLockExcludesAnotherProfileValue(t *testing.T) {
 	if unlockOther, err := newProfile(t, s, "other").Lock(t.Context()); err != nil {
 		t.Errorf("another profile's Lock: %v", err)
 	} else {
-		_ = unlockOther()
+		_ = unlockOther.Unlock()
 	}
-	if err := unlock(); err != nil {
+	if err := unlock.Unlock(); err != nil {
 		t.Fatal(err)
 	}
-	if err := unlock(); err != nil {
+	if err := unlock.Unlock(); err != nil {
 		t.Errorf("second unlock: %v", err)
 	}
 	unlock2, err := p2.Lock(t.Context())
 	if err != nil {
 		t.Fatalf("Lock after release: %v", err)
 	}
-	if err := unlock2(); err != nil {
+	if err := unlock2.Unlock(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -158,7 +160,7 @@ func TestLockWaitsForRelease(t *testing.T) {
 				err = errors.New("acquired the lock while the first holder held it")
 			}
 			mu.Unlock()
-			err = errors.Join(err, unlock2())
+			err = errors.Join(err, unlock2.Unlock())
 		}
 		result <- err
 	}()
@@ -166,7 +168,7 @@ func TestLockWaitsForRelease(t *testing.T) {
 	mu.Lock()
 	released = true
 	mu.Unlock()
-	if err := unlock(); err != nil {
+	if err := unlock.Unlock(); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-result; err != nil {
@@ -176,18 +178,25 @@ func TestLockWaitsForRelease(t *testing.T) {
 
 func TestLockCancelled(t *testing.T) {
 	s, _ := newStore(t)
-	p := newProfile(t, s, "default")
+	holder, p := newProfile(t, s, "default"), newProfile(t, s, "default")
+	l, err := holder.Lock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := p.Lock(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Lock with a cancelled context: %v", err)
+	if _, err := p.Lock(ctx); !errors.Is(err, context.Canceled) || !errors.Is(err, reason.CacheBusy) {
+		t.Errorf("Lock of a held lock with a cancelled context: %v", err)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
 	}
 	// Nothing is held after a cancelled Lock.
 	unlock, err := p.Lock(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = unlock()
+	_ = unlock.Unlock()
 }
 
 func TestLockedMethods(t *testing.T) {
@@ -196,29 +205,18 @@ func TestLockedMethods(t *testing.T) {
 	tok := testToken("1", "a")
 	sess := &session.Session{Cookies: []session.Cookie{sessionCookie(testNow.Add(1))}}
 
-	// Without the lock, the *Locked methods refuse.
-	for name, err := range map[string]error{
-		"SaveTokenLocked":   p.SaveTokenLocked(tok),
-		"SaveSessionLocked": p.SaveSessionLocked(sess),
-		"DeleteLocked":      p.DeleteLocked(),
-	} {
-		if err == nil || !strings.Contains(err.Error(), "without holding its lock") {
-			t.Errorf("%s without the lock: %v", name, err)
-		}
-	}
-
-	unlock, err := p.Lock(t.Context())
+	l, err := p.Lock(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Holding it, the locking methods refuse at once instead of waiting on
 	// themselves, and say what to use.
 	for name, err := range map[string]error{
-		"SaveToken":   p.SaveToken(tok),
-		"SaveSession": p.SaveSession(sess),
-		"Delete":      p.Delete(),
+		"SaveToken":   p.SaveToken(t.Context(), tok),
+		"SaveSession": p.SaveSession(t.Context(), sess),
+		"Delete":      p.Delete(t.Context()),
 	} {
-		if err == nil || !strings.Contains(err.Error(), name+"Locked") {
+		if err == nil || !strings.Contains(err.Error(), "Locked value's "+name) {
 			t.Errorf("%s holding the lock: %v", name, err)
 		}
 	}
@@ -226,23 +224,58 @@ func TestLockedMethods(t *testing.T) {
 		t.Error("a second Lock through the same Profile value succeeded")
 	}
 	// The read-refresh-write of the package documentation.
-	if _, err := p.LoadToken(); !errors.Is(err, ErrNoToken) {
+	if _, err := l.LoadToken(); !errors.Is(err, ErrNoToken) {
 		t.Fatal(err)
 	}
-	if err := p.SaveTokenLocked(tok); err != nil {
+	if err := l.SaveToken(tok); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SaveSessionLocked(sess); err != nil {
+	if err := l.SaveSession(sess); err != nil {
 		t.Fatal(err)
 	}
-	if err := unlock(); err != nil {
+	if err := l.Unlock(); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SaveTokenLocked(tok); err == nil {
-		t.Error("SaveTokenLocked after unlock succeeded")
+	// After Unlock, the handle's methods refuse.
+	for name, err := range map[string]error{
+		"SaveToken":   l.SaveToken(tok),
+		"SaveSession": l.SaveSession(sess),
+		"Delete":      l.Delete(),
+	} {
+		if !errors.Is(err, ErrUnlocked) {
+			t.Errorf("%s after Unlock: %v, want ErrUnlocked", name, err)
+		}
+	}
+	if _, err := l.LoadToken(); !errors.Is(err, ErrUnlocked) {
+		t.Errorf("LoadToken after Unlock: %v, want ErrUnlocked", err)
 	}
 	if got, err := p.LoadToken(); err != nil || got.AccessToken != "a" {
 		t.Errorf("LoadToken: %v, %v", got, err)
+	}
+}
+
+// A wait for the lock ends with the caller's context, as the cache being
+// busy; and a caller whose time is already spent still gets a free lock.
+func TestLockBoundedByContext(t *testing.T) {
+	s, _ := newStore(t)
+	p1, p2 := newProfile(t, s, "default"), newProfile(t, s, "default")
+	l, err := p1.Lock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	err = p2.SaveToken(ctx, testToken("1", "a"))
+	if !errors.Is(err, reason.CacheBusy) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("SaveToken while another holds the lock: %v, want CacheBusy and DeadlineExceeded", err)
+	}
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	done, cancelDone := context.WithCancel(t.Context())
+	cancelDone()
+	if err := p2.SaveToken(done, testToken("1", "a")); err != nil {
+		t.Errorf("SaveToken with a done context and a free lock: %v", err)
 	}
 }
 
@@ -285,7 +318,7 @@ func TestLockAcrossProcesses(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Lock after the other process released: %v", err)
 		}
-		_ = unlock()
+		_ = unlock.Unlock()
 	})
 
 	t.Run("this process holds", func(t *testing.T) {
@@ -297,7 +330,7 @@ func TestLockAcrossProcesses(t *testing.T) {
 		if err != nil || string(out) != "busy\n" {
 			t.Errorf("helper while locked: %q, %v; want busy", out, err)
 		}
-		if err := unlock(); err != nil {
+		if err := unlock.Unlock(); err != nil {
 			t.Fatal(err)
 		}
 		out, err = helper("try").Output()

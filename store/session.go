@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,23 +51,16 @@ func (p *Profile) LoadSession() (*session.Session, error) {
 	return s, nil
 }
 
-// SaveSession writes s as the profile's session, holding the profile's lock:
-// its Pixiv cookies only ([PixivOnly]), as SessionVersion, saved_at now. s
-// itself is not changed. A session with no Pixiv cookie is refused. A caller
-// that already holds the lock uses [Profile.SaveSessionLocked].
-func (p *Profile) SaveSession(s *session.Session) error {
-	return p.withLock("SaveSession", func() error { return p.SaveSessionLocked(s) })
+// SaveSession is [Locked.SaveSession] with the lock taken for the write:
+// it waits for the lock until ctx is done (see [Profile.Lock]).
+func (p *Profile) SaveSession(ctx context.Context, s *session.Session) error {
+	return p.withLock(ctx, "SaveSession", func(l *Locked) error { return l.SaveSession(s) })
 }
 
-// SaveSessionLocked is [Profile.SaveSession] for a caller that holds the
-// profile's lock through this Profile value. Called without the lock, it
-// fails.
-func (p *Profile) SaveSessionLocked(s *session.Session) error {
-	if err := p.checkHeld("SaveSessionLocked"); err != nil {
-		return err
-	}
+// saveSession is SaveSession for a caller that holds the lock.
+func (p *Profile) saveSession(s *session.Session) error {
 	if s == nil {
-		return errors.New("store: SaveSessionLocked with a nil session")
+		return errors.New("store: SaveSession with a nil session")
 	}
 	out := session.Session{Version: SessionVersion, SavedAt: p.store.now().UTC(), Cookies: session.PixivOnly(s.Cookies)}
 	if len(out.Cookies) == 0 {

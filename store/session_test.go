@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -36,7 +37,7 @@ func TestSessionSaveLoad(t *testing.T) {
 	}}
 	orig := *in
 	orig.Cookies = slices.Clone(in.Cookies)
-	if err := p.SaveSession(in); err != nil {
+	if err := p.SaveSession(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
 	if in.Version != orig.Version || !in.SavedAt.Equal(orig.SavedAt) || !slices.Equal(in.Cookies, orig.Cookies) {
@@ -90,10 +91,10 @@ func TestSessionSaveLoad(t *testing.T) {
 	}
 
 	// Nothing of Pixiv's: refused, and the saved session stays.
-	if err := p.SaveSession(&session.Session{Cookies: []session.Cookie{{Name: "NID", Value: "g", Domain: ".google.com", Path: "/"}}}); err == nil {
+	if err := p.SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{{Name: "NID", Value: "g", Domain: ".google.com", Path: "/"}}}); err == nil {
 		t.Error("saved a session without a Pixiv cookie")
 	}
-	if err := p.SaveSession(nil); err == nil {
+	if err := p.SaveSession(context.Background(), nil); err == nil {
 		t.Error("saved a nil session")
 	}
 	if _, err := p.LoadSession(); err != nil {

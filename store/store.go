@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -38,29 +39,19 @@ const (
 	maxProfileName = 64
 )
 
-// ConfigDirEnv names the environment variable that sets the config
-// directory when no flag does.
-const ConfigDirEnv = "PIXIVAUTH_CONFIG_DIR"
-
-// Dir returns the config directory: flagValue (the --config-dir option) if
-// set, else $PIXIVAUTH_CONFIG_DIR, else "pixivauth" under
-// [os.UserConfigDir].
-func Dir(flagValue string) (string, error) {
-	if flagValue != "" {
-		return flagValue, nil
-	}
-	if dir := os.Getenv(ConfigDirEnv); dir != "" {
-		return dir, nil
-	}
+// DefaultDir returns the config directory of a program that is told no
+// other: "pixivauth" under [os.UserConfigDir]. (The pixivauth command also
+// reads --config-dir and $PIXIVAUTH_CONFIG_DIR first.)
+func DefaultDir() (string, error) {
 	base, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("store: no config directory (set --config-dir or $%s): %w", ConfigDirEnv, err)
+		return "", fmt.Errorf("store: no config directory: %w", err)
 	}
 	return filepath.Join(base, "pixivauth"), nil
 }
 
 // Store is a config directory. Its zero value is not usable: set Dir (see
-// [Dir]). A Store is safe for concurrent use once set up.
+// [DefaultDir]). A Store is safe for concurrent use once set up.
 type Store struct {
 	// Dir is the config directory. It is created, 0700, on the first write.
 	Dir string
@@ -147,20 +138,17 @@ func (p *Profile) LastFailureDir() string { return filepath.Join(p.dir, lastFail
 // session, files moved aside as corrupt and the last failure. The directory
 // and its lock file stay, so that a process waiting on the lock is not left
 // holding a lock on a removed file. Deleting a profile that holds nothing is
-// not an error. It takes the profile's lock; see [Profile.DeleteLocked].
-func (p *Profile) Delete() error {
+// not an error. It waits for the profile's lock until ctx is done (see
+// [Profile.Lock]); a holder of the lock uses [Locked.Delete].
+func (p *Profile) Delete(ctx context.Context) error {
 	if _, err := os.Stat(p.dir); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	return p.withLock("Delete", p.DeleteLocked)
+	return p.withLock(ctx, "Delete", func(l *Locked) error { return l.Delete() })
 }
 
-// DeleteLocked is [Profile.Delete] for a caller that holds the profile's
-// lock through this Profile value.
-func (p *Profile) DeleteLocked() error {
-	if err := p.checkHeld("DeleteLocked"); err != nil {
-		return err
-	}
+// deleteAll is Delete for a caller that holds the lock.
+func (p *Profile) deleteAll() error {
 	entries, err := os.ReadDir(p.dir)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)

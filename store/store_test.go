@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 )
 
@@ -93,7 +95,7 @@ func entries(t *testing.T, dir string) []string {
 	return names
 }
 
-func TestDir(t *testing.T) {
+func TestDefaultDir(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "xdg"))
@@ -102,21 +104,8 @@ func TestDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name, flag, env, want string
-	}{
-		{"flag wins", "/from/flag", "/from/env", "/from/flag"},
-		{"env", "", "/from/env", "/from/env"},
-		{"default", "", "", filepath.Join(userConfig, "pixivauth")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(ConfigDirEnv, tt.env)
-			got, err := Dir(tt.flag)
-			if err != nil || got != tt.want {
-				t.Errorf("Dir(%q) = %q, %v; want %q", tt.flag, got, err, tt.want)
-			}
-		})
+	if got, err := DefaultDir(); err != nil || got != filepath.Join(userConfig, "pixivauth") {
+		t.Errorf("DefaultDir() = %q, %v; want %q", got, err, filepath.Join(userConfig, "pixivauth"))
 	}
 }
 
@@ -191,7 +180,7 @@ func TestSaveTokenModes(t *testing.T) {
 			s, w := newStore(t)
 			p := newProfile(t, s, "default")
 			tt.setup(t, s, p)
-			if err := p.SaveToken(testToken("1", "access")); err != nil {
+			if err := p.SaveToken(context.Background(), testToken("1", "access")); err != nil {
 				t.Fatal(err)
 			}
 			for path, want := range map[string]fs.FileMode{
@@ -270,7 +259,7 @@ func TestTokenRoundTrip(t *testing.T) {
 	want.DeviceToken = "device"
 	want.User.IsPremium = true
 	want.User.XRestrict = 2
-	if err := p.SaveToken(want); err != nil {
+	if err := p.SaveToken(context.Background(), want); err != nil {
 		t.Fatal(err)
 	}
 	got, err := p.LoadToken()
@@ -297,10 +286,10 @@ func TestAtomicWriteLeavesNoTemporaryFiles(t *testing.T) {
 	s, _ := newStore(t)
 	p := newProfile(t, s, "default")
 	for i := range 5 {
-		if err := p.SaveToken(testToken("1", fmt.Sprint("access", i))); err != nil {
+		if err := p.SaveToken(context.Background(), testToken("1", fmt.Sprint("access", i))); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.SaveSession(&session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err != nil {
+		if err := p.SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -332,7 +321,7 @@ func TestAtomicWriteConcurrentReader(t *testing.T) {
 	p := newProfile(t, s, "default")
 	big := testToken("1", strings.Repeat("A", 64<<10))
 	small := testToken("1", "b")
-	if err := p.SaveToken(big); err != nil {
+	if err := p.SaveToken(context.Background(), big); err != nil {
 		t.Fatal(err)
 	}
 	const writes, maxReads = 200, 100000
@@ -348,7 +337,7 @@ func TestAtomicWriteConcurrentReader(t *testing.T) {
 			if i%2 == 0 {
 				tok = small
 			}
-			if err := w.SaveToken(tok); err != nil {
+			if err := w.SaveToken(context.Background(), tok); err != nil {
 				done <- err
 				return
 			}
@@ -474,7 +463,7 @@ func TestLoadTokenCorrupt(t *testing.T) {
 				t.Errorf("a warning holds the file's content: %q", got)
 			}
 			// Treated as absent: a save goes through.
-			if err := p.SaveToken(testToken("1", "new")); err != nil {
+			if err := p.SaveToken(context.Background(), testToken("1", "new")); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -522,12 +511,12 @@ func TestSaveTokenOtherUser(t *testing.T) {
 			p := newProfile(t, s, "work")
 			first := testToken("x", "first")
 			first.User = tt.stored
-			if err := p.SaveToken(first); err != nil {
+			if err := p.SaveToken(context.Background(), first); err != nil {
 				t.Fatal(err)
 			}
 			second := testToken("x", "second")
 			second.User = tt.saved
-			err := p.SaveToken(second)
+			err := p.SaveToken(context.Background(), second)
 			got, loadErr := p.LoadToken()
 			if loadErr != nil {
 				t.Fatal(loadErr)
@@ -538,10 +527,13 @@ func TestSaveTokenOtherUser(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, ErrOtherUser) {
-				t.Fatalf("SaveToken: %v, want ErrOtherUser", err)
+			if !errors.Is(err, ErrOtherUser) || !errors.Is(err, reason.OtherUser) {
+				t.Fatalf("SaveToken: %v, want ErrOtherUser and reason.OtherUser", err)
 			}
-			for _, want := range []string{`profile "work"`, "Alice (@alice, id 1)", "Bob (id 2)", "--profile NAME"} {
+			if strings.Contains(err.Error(), "--") {
+				t.Errorf("error %q names an option", err)
+			}
+			for _, want := range []string{`profile "work"`, "Alice (@alice, id 1)", "Bob (id 2)"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}
@@ -560,7 +552,7 @@ func TestSaveTokenRejectsIncompleteToken(t *testing.T) {
 	s, _ := newStore(t)
 	p := newProfile(t, s, "default")
 	for _, tok := range []*exchange.Token{nil, {RefreshToken: "r"}, {AccessToken: "a"}} {
-		if err := p.SaveToken(tok); err == nil {
+		if err := p.SaveToken(context.Background(), tok); err == nil {
 			t.Errorf("SaveToken(%+v) succeeded", tok)
 		}
 	}
@@ -582,10 +574,10 @@ func TestUnwritable(t *testing.T) {
 			s, _ := newStore(t)
 			p := newProfile(t, s, "default")
 			writeFile(t, tt.block(s, p), []byte("in the way"), 0o600)
-			if err := p.SaveToken(testToken("1", "access")); err == nil {
+			if err := p.SaveToken(context.Background(), testToken("1", "access")); err == nil {
 				t.Error("SaveToken succeeded")
 			}
-			if err := p.SaveSession(&session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err == nil {
+			if err := p.SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err == nil {
 				t.Error("SaveSession succeeded")
 			}
 			if _, err := p.Lock(t.Context()); err == nil {
@@ -604,7 +596,7 @@ func TestUnwritable(t *testing.T) {
 		if _, err := p.LoadToken(); err == nil || errors.Is(err, ErrNoToken) {
 			t.Errorf("LoadToken: %v, want an error that is not ErrNoToken", err)
 		}
-		if err := p.SaveToken(testToken("1", "access")); err == nil {
+		if err := p.SaveToken(context.Background(), testToken("1", "access")); err == nil {
 			t.Error("SaveToken succeeded")
 		}
 	})
@@ -618,12 +610,12 @@ func TestProfiles(t *testing.T) {
 	save := func(name string, tok *exchange.Token, sess *session.Session) {
 		p := newProfile(t, s, name)
 		if tok != nil {
-			if err := p.SaveToken(tok); err != nil {
+			if err := p.SaveToken(context.Background(), tok); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if sess != nil {
-			if err := p.SaveSession(sess); err != nil {
+			if err := p.SaveSession(context.Background(), sess); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -633,7 +625,7 @@ func TestProfiles(t *testing.T) {
 	save("default", testToken("1", "a"), live)
 	save("session-only", nil, live)
 	save("logged-out", testToken("3", "a"), live)
-	if err := newProfile(t, s, "logged-out").Delete(); err != nil {
+	if err := newProfile(t, s, "logged-out").Delete(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(newProfile(t, s, "failed").LastFailureDir(), "page.html"), []byte("<html>"), 0o600)
@@ -675,26 +667,26 @@ func TestProfiles(t *testing.T) {
 func TestDelete(t *testing.T) {
 	s, _ := newStore(t)
 	p := newProfile(t, s, "default")
-	if err := p.Delete(); err != nil {
+	if err := p.Delete(context.Background()); err != nil {
 		t.Fatalf("Delete of a missing profile: %v", err)
 	}
 	if _, err := os.Stat(p.Dir()); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Delete created the profile: %v", err)
 	}
-	if err := p.SaveToken(testToken("1", "a")); err != nil {
+	if err := p.SaveToken(context.Background(), testToken("1", "a")); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SaveSession(&session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err != nil {
+	if err := p.SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{sessionCookie(time.Time{})}}); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(p.LastFailureDir(), "page.html"), []byte("<html>"), 0o600)
 	writeFile(t, filepath.Join(p.Dir(), "token.json.corrupt-20260102T150405Z"), []byte("{"), 0o600)
 	other := newProfile(t, s, "other")
-	if err := other.SaveToken(testToken("2", "a")); err != nil {
+	if err := other.SaveToken(context.Background(), testToken("2", "a")); err != nil {
 		t.Fatal(err)
 	}
 
-	if err := p.Delete(); err != nil {
+	if err := p.Delete(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.LoadToken(); !errors.Is(err, ErrNoToken) {
@@ -709,7 +701,7 @@ func TestDelete(t *testing.T) {
 	if _, err := other.LoadToken(); err != nil {
 		t.Errorf("Delete touched another profile: %v", err)
 	}
-	if err := p.Delete(); err != nil {
+	if err := p.Delete(context.Background()); err != nil {
 		t.Errorf("second Delete: %v", err)
 	}
 }

@@ -1,19 +1,22 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // ErrNoToken means the profile holds no usable token: none was saved, it
 // was deleted, or the file was corrupt and has been moved aside.
 var ErrNoToken = errors.New("store: no cached token")
 
-// ErrOtherUser is wrapped by the error of a save that would replace the
-// token of one user with another's: a profile belongs to one user.
+// ErrOtherUser is wrapped, with [reason.OtherUser], by the error of a save
+// that would replace the token of one user with another's: a profile belongs
+// to one user.
 var ErrOtherUser = errors.New("store: the token is another user's")
 
 // LoadToken returns the cached token, or [ErrNoToken]. It takes no lock
@@ -56,24 +59,16 @@ func checkToken(t *exchange.Token) error {
 	return nil
 }
 
-// SaveToken writes t to the profile's cache, holding the profile's lock
-// while it checks and writes. It refuses, with an error wrapping
-// [ErrOtherUser], to replace a token of another user: when both tokens name
-// their user and the IDs differ. A caller that already holds the lock uses
-// [Profile.SaveTokenLocked].
-func (p *Profile) SaveToken(t *exchange.Token) error {
-	return p.withLock("SaveToken", func() error { return p.SaveTokenLocked(t) })
+// SaveToken is [Locked.SaveToken] with the lock taken for the write:
+// it waits for the lock until ctx is done (see [Profile.Lock]).
+func (p *Profile) SaveToken(ctx context.Context, t *exchange.Token) error {
+	return p.withLock(ctx, "SaveToken", func(l *Locked) error { return l.SaveToken(t) })
 }
 
-// SaveTokenLocked is [Profile.SaveToken] for a caller that holds the
-// profile's lock through this Profile value, as a read-refresh-write does.
-// Called without the lock, it fails.
-func (p *Profile) SaveTokenLocked(t *exchange.Token) error {
-	if err := p.checkHeld("SaveTokenLocked"); err != nil {
-		return err
-	}
+// saveToken is SaveToken for a caller that holds the lock.
+func (p *Profile) saveToken(t *exchange.Token) error {
 	if t == nil {
-		return errors.New("store: SaveTokenLocked with a nil token")
+		return errors.New("store: SaveToken with a nil token")
 	}
 	if err := checkToken(t); err != nil {
 		return fmt.Errorf("store: not saving a token with %w", err)
@@ -83,8 +78,8 @@ func (p *Profile) SaveTokenLocked(t *exchange.Token) error {
 		return err
 	}
 	if old != nil && old.User.ID != "" && t.User.ID != "" && old.User.ID != t.User.ID {
-		return fmt.Errorf("%w: profile %q holds the token of %s, so this one, of %s, was not saved; keep it in a profile of its own with --profile NAME",
-			ErrOtherUser, p.name, describeUser(old.User), describeUser(t.User))
+		return fmt.Errorf("%w: profile %q holds the token of %s, so this one, of %s, was not saved (%w)",
+			ErrOtherUser, p.name, describeUser(old.User), describeUser(t.User), reason.OtherUser)
 	}
 	data, err := json.MarshalIndent(t, "", "  ")
 	if err != nil {

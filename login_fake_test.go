@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pixivauth/pixivauth/auth/authtest"
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/reason"
+)
+
+// runInProcess runs pixivauth in this process with d (a fake browser, say)
+// and returns what it printed and its status: a CLI test without a
+// subprocess or a browser.
+func runWithDeps(t *testing.T, d deps, stdin string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := runWith(t.Context(), d, append([]string{programName}, args...), strings.NewReader(stdin), &stdout, &stderr)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+}
+
+// A headless login through the CLI, with the fake browser: the session
+// given reaches the browser, the tokens are printed and saved with the
+// session the login ends with.
+func TestLoginWithFakeBrowser(t *testing.T) {
+	f := newFixture(t)
+	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID}
+	sessid := filepath.Join(t.TempDir(), "sessid")
+	if err := os.WriteFile(sessid, []byte(f.srv.NewSession(f.account.ID).Value+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runWithDeps(t, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid-file", sessid, "--json")...)
+	expectCode(t, r, 0)
+	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+		t.Errorf("printed %q, want the issued token", got.AccessToken)
+	}
+	if in := fake.Inputs(); len(in) != 1 || len(in[0].Cookies) != 1 {
+		t.Errorf("the browser was given %+v", in)
+	}
+	if _, err := f.profile().LoadSession(); err != nil {
+		t.Errorf("no session saved: %v", err)
+	}
+	if fake.Open() != 0 {
+		t.Error("the browser was not closed")
+	}
+}
+
+// What a login's failure says and how it exits comes from its reason,
+// through the one table.
+func TestLoginFailuresWithFakeBrowser(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		code int
+		say  []string
+	}{
+		{"session expired", reason.Mark(fmt.Errorf("%w: the session has expired", capture.ErrNeedsPerson), reason.SessionExpired),
+			exitPerson, []string{"session has expired", "pixivauth login", "--username"}},
+		{"two-factor code", reason.Mark(fmt.Errorf("%w: Pixiv asks for a one-time code", capture.ErrNeedsPerson), reason.OneTimeCode),
+			exitPerson, []string{"one-time code", "--totp-secret"}},
+		{"blocked", reason.Mark(fmt.Errorf("%w: Cloudflare blocked the browser", capture.ErrStalled), reason.Blocked),
+			exitUnavailable, []string{"Cloudflare"}},
+		{"crashed", reason.Mark(fmt.Errorf("%w: the browser exited", capture.ErrBrowser), reason.BrowserCrashed),
+			exitBrowser, []string{"the browser exited"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			fake := &authtest.Coder{Err: tt.err}
+			r := runWithDeps(t, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid", "x")...)
+			expectCode(t, r, tt.code)
+			for _, s := range tt.say {
+				if !strings.Contains(r.stderr, s) {
+					t.Errorf("stderr does not say %q:\n%v", s, r)
+				}
+			}
+			if n := f.tokenRequests(); n != 0 {
+				t.Errorf("%d token requests", n)
+			}
+		})
+	}
+}
+
+// A login into a profile that holds another user's token prints the tokens
+// and exits 1.
+func TestLoginOtherUsersProfile(t *testing.T) {
+	f := newFixture(t)
+	other := &exchange.Token{AccessToken: "others", RefreshToken: "r", Expiry: time.Now().Add(time.Hour),
+		User: exchange.User{ID: "999", Name: "Other", Account: "other"}}
+	if err := f.profile().SaveToken(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID}
+	r := runWithDeps(t, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid", "x", "--json")...)
+	expectCode(t, r, exitFailure)
+	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+		t.Errorf("printed %q, want the issued token", got.AccessToken)
+	}
+	if !strings.Contains(r.stderr, "--profile NAME") {
+		t.Errorf("stderr does not name --profile:\n%v", r)
+	}
+}
