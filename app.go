@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,6 +30,8 @@ type program struct {
 	// stdinTaken names the input that read stdin, so that a second one
 	// is a usage error instead of an empty read.
 	stdinTaken string
+	// argvWarned holds the options whose secret-in-argv warning was given.
+	argvWarned sync.Map
 
 	deps deps
 }

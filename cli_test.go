@@ -836,3 +836,46 @@ func TestEveryReasonHasAKey(t *testing.T) {
 		seen[key] = true
 	}
 }
+
+// TestArgvSecretWarning: --phpsessid and --totp-secret on the command line
+// work, with one warning each that other users can see them and what to use
+// instead; their environment and file forms get none.
+func TestArgvSecretWarning(t *testing.T) {
+	const sessid, totp = "11111111_ArgvSecretValue", "JBSWY3DPEHPK3PXP"
+	pw := writeFile(t, "pw", "secret-password\n")
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want []string // warnings; none when empty
+	}{
+		{"--phpsessid", nil, []string{"--phpsessid", sessid},
+			[]string{"--phpsessid puts a secret in the command line", "$PIXIV_PHPSESSID or --phpsessid-file"}},
+		{"--totp-secret", nil, []string{"--username", "me", "--password-file", pw, "--totp-secret", totp},
+			[]string{"--totp-secret puts a secret in the command line", "$PIXIV_TOTP_SECRET or --totp-secret-file"}},
+		{"$PIXIV_PHPSESSID", []string{"PIXIV_PHPSESSID=" + sessid}, nil, nil},
+		{"--totp-secret-file", nil, []string{"--username", "me", "--password-file", pw, "--totp-secret-file", writeFile(t, "totp", totp)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A browser that is not there ends the run once the options
+			// are read.
+			r := runPixivauth(t, append(tt.env, "PIXIVAUTH_BROWSER=/nonexistent/chrome"), "",
+				append([]string{"login", "--headless", "--config-dir", t.TempDir(), "--timeout", long}, tt.args...)...)
+			if r.code != exitBrowser {
+				t.Fatalf("want the browser's failure (exit 5):\n%v", r)
+			}
+			if strings.Contains(r.stderr, sessid) || strings.Contains(r.stderr, totp) {
+				t.Errorf("stderr holds the secret:\n%v", r)
+			}
+			if len(tt.want) == 0 && strings.Contains(r.stderr, "command line") {
+				t.Errorf("a warning without a secret in argv:\n%v", r)
+			}
+			for _, w := range tt.want {
+				if strings.Count(r.stderr, w) != 1 {
+					t.Errorf("stderr does not say %q once:\n%v", w, r)
+				}
+			}
+		})
+	}
+}

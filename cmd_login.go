@@ -250,12 +250,19 @@ func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 	case !haveUser:
 		return "", nil
 	case lo.passwordStdin:
+		if fd, ok := o.terminalIn(); ok {
+			return o.promptPassword(fd, lo.username.value)
+		}
 		return o.readSecretFile("--"+optPasswordStdin, "-")
 	case lo.passwordFile.set:
 		return o.readSecretFile("--"+optPasswordFile, lo.passwordFile.value)
 	}
 	if v, ok := os.LookupEnv(envPassword); ok {
 		return checkSecret("$"+envPassword, v)
+	}
+	if fd, ok := o.terminalIn(); ok && lo.headless {
+		// No source given, and a person at the terminal: ask.
+		return o.promptPassword(fd, lo.username.value)
 	}
 	return "", nil
 }
