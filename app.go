@@ -67,7 +67,8 @@ token that begins with "-" still works.
 EXAMPLES:
    pixivauth login                        log in in a window; saves tokens and session
    pixivauth token                        print a valid access token
-   eval "$(pixivauth token --format env)" export PIXIV_ACCESS_TOKEN and PIXIV_REFRESH_TOKEN
+   pixivauth token --format env > pixiv.env && . ./pixiv.env
+                                          export PIXIV_ACCESS_TOKEN and PIXIV_REFRESH_TOKEN
    pixivauth check --json                 CI smoke test with $PIXIV_REFRESH_TOKEN
    pixivauth demo                         see a whole login against a built-in double
 
@@ -76,8 +77,18 @@ EXAMPLES:
 		Reader:      p.stdin,
 		Writer:      p.stdout,
 		ErrWriter:   p.stderr,
-		Flags: append(commonFlags(nil),
-			&cli.BoolFlag{Name: "version", Usage: "print the version"}),
+		// Every option works before the command too (args.go moves it
+		// there); the app itself takes only --version's.
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Usage: "print the version"},
+			&cli.BoolFlag{Name: optVerbose, Aliases: []string{"v"},
+				Usage: "log each step on stderr (URLs without query values, statuses, timings; never a secret)"},
+			&cli.StringFlag{Name: optFormat, Usage: "print the version as `FORMAT`: text, json"},
+			&cli.BoolFlag{Name: optJSON, Usage: "same as --format json"},
+			// urfave/cli adds its help flag only with its own help command.
+			cli.HelpFlag,
+		},
+		HideHelpCommand: true,
 		Action:          p.root,
 		CommandNotFound: p.commandNotFound,
 		OnUsageError:    p.onUsageError,
@@ -94,6 +105,7 @@ EXAMPLES:
 			doctorCommand(p),
 			versionCommand(p),
 			completionCommand(p),
+			helpCommand(),
 			completeCommand(p),
 			manCommand(p),
 		},

@@ -81,6 +81,24 @@ func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
 		flags = cmd.Flags
 	}
 	isHelp := len(path) > 0 && path[0].HasName(helpCommandName)
+	if isHelp && len(args) > 0 {
+		// "help session export" is "session export --help": the help of
+		// the subcommand itself, which urfave/cli's help command does not
+		// reach.
+		var target []*cli.Command
+		for _, a := range args {
+			cmd := subcommand(app, target, a)
+			if cmd == nil {
+				return nil, unknownCommand(app, target, a)
+			}
+			target = append(target, cmd)
+		}
+		out := []string{argv[0]}
+		for _, cmd := range target {
+			out = append(out, cmd.Name)
+		}
+		return append(out, "--help"), nil
+	}
 	for _, opt := range options {
 		switch {
 		case isHelp:

@@ -127,7 +127,7 @@ var completionCases = []completionCase{
 	{"pixivauth token --format ", []string{"env", "json", "text"}},
 	{"pixivauth check --format ", []string{"json", "text"}},
 	{"pixivauth session export --format ", []string{"cookies.txt", "json"}},
-	{"pixivauth --config-dir CFG --profile ", []string{"home", "work"}},
+	{"pixivauth logout --config-dir CFG --profile ", []string{"home", "work"}},
 	{"pixivauth --config-dir CFG token --profile w", []string{"work"}},
 	{"pixivauth login --cookies DIR/cookies.", []string{"DIR/cookies.json", "DIR/cookies.txt"}},
 	{"pixivauth re", []string{"refresh"}},
@@ -336,9 +336,15 @@ func TestCompletionFormatsAreAccepted(t *testing.T) {
 		for _, f := range e.formats {
 			// A negative timeout is refused right after the format is
 			// checked: the run stops there, having accepted the format.
-			args := append(strings.Fields(e.path), "--format", f, "--timeout=-1s")
-			_, _, stderr := runInProcess(context.Background(), "", args...)
-			if !strings.Contains(stderr, "--timeout must not be negative") {
+			// The commands without --timeout touch nothing off this test.
+			args := append(strings.Fields(e.path), "--format", f)
+			takesTimeout := slices.ContainsFunc(e.options, func(o completionOption) bool { return o.long == optTimeout })
+			if takesTimeout {
+				args = append(args, "--timeout=-1s")
+			}
+			_, _, stderr := runInProcess(context.Background(), "", append(args, "--config-dir", t.TempDir())...)
+			if takesTimeout && !strings.Contains(stderr, "--timeout must not be negative") ||
+				strings.Contains(stderr, "prints") || strings.Contains(stderr, "unknown format") {
 				t.Errorf("%s --format %s: %s; want the format accepted", e.path, f, stderr)
 			}
 		}
@@ -877,5 +883,76 @@ func TestArgvSecretWarning(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEachCommandListsTheOptionsItUses: a command's help lists the options
+// it uses and no other (issue 14 found --pixiv-server on version and
+// completion, --profile on profiles, --format "accepted for uniformity"),
+// every description says something before its examples, and a
+// subcommand's help is its own.
+func TestEachCommandListsTheOptionsItUses(t *testing.T) {
+	network := []string{optTimeout, optPixivServer, optInsecure, optProxy}
+	tests := []struct {
+		path       string
+		has, lacks []string
+	}{
+		{"refresh", append([]string{optConfigDir, optProfile, optFormat, optRefreshTokenFile}, network...), nil},
+		{"token", append([]string{optConfigDir, optProfile, optFormat}, network...), []string{optRefreshTokenFile}},
+		{"login", append([]string{optHeadless, optCookies, optUsername, optBrowser}, network...), nil},
+		{"demo", []string{optVisible, optBrowser, optTimeout, optConfigDir, optFormat}, []string{optPixivServer, optInsecure, optProxy, optProfile}},
+		{"profiles", []string{optConfigDir, optFormat}, append([]string{optProfile}, network...)},
+		{"logout", []string{optConfigDir, optProfile}, append([]string{optFormat, optJSON}, network...)},
+		{"session", nil, append([]string{optConfigDir, optProfile, optFormat}, network...)},
+		{"session export", []string{optConfigDir, optProfile, optFormat, optOutput}, network},
+		{"doctor", []string{optBrowser, optPixivServer, optProxy, optFormat}, []string{optProfile}},
+		{"version", []string{optFormat, optJSON}, append([]string{optConfigDir, optProfile}, network...)},
+		{"completion", nil, append([]string{optConfigDir, optProfile, optFormat, optVerbose}, network...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			r := runPixivauth(t, nil, "", append(strings.Fields(tt.path), "--help")...)
+			expectCode(t, r, 0)
+			options := r.stdout[strings.Index(r.stdout, "OPTIONS:"):]
+			for _, o := range tt.has {
+				if !strings.Contains(options, "--"+o+" ") && !strings.Contains(options, "--"+o+",") {
+					t.Errorf("%s --help does not list --%s", tt.path, o)
+				}
+			}
+			for _, o := range tt.lacks {
+				if strings.Contains(options, "--"+o+" ") || strings.Contains(options, "--"+o+",") {
+					t.Errorf("%s --help lists --%s, which it does not use", tt.path, o)
+				}
+			}
+			if strings.Contains(r.stdout, "accepted for uniformity") {
+				t.Errorf("%s --help lists an option it ignores", tt.path)
+			}
+			// The description says what the command does before examples.
+			desc := r.stdout[strings.Index(r.stdout, "DESCRIPTION:")+len("DESCRIPTION:"):]
+			if first := strings.TrimSpace(desc); strings.HasPrefix(first, "EXAMPLES") {
+				t.Errorf("%s --help's description is only examples", tt.path)
+			}
+			// "help PATH" is the same help.
+			h := runPixivauth(t, nil, "", append([]string{"help"}, strings.Fields(tt.path)...)...)
+			if h.code != 0 || h.stdout != r.stdout {
+				t.Errorf("help %s differs from %s --help:\n%v", tt.path, tt.path, h)
+			}
+		})
+	}
+	// The top-level help: lower-case lines, and the options work anywhere.
+	r := runPixivauth(t, nil, "", "--help")
+	if strings.Contains(r.stdout, "Shows a list") {
+		t.Errorf("the help command's line is urfave/cli's capitalised one:\n%s", r.stdout)
+	}
+	// An option given before its command still works.
+	r = runPixivauth(t, nil, "", "--json", "version")
+	expectCode(t, r, 0)
+	if !strings.HasPrefix(r.stdout, "{") {
+		t.Errorf("--json before version: %v", r)
+	}
+	r = runPixivauth(t, nil, "", "completion", "bash", "--pixiv-server", "127.0.0.1:1", "--proxy", "x")
+	expectCode(t, r, exitUsage)
+	if !strings.Contains(r.stderr, "unknown option --pixiv-server for completion") {
+		t.Errorf("completion with network options: %v", r)
 	}
 }

@@ -114,9 +114,12 @@ uses a temporary config dir unless --config-dir is given.
 EXAMPLES:
    pixivauth demo
    pixivauth demo --visible`,
-		Flags: append(commonFlags(reportFormats),
-			&cli.BoolFlag{Name: optVisible, Usage: "show the browser window"},
-			browserFlags()[0]),
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: optConfigDir,
+				Usage: "keep the demo's tokens and session in `DIR` (default: a temporary dir, removed at the end)"}},
+			append(pick(commonFlags(reportFormats), optTimeout, optVerbose, optFormat, optJSON),
+				&cli.BoolFlag{Name: optVisible, Usage: "show the browser window"},
+				browserFlags()[0])...),
 		Action: bind(readDemo, p.runDemo),
 	}
 }

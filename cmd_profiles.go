@@ -22,10 +22,14 @@ func profilesCommand(p *program) *cli.Command {
 	return &cli.Command{
 		Name:  "profiles",
 		Usage: "list the profiles: user, token expiry, whether a session is stored",
-		Description: `EXAMPLES:
+		Description: `Lists the profiles of the config dir that hold a token or a session: the
+Pixiv user, when the access token expires, and whether a browser session is
+stored for headless logins.
+
+EXAMPLES:
    pixivauth profiles
    pixivauth profiles --json`,
-		Flags:  commonFlags(reportFormats),
+		Flags:  pick(commonFlags(reportFormats), optConfigDir, optVerbose, optFormat, optJSON),
 		Action: bind(readCommon, p.runProfiles),
 	}
 }
@@ -34,10 +38,14 @@ func logoutCommand(p *program) *cli.Command {
 	return &cli.Command{
 		Name:  "logout",
 		Usage: "delete the profile's tokens and session",
-		Description: `EXAMPLES:
+		Description: `Deletes the profile's cached tokens and stored browser session, and the
+profile's directory with them, and says what was there. Pixiv's side of the
+login is untouched: the refresh token stays valid until Pixiv ends it.
+
+EXAMPLES:
    pixivauth logout
    pixivauth logout --profile work`,
-		Flags:  commonFlags(nil),
+		Flags:  pick(commonFlags(nil), optConfigDir, optProfile, optVerbose),
 		Action: bind(readCommon, p.runLogout),
 	}
 }
@@ -51,7 +59,6 @@ headless login can skip the login form.
 
 EXAMPLES:
    pixivauth session export --output session.json`,
-		Flags: commonFlags(nil),
 		Subcommands: []*cli.Command{{
 			Name:  "export",
 			Usage: "print the profile's browser session, to log in headless elsewhere",
@@ -63,7 +70,7 @@ EXAMPLES:
    pixivauth session export --output session.json        (written 0600)
    pixivauth login --headless --cookies session.json     (on the server)
    pixivauth session export --format cookies.txt --output cookies.txt`,
-			Flags: append(commonFlags(sessionFormats),
+			Flags: append(pick(commonFlags(sessionFormats), optConfigDir, optProfile, optVerbose, optFormat, optJSON),
 				&cli.StringFlag{Name: optOutput, Usage: "write the session to `FILE`, readable by you alone (0600), instead of stdout"}),
 			Action: bind(readSessionExport, p.runSessionExport),
 		}},

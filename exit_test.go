@@ -129,7 +129,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown session subcommand", nil, []string{"session", "import"}, `unknown session command "import"`},
 		{"completion without shell", nil, []string{"completion"}, "one shell"},
 		{"completion for an unknown shell", nil, []string{"completion", "tcsh"}, `no completion for "tcsh"`},
-		{"demo with a pixiv server", nil, []string{"demo", "--pixiv-server", "127.0.0.1:1"}, "demo runs its own Pixiv double"},
+		{"demo with a pixiv server", nil, []string{"demo", "--pixiv-server", "127.0.0.1:1"}, "unknown option --pixiv-server for demo"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -90,6 +90,20 @@ func commonFlags(formats []string) []cli.Flag {
 	}
 }
 
+// pick returns those of flags named names, in the order of flags: each
+// command lists the options it uses, and nothing else (issue 14).
+func pick(flags []cli.Flag, names ...string) []cli.Flag {
+	var out []cli.Flag
+	for _, f := range flags {
+		for _, n := range names {
+			if f.Names()[0] == n {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
 // options is what the common options say for one run of a command, and the
 // clients they set up.
 type options struct {

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/urfave/cli/v2"
+)
+
+// helpCommand is the help command, in place of urfave/cli's (whose usage
+// line alone is capitalised, and which shows a subcommand's parent's help):
+// `help` shows the app's help; `help CMD [SUB]` is rewritten to `CMD [SUB]
+// --help` before it gets here (see normalizeArgs).
+func helpCommand() *cli.Command {
+	return &cli.Command{
+		Name:      helpCommandName,
+		Aliases:   []string{"h"},
+		Usage:     "show the commands, or a command's help",
+		ArgsUsage: "[command [subcommand]]",
+		Description: `Shows the commands and the options, or with a command (and subcommand),
+that command's help: the same as "pixivauth COMMAND --help".
+
+EXAMPLES:
+   pixivauth help
+   pixivauth help session export`,
+		Action: func(c *cli.Context) error { return cli.ShowAppHelp(c) },
+	}
+}
+
+// unknownCommand is the usage error for name, which is no command under
+// path (the app's, when path is empty), with the nearest one's name.
+func unknownCommand(app *cli.App, path []*cli.Command, name string) error {
+	if !plausibleOptionName(name) {
+		return &usageError{msg: "no help for that: it is not a command"}
+	}
+	commands := app.VisibleCommands()
+	if len(path) > 0 {
+		commands = path[len(path)-1].VisibleCommands()
+	}
+	var names []string
+	for _, cmd := range commands {
+		names = append(names, cmd.Names()...)
+	}
+	msg := "unknown command " + strconv.Quote(name)
+	if s := nearest(name, names); s != "" {
+		msg += ". Did you mean " + strconv.Quote(s) + "?"
+	}
+	return &usageError{msg: msg}
+}
