@@ -29,7 +29,7 @@ stored for headless logins.
 EXAMPLES:
    pixivauth profiles
    pixivauth profiles --json`,
-		Flags:  pick(commonFlags(reportFormats), optConfigDir, optVerbose, optFormat, optJSON),
+		Flags:  pick(commonFlags(reportFormats), optConfigDir, optVerbose, optPixivServer, optInsecure, optFormat, optJSON),
 		Action: bind(readCommon, p.runProfiles),
 	}
 }
@@ -45,7 +45,7 @@ login is untouched: the refresh token stays valid until Pixiv ends it.
 EXAMPLES:
    pixivauth logout
    pixivauth logout --profile work`,
-		Flags:  pick(commonFlags(nil), optConfigDir, optProfile, optVerbose),
+		Flags:  pick(commonFlags(nil), optConfigDir, optProfile, optVerbose, optPixivServer, optInsecure),
 		Action: bind(readCommon, p.runLogout),
 	}
 }
@@ -70,7 +70,7 @@ EXAMPLES:
    pixivauth session export --output session.json        (written 0600)
    pixivauth login --headless --cookies session.json     (on the server)
    pixivauth session export --format cookies.txt --output cookies.txt`,
-			Flags: append(pick(commonFlags(sessionFormats), optConfigDir, optProfile, optVerbose, optFormat, optJSON),
+			Flags: append(pick(commonFlags(sessionFormats), optConfigDir, optProfile, optVerbose, optPixivServer, optInsecure, optFormat, optJSON),
 				&cli.StringFlag{Name: optOutput, Usage: "write the session to `FILE`, readable by you alone (0600), instead of stdout"}),
 			Action: bind(readSessionExport, p.runSessionExport),
 		}},
