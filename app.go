@@ -30,6 +30,9 @@ type program struct {
 	// stdinTaken names the input that read stdin, so that a second one
 	// is a usage error instead of an empty read.
 	stdinTaken string
+	// doubleUntrusted is set when --pixiv-server is given without
+	// --insecure, so that a certificate error says to add it.
+	doubleUntrusted bool
 	// argvWarned holds the options whose secret-in-argv warning was given.
 	argvWarned sync.Map
 

@@ -957,3 +957,73 @@ func TestEachCommandListsTheOptionsItUses(t *testing.T) {
 		t.Errorf("completion with network options: %v", r)
 	}
 }
+
+// TestHintsAboutTheDouble: a double that is not running is named by its
+// address at once, without retries; a double reached without --insecure
+// says to add it; the --insecure warning comes once, and only when a
+// connection is made.
+func TestHintsAboutTheDouble(t *testing.T) {
+	t.Parallel()
+	closed := closedPort(t)
+	r := runPixivauth(t, nil, "", "refresh", "TOKEN", "--pixiv-server", closed, "--insecure", "--timeout", long)
+	expectCode(t, r, exitUnavailable)
+	if !strings.Contains(r.stderr, "nothing listens at "+closed) || strings.Contains(r.stderr, "tries") {
+		t.Errorf("a double that is not running is not named by its address, or was retried:\n%v", r)
+	}
+	if r.took > wellBefore {
+		t.Errorf("took %s", r.took)
+	}
+
+	f := newFixture(t)
+	r = runPixivauth(t, nil, "", "refresh", f.rt, "--pixiv-server", f.srv.Addr(), "--config-dir", f.dir, "--timeout", long)
+	expectCode(t, r, exitUnavailable)
+	if !strings.Contains(r.stderr, "add --insecure") {
+		t.Errorf("without --insecure, the hint is not to add it:\n%v", r)
+	}
+
+	r = f.run(nil, "", "refresh", f.rt, "--timeout", long)
+	expectCode(t, r, 0)
+	if n := strings.Count(r.stderr, "--insecure: any certificate is accepted"); n != 1 {
+		t.Errorf("the --insecure warning appears %d times:\n%v", n, r)
+	}
+	for _, args := range [][]string{
+		{"refresh", "a b"},             // a usage error
+		{"profiles"},                   // reads the cache only
+		{"token", "--timeout", "soon"}, // a bad option
+	} {
+		r := f.run(nil, "", args...)
+		if strings.Contains(r.stderr, "--insecure: any certificate") {
+			t.Errorf("%q warns about --insecure without connecting:\n%v", args, r)
+		}
+	}
+}
+
+// TestConfigDirEnvUnderPixivServer: under --pixiv-server a profile is read
+// and saved only in a --config-dir given on the command line (the CLI
+// contract's isolation rule, which wins over issue 14's wish that
+// $PIXIVAUTH_CONFIG_DIR count too); when $PIXIVAUTH_CONFIG_DIR is set and
+// so not used, the run says so and why, in a sentence.
+func TestConfigDirEnvUnderPixivServer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dir := t.TempDir()
+	r := runPixivauth(t, []string{"PIXIVAUTH_CONFIG_DIR=" + dir}, "", "refresh", f.rt, "--pixiv-server", f.srv.Addr(), "--insecure")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stderr, "the tokens were not saved: with --pixiv-server, only a --config-dir given on the command line keeps anything ($PIXIVAUTH_CONFIG_DIR does not count") {
+		t.Errorf("the run does not say why $PIXIVAUTH_CONFIG_DIR was not used:\n%v", r)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("%d entries written to $PIXIVAUTH_CONFIG_DIR", len(entries))
+	}
+	r = runPixivauth(t, []string{"PIXIVAUTH_CONFIG_DIR=" + dir}, "", "profiles", "--pixiv-server", f.srv.Addr())
+	expectCode(t, r, exitUsage)
+	if !strings.Contains(r.stderr, "give one ($PIXIVAUTH_CONFIG_DIR does not count") {
+		t.Errorf("profiles does not say why: %v", r)
+	}
+	// --config-dir is honoured.
+	r = runPixivauth(t, nil, "", "refresh", f.srv.NewRefreshToken(f.account.ID), "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", dir)
+	expectCode(t, r, 0)
+	if _, err := os.Stat(filepath.Join(dir, "default", "token.json")); err != nil {
+		t.Errorf("--config-dir was not used: %v", err)
+	}
+}

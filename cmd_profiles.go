@@ -260,5 +260,14 @@ func (o *options) noStore() error {
 	if o.storeErr != nil {
 		return o.storeErr
 	}
-	return usageErrorf("with --pixiv-server, profiles are kept only in a --config-dir of their own: give one")
+	return usageErrorf("with --pixiv-server, profiles are kept only in a --config-dir given on the command line: give one%s", o.envDirNote())
+}
+
+// envDirNote adds, to what a run under --pixiv-server did not read or
+// save, that $PIXIVAUTH_CONFIG_DIR was set and why it did not count.
+func (o *options) envDirNote() string {
+	if !o.envDirIgnored {
+		return ""
+	}
+	return " ($" + envConfigDir + " does not count with --pixiv-server, so that a test double's tokens never land in a real profile)"
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -277,7 +278,11 @@ func (o *options) notSaved(what string) error {
 	if o.storeErr != nil {
 		return &saveError{o.storeErr}
 	}
-	fmt.Fprintf(o.stderr, "%s: %s not saved: with --pixiv-server, only a --config-dir keeps anything\n", programName, what)
+	verb := "were" // the tokens
+	if !strings.HasSuffix(what, "s") {
+		verb = "was" // the session
+	}
+	fmt.Fprintf(o.stderr, "%s: %s %s not saved: with --pixiv-server, only a --config-dir given on the command line keeps anything%s\n", programName, what, verb, o.envDirNote())
 	return nil
 }
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
@@ -162,6 +165,19 @@ func hint(err error) string {
 	return reasons[reason.Of(err)].hint
 }
 
+// isCertificateError reports whether err is a refused certificate: Go's
+// own, or the browser's (net::ERR_CERT_…).
+func isCertificateError(err error) bool {
+	var (
+		unknown   x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verifyErr *tls.CertificateVerificationError
+	)
+	return errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
+		errors.As(err, &verifyErr) || strings.Contains(err.Error(), "ERR_CERT_")
+}
+
 // report prints err, if any, on stderr and returns the run's exit status.
 // A usage error gets a hint where to read more; nothing else is printed on
 // stdout.
@@ -172,6 +188,11 @@ func (p *program) report(err error) int {
 	msg := err.Error()
 	if h := hint(err); h != "" {
 		msg += ": " + h
+	}
+	if p.doubleUntrusted && isCertificateError(err) {
+		// The generic advice is about corporate proxies; a double's
+		// certificate is the one --insecure is for.
+		msg += "; the --pixiv-server double's certificate is not trusted here: add --insecure"
 	}
 	fmt.Fprintf(p.stderr, "%s: %s\n", programName, msg)
 	var usage *usageError

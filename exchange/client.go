@@ -216,7 +216,8 @@ func (c *Client) retry(op string, e *Error, sent bool, try int) (wait time.Durat
 	}
 	switch e.kind {
 	case kindNetwork:
-		return backoff(500*time.Millisecond, try), !isTLSError(e.Err)
+		_, refused := refusedLoopback(e.Err)
+		return backoff(500*time.Millisecond, try), !isTLSError(e.Err) && !refused
 	case kindFailing, kindRateLimited, kindBlocked:
 		if e.kind == kindBlocked && e.Status != 429 && e.Status < 500 {
 			return 0, false // Cloudflare's block page, not its "try later" one
