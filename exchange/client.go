@@ -211,8 +211,9 @@ func (c *Client) retry(op string, e *Error, sent bool, try int) (wait time.Durat
 	if op != OpRefresh {
 		// A code or password that reached Pixiv may have been used up or
 		// counted: only a dial that failed outright is safe to repeat.
+		_, refused := refusedLoopback(e.Err)
 		return backoff(200*time.Millisecond, try),
-			e.kind == kindNetwork && !sent && !isTLSError(e.Err)
+			e.kind == kindNetwork && !sent && !isTLSError(e.Err) && !refused
 	}
 	switch e.kind {
 	case kindNetwork:
