@@ -1027,3 +1027,71 @@ func TestConfigDirEnvUnderPixivServer(t *testing.T) {
 		t.Errorf("--config-dir was not used: %v", err)
 	}
 }
+
+// TestLogoutSaysWhatWasThere: logout names what it deleted and removes the
+// profile's directory (lock file and all); a profile that held nothing says
+// so instead of claiming a deletion.
+func TestLogoutSaysWhatWasThere(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run(nil, "", "logout")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stderr, `profile "default" held nothing`) || strings.Contains(r.stderr, "deleted") {
+		t.Errorf("logout of nothing:\n%v", r)
+	}
+	expectCode(t, f.run(nil, "", "refresh", f.rt), 0)
+	c := f.srv.NewSession(f.account.ID)
+	if err := f.profile().SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{cookieOf(c)}}); err != nil {
+		t.Fatal(err)
+	}
+	r = f.run(nil, "", "logout")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.stderr, "deleted the tokens and the browser session, and the profile's directory") {
+		t.Errorf("logout does not say what it deleted:\n%v", r)
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "default")); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(filepath.Join(f.dir, "default"))
+		t.Errorf("the profile directory is still there (%v): %v", err, entries)
+	}
+	// The profile works again after it.
+	expectCode(t, f.run(nil, "", "refresh", f.srv.NewRefreshToken(f.account.ID)), 0)
+}
+
+// TestCacheRepairs: a token.json with a refresh token and an empty access
+// token is refreshed with it, not moved aside; a config and a profile
+// directory with loose permissions are repaired on a read, as files are.
+func TestCacheRepairs(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dir := filepath.Join(f.dir, "default")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(f.dir, 0o755)
+	os.Chmod(dir, 0o755)
+	data, _ := json.Marshal(map[string]any{"access_token": "", "refresh_token": f.rt, "expires_at": time.Now().Add(time.Hour)})
+	if err := os.WriteFile(filepath.Join(dir, "token.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(nil, "", "token")
+	expectCode(t, r, 0)
+	if strings.Contains(r.stderr, "corrupt") || f.tokenRequests() != 1 || strings.TrimSpace(r.stdout) != f.issued().AccessToken {
+		t.Errorf("an empty access token was not refreshed with the refresh token (%d requests):\n%v", f.tokenRequests(), r)
+	}
+	if matches, _ := filepath.Glob(filepath.Join(dir, "token.json.corrupt-*")); len(matches) > 0 {
+		t.Errorf("moved aside: %v", matches)
+	}
+	for _, d := range []string{f.dir, dir} {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: %v, %v; want 0700", d, fi.Mode(), err)
+		}
+	}
+	// A read alone (token, with a valid cached token) repairs them too.
+	os.Chmod(dir, 0o755)
+	r = f.run(nil, "", "token")
+	expectCode(t, r, 0)
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 || !strings.Contains(r.stderr, "repaired permissions of "+dir) {
+		t.Errorf("a read did not repair %s (%v):\n%v", dir, fi.Mode(), r)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -158,10 +159,25 @@ func (p *program) runLogout(ctx context.Context, co commonOpts) error {
 	}
 	ctx, cancel := o.withTimeout()
 	defer cancel()
-	if err := o.profile.Delete(ctx); err != nil {
+	removed, err := o.profile.Remove(ctx)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.stderr, "%s: logged out: deleted the tokens and session of profile %q\n", programName, o.profile.Name())
+	var what []string
+	if removed.Token {
+		what = append(what, "the tokens")
+	}
+	if removed.Session {
+		what = append(what, "the browser session")
+	}
+	if removed.Other > 0 {
+		what = append(what, "what earlier failures left")
+	}
+	if len(what) == 0 {
+		fmt.Fprintf(o.stderr, "%s: profile %q held nothing: nothing to log out of\n", programName, o.profile.Name())
+		return nil
+	}
+	fmt.Fprintf(o.stderr, "%s: logged out of profile %q: deleted %s, and the profile's directory\n", programName, o.profile.Name(), strings.Join(what, " and "))
 	return nil
 }
 
