@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -164,7 +165,36 @@ func (p *program) commandNotFound(c *cli.Context, name string) {
 
 // onUsageError turns a parse error (a bad value) into a usage error.
 func (p *program) onUsageError(c *cli.Context, err error, _ bool) error {
-	return withHelpTopic(c, &usageError{msg: err.Error()})
+	return withHelpTopic(c, &usageError{msg: userWords(err.Error())})
+}
+
+// urfave/cli's and the flag package's messages for a value that does not
+// parse, which speak of Go ("strconv.ParseBool", "flag -timeout").
+var (
+	badFlagValueRE = regexp.MustCompile(`^invalid value ".*" for flag -+([a-z][a-z0-9-]*): .*$`)
+	badEnvValueRE  = regexp.MustCompile(`^could not parse ".*" as (\w+) value from environment variable "([A-Z0-9_]+)" for flag ([a-z][a-z0-9-]*): .*$`)
+)
+
+// userWords rewrites a parse error of an option's value in the user's
+// words, naming what the option takes, never the value (it may be a
+// secret given to the wrong option).
+func userWords(msg string) string {
+	takes := func(name, kind string) string {
+		switch {
+		case name == optTimeout || kind == "duration":
+			return "a duration, such as 90s, 5m or 1h30m"
+		case kind == "bool":
+			return "true or false (1 or 0)"
+		}
+		return "a " + kind
+	}
+	if m := badFlagValueRE.FindStringSubmatch(msg); m != nil {
+		return "--" + m[1] + " takes " + takes(m[1], "value")
+	}
+	if m := badEnvValueRE.FindStringSubmatch(msg); m != nil {
+		return "$" + m[2] + " (for --" + m[3] + ") must be " + takes(m[3], m[1])
+	}
+	return msg
 }
 
 // withHelpTopic makes a usage error of the command of c point to that

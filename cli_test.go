@@ -1095,3 +1095,44 @@ func TestCacheRepairs(t *testing.T) {
 		t.Errorf("a read did not repair %s (%v):\n%v", dir, fi.Mode(), r)
 	}
 }
+
+// TestFallbackWindowSaysWhatHappens: without a display, --fallback-window
+// says before the login that it cannot open a window; with one, it says
+// once, in one line, that the login goes on in a window.
+func TestFallbackWindowSaysWhatHappens(t *testing.T) {
+	acct := pixivtest.Account{Username: "fallback", Password: "pw-fb", Name: "Fallback", Account: "fallback", TOTPSecret: "JBSWY3DPEHPK3PXP"}
+	b := newBrowserRun(t, pixivtest.WithAccount(acct))
+	r := b.run(nil, acct.Password, "login", "--headless", "--fallback-window", "--username", acct.Username,
+		"--password-stdin", "--timeout", long)
+	expectCode(t, r, exitPerson)
+	if !strings.Contains(r.stderr, "--fallback-window: there is no display here") {
+		t.Errorf("without a display, --fallback-window does not say it cannot open a window:\n%v", r)
+	}
+
+	b = newBrowserRun(t, pixivtest.WithAccount(acct), pixivtest.WithAutoLogin(3*time.Second)).withDisplay()
+	r = b.run(nil, acct.Password, "login", "--headless", "--fallback-window", "--username", acct.Username,
+		"--password-stdin", "--json", "--timeout", long)
+	expectCode(t, r, 0)
+	if n := strings.Count(r.stderr, "finishing it in a window"); n != 1 || strings.Contains(r.stderr, "log in once with a window") {
+		t.Errorf("the move to a window is not said once, plainly:\n%s", r.stderr)
+	}
+}
+
+// TestMessagesInTheUsersWords: a value that does not parse is named by
+// what the option takes, not by Go's parser.
+func TestMessagesInTheUsersWords(t *testing.T) {
+	for _, tt := range []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{nil, []string{"token", "--timeout", "abc"}, "--timeout takes a duration, such as 90s, 5m or 1h30m"},
+		{[]string{"PIXIVAUTH_INSECURE=yes"}, []string{"token", "--pixiv-server", "127.0.0.1:1"}, "$PIXIVAUTH_INSECURE (for --insecure) must be true or false (1 or 0)"},
+	} {
+		r := runPixivauth(t, tt.env, "", tt.args...)
+		expectCode(t, r, exitUsage)
+		if !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "strconv") || strings.Contains(r.stderr, "parse error") {
+			t.Errorf("%q: %v; want %q", tt.args, r, tt.want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
@@ -139,15 +140,21 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 	}
 	saveSession := !lo.noSaveSession
 	client := o.exchangeClient()
+	canFallBack := lo.fallbackWindow && !opts.Visible && hasDisplay()
+	if lo.fallbackWindow && !opts.Visible && !canFallBack {
+		// Said before the login, not after it failed: the person can stop
+		// it now rather than learn at the end why no window opened.
+		o.warnf("--fallback-window: there is no display here ($DISPLAY and $WAYLAND_DISPLAY are unset), so if the login needs a person it ends instead of opening a window")
+	}
 	res, err := o.browserLogin(o.ctx, opts, in, client, saveSession)
-	if err != nil && !opts.Visible && lo.fallbackWindow && errors.Is(err, capture.ErrNeedsPerson) {
-		if hasDisplay() {
-			o.warnf("%v; finishing the login in a window", err)
-			opts.Visible, opts.LastFailureDir = true, ""
-			res, err = o.browserLogin(o.ctx, opts, in, client, saveSession)
-		} else {
-			o.warnf("--fallback-window: no display to open a window on")
+	if err != nil && canFallBack && errors.Is(err, capture.ErrNeedsPerson) {
+		why := string(reason.Of(err))
+		if why == "" {
+			why = "a person must act"
 		}
+		fmt.Fprintf(o.stderr, "%s: the headless login stopped (%s): finishing it in a window (--fallback-window)\n", programName, why)
+		opts.Visible, opts.LastFailureDir = true, ""
+		res, err = o.browserLogin(o.ctx, opts, in, client, saveSession)
 	}
 	if res.Token == nil {
 		return err
