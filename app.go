@@ -31,6 +31,9 @@ type program struct {
 	// stdinTaken names the input that read stdin, so that a second one
 	// is a usage error instead of an empty read.
 	stdinTaken string
+	// command is the path of the command that runs ("session export"),
+	// for hints that name only options it has.
+	command string
 	// doubleUntrusted is set when --pixiv-server is given without
 	// --insecure, so that a certificate error says to add it.
 	doubleUntrusted bool

@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
@@ -1134,5 +1136,62 @@ func TestMessagesInTheUsersWords(t *testing.T) {
 		if !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "strconv") || strings.Contains(r.stderr, "parse error") {
 			t.Errorf("%q: %v; want %q", tt.args, r, tt.want)
 		}
+	}
+}
+
+// TestHintsNameOptionsTheCommandHas: every hint a command can end with
+// names only options that command takes (issue 14: check --login was told
+// to give --username, demo --visible to use --headless). An option inside
+// a quoted command (`pixivauth login`) belongs to that command.
+func TestHintsNameOptionsTheCommandHas(t *testing.T) {
+	exchangeReasons := []reason.Reason{reason.Rejected, reason.NoToken, reason.Unreachable, reason.Blocked,
+		reason.Failing, reason.CacheBusy, reason.OtherUser, reason.NotADirectory}
+	browserReasons := []reason.Reason{reason.BrowserMissing, reason.BrowserFailed, reason.BrowserCrashed,
+		reason.WindowClosed, reason.NoDisplay, reason.ProfileInUse}
+	loginReasons := []reason.Reason{reason.SessionExpired, reason.NoCredentials, reason.WrongPassword,
+		reason.AccountLocked, reason.Captcha, reason.OneTimeCode, reason.WrongCode, reason.EmailCode,
+		reason.TimedOut, reason.Stalled}
+	all := slices.Concat(exchangeReasons, browserReasons, loginReasons)
+	without := func(rs []reason.Reason, drop ...reason.Reason) []reason.Reason {
+		return slices.DeleteFunc(slices.Clone(rs), func(r reason.Reason) bool { return slices.Contains(drop, r) })
+	}
+	can := map[string][]reason.Reason{
+		"refresh": exchangeReasons,
+		"token":   exchangeReasons,
+		// check --login is a headless login, in a browser of its own.
+		"check": without(all, reason.NoDisplay, reason.ProfileInUse),
+		"login": all,
+		// demo logs in to its own double's demo account.
+		"demo":   slices.Concat(exchangeReasons, browserReasons, []reason.Reason{reason.Stalled, reason.TimedOut}),
+		"doctor": without(slices.Concat(exchangeReasons, browserReasons), reason.OtherUser, reason.NoDisplay),
+	}
+	app := testApp()
+	quoted := regexp.MustCompile("`[^`]*`")
+	option := regexp.MustCompile(`--[a-z][a-z-]*`)
+	for name, rs := range can {
+		cmd := app.Command(name)
+		for _, r := range rs {
+			h := commandHint(name, fmt.Errorf("x: %w", r))
+			for _, o := range option.FindAllString(quoted.ReplaceAllString(h, ""), -1) {
+				if !hasOption(cmd.Flags, strings.TrimPrefix(o, "--")) {
+					t.Errorf("%s ending with %q hints %q, which names %s: %s does not take it", name, r, h, o, name)
+				}
+			}
+		}
+	}
+}
+
+// TestCheckLoginDeadSessionHint: check --login with a session Pixiv has
+// ended says what check can do, not "give --username", which check
+// refuses.
+func TestCheckLoginDeadSessionHint(t *testing.T) {
+	b := newBrowserRun(t)
+	c := b.srv.NewSession(b.account.ID)
+	b.srv.ExpireSessions()
+	file := writeFile(t, "cookies.json", cookieEditorJSON(".pixiv.net", false, c.Name, c.Value, time.Time{}))
+	r := b.run(nil, "", "check", "--login", "--cookies", file, "--timeout", long)
+	expectCode(t, r, exitPerson)
+	if strings.Contains(r.stderr, "--username") || !strings.Contains(r.stderr, "pixivauth login") {
+		t.Errorf("check --login's hint names an option check lacks, or no way out:\n%v", r)
 	}
 }

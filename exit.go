@@ -186,7 +186,7 @@ func (p *program) report(err error) int {
 		return exitOK
 	}
 	msg := err.Error()
-	if h := hint(err); h != "" {
+	if h := commandHint(p.command, err); h != "" {
 		msg += ": " + h
 	}
 	if p.doubleUntrusted && isCertificateError(err) {

@@ -3,6 +3,8 @@ package main
 import (
 	"strconv"
 
+	"github.com/pixivauth/pixivauth/reason"
+
 	"github.com/urfave/cli/v2"
 )
 
@@ -45,4 +47,41 @@ func unknownCommand(app *cli.App, path []*cli.Command, name string) error {
 		msg += ". Did you mean " + strconv.Quote(s) + "?"
 	}
 	return &usageError{msg: msg}
+}
+
+// commandHints replace the reason table's hint where it would name an
+// option the command does not have: every hint names only options the
+// command that failed takes (TestHintsNameOptionsTheCommandHas).
+var commandHints = map[string]map[reason.Reason]string{
+	"check": {
+		reason.SessionExpired: "log in again with a window (`pixivauth login`), then run the check again",
+		reason.NoCredentials:  "log in once with a window (`pixivauth login`); check --login then uses that session",
+		reason.OneTimeCode:    "log in once with a window (`pixivauth login`); check --login then uses that session",
+		reason.WrongCode:      "log in once with a window (`pixivauth login`)",
+		reason.TimedOut:       "run it again, or give a longer --timeout",
+	},
+	"demo": {
+		reason.NoDisplay:      "drop --visible, or run under a desktop session",
+		reason.BrowserMissing: "give --browser the path of Chrome or Chromium",
+		reason.ProfileInUse:   "run the demo again",
+		reason.OtherUser:      "give the demo a --config-dir of its own",
+	},
+	"login": {
+		reason.NoDisplay: "run under a desktop session, or use --headless with a stored session, --cookies, --phpsessid, or --username and a password",
+	},
+	"doctor": {
+		reason.ProfileInUse: "close the browser that uses it",
+	},
+}
+
+// commandHint is the hint for err from the command that failed.
+func commandHint(command string, err error) string {
+	h := hint(err)
+	if h == "" {
+		return ""
+	}
+	if alt, ok := commandHints[command][reason.Of(err)]; ok {
+		return alt
+	}
+	return h
 }

@@ -177,6 +177,7 @@ func (p *program) setup(ctx context.Context, c commonOpts, formats []string) (*o
 		}
 	}
 	p.doubleUntrusted = o.server != "" && !o.insecure
+	p.command = c.command
 	if err := o.setProxy(c.proxy); err != nil {
 		return nil, err
 	}
