@@ -1137,6 +1137,12 @@ func TestMessagesInTheUsersWords(t *testing.T) {
 			t.Errorf("%q: %v; want %q", tt.args, r, tt.want)
 		}
 	}
+	// A store error reaches the person without its package's name.
+	file := writeFile(t, "not-a-dir", "")
+	r := runPixivauth(t, []string{"PIXIV_REFRESH_TOKEN=x"}, "", "logout", "--config-dir", file)
+	if r.code == 0 || strings.Contains(r.stderr, "store:") || !strings.Contains(r.stderr, "not a directory") {
+		t.Errorf("a config dir that is a file: %v", r)
+	}
 }
 
 // TestHintsNameOptionsTheCommandHas: every hint a command can end with

@@ -185,7 +185,9 @@ func (p *program) report(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	msg := err.Error()
+	// Library errors name their package ("store: …"), as Go's do; a
+	// person reading pixivauth's message has no use for that.
+	msg := strings.ReplaceAll(err.Error(), "store: ", "")
 	if h := commandHint(p.command, err); h != "" {
 		msg += ": " + h
 	}
