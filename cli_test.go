@@ -1201,3 +1201,13 @@ func TestCheckLoginDeadSessionHint(t *testing.T) {
 		t.Errorf("check --login's hint names an option check lacks, or no way out:\n%v", r)
 	}
 }
+
+// isFailureReport reports whether stdout is check --json's failure object
+// for exit status code: the one result a failed run prints (issue 14).
+func isFailureReport(stdout string, code int) bool {
+	var report struct {
+		OK       *bool `json:"ok"`
+		ExitCode int   `json:"exit_code"`
+	}
+	return json.Unmarshal([]byte(stdout), &report) == nil && report.OK != nil && !*report.OK && report.ExitCode == code
+}

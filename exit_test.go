@@ -133,11 +133,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// 0700, as pixivauth makes it: a looser one is repaired, with a
-			// warning, which is not what these cases are about.
-			dir := t.TempDir()
-			os.Chmod(dir, 0o700)
-			t.Setenv("PIXIVAUTH_CONFIG_DIR", dir)
+			t.Setenv("PIXIVAUTH_CONFIG_DIR", t.TempDir())
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}

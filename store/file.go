@@ -112,9 +112,6 @@ func jsonReason(err error) *corruptError {
 // loose permissions, and moves the file aside if decode finds it corrupt
 // (decode returns a *corruptError), treating it as absent.
 func (p *Profile) load(name string, decode func([]byte) error) (found bool, err error) {
-	if err := p.repairDirs(); err != nil {
-		return false, err
-	}
 	path := filepath.Join(p.dir, name)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -127,6 +124,10 @@ func (p *Profile) load(name string, decode func([]byte) error) (found bool, err 
 		return false, fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()
+	// The directories of a file that is read are repaired like it.
+	if err := p.repairDirs(); err != nil {
+		return false, err
+	}
 	fi, err := f.Stat()
 	if err != nil {
 		return false, fmt.Errorf("store: %w", err)
