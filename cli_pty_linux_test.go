@@ -129,7 +129,7 @@ func TestPasswordPromptOnATerminal(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newBrowserRun(t)
-			cmd, _, _ := b.command(nil, "", append([]string{"login", "--headless", "--json", "--username", b.account.Username, "--timeout", long}, tt.extra...)...)
+			cmd := b.command(nil, "", append([]string{"login", "--headless", "--json", "--username", b.account.Username, "--timeout", long}, tt.extra...)...).Cmd
 			run := startOnTerminal(t, cmd)
 			run.waitFor(t, "Password for "+b.account.Username+": ")
 			run.typeUnechoed(t, b.account.Password)

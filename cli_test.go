@@ -79,10 +79,10 @@ func TestCookiesInBadFilesSayWhy(t *testing.T) {
 			r := runPixivauth(t, []string{"PIXIVAUTH_BROWSER=/nonexistent"}, "",
 				"login", "--headless", "--cookies", file, "--config-dir", t.TempDir(), "--timeout", long)
 			expectCode(t, r, tt.code)
-			if !strings.Contains(r.stderr, tt.want) {
+			if !strings.Contains(r.Stderr, tt.want) {
 				t.Errorf("stderr does not say %q:\n%v", tt.want, r)
 			}
-			if strings.Contains(r.stderr, value) {
+			if strings.Contains(r.Stderr, value) {
 				t.Errorf("stderr holds the cookie's value:\n%v", r)
 			}
 		})
@@ -109,7 +109,7 @@ func TestLoginFromCookieEditorExport(t *testing.T) {
 			r := b.run(nil, "", "login", "--headless", "--json", "--cookies", file, "--timeout", long)
 			got := b.expectIssued(r)
 			b.expectSaved(got.AccessToken)
-			b.expectNoSecrets(r.stderr)
+			b.expectNoSecrets(r.Stderr)
 		})
 	}
 }
@@ -168,12 +168,12 @@ func completionScript(t *testing.T, shell string) string {
 	t.Helper()
 	r := runPixivauth(t, nil, "", "completion", shell)
 	expectCode(t, r, 0)
-	return writeFile(t, "completion."+shell, r.stdout)
+	return writeFile(t, "completion."+shell, r.Stdout)
 }
 
 // shellEnv runs a shell with pixivauth on its PATH, as a user's would be.
 func shellEnv(t *testing.T) []string {
-	return append(cleanEnv(t), "PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return append(testenv.NewRun(t).Env(), "PATH="+filepath.Dir(binary)+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
 func needShell(t *testing.T, shell string) {
@@ -390,7 +390,9 @@ func TestDepsScript(t *testing.T) {
 	script := readFile(t, "scripts/deps.sh")
 	debian := "PRETTY_NAME=\"Debian GNU/Linux 13 (trixie)\"\nID=debian\n"
 	ubuntu := "PRETTY_NAME=\"Ubuntu 24.04 LTS\"\nID=ubuntu\nID_LIKE=debian\n"
-	all := "chromium chromium-headless-shell xvfb zsh fish nodejs"
+	// The packages of --cookies-from-browser's tests, after the others.
+	const cookieTools = " libnss3-tools gnome-keyring dbus-daemon dbus-bin libsecret-tools"
+	all := "chromium chromium-headless-shell xvfb zsh fish nodejs firefox-esr" + cookieTools
 	tests := []struct {
 		name, osRelease, aptHas, uid string
 		tools                        []string // what the fake apt needs to be missing: the rest is there
@@ -401,29 +403,30 @@ func TestDepsScript(t *testing.T) {
 		stderr                       []string
 	}{
 		{name: "Debian, all there", osRelease: debian, aptHas: all,
-			log:    []string{"apt-get update -qq", "apt-get install -y -qq chromium xvfb zsh fish nodejs chromium-headless-shell", "npm install --no-audit --no-fund --prefix"},
+			log:    []string{"apt-get update -qq", "apt-get install -y -qq chromium xvfb zsh fish nodejs" + cookieTools + " firefox-esr chromium-headless-shell", "npm install --no-audit --no-fund --prefix"},
 			notLog: []string{"snap"}},
-		{name: "Debian without the headless shell", osRelease: debian, aptHas: "chromium xvfb zsh fish nodejs",
-			log:    []string{"apt-cache show chromium-headless-shell", "apt-get install -y -qq chromium xvfb zsh fish nodejs"},
+		{name: "Debian without the headless shell", osRelease: debian, aptHas: "chromium xvfb zsh fish nodejs firefox-esr" + cookieTools,
+			log:    []string{"apt-cache show chromium-headless-shell", "apt-get install -y -qq chromium xvfb zsh fish nodejs" + cookieTools + " firefox-esr"},
 			stderr: []string{"apt has no package chromium-headless-shell: skipped"}},
-		{name: "Debian without fish", osRelease: debian, aptHas: "chromium chromium-headless-shell xvfb zsh nodejs",
+		{name: "Debian without fish", osRelease: debian, aptHas: "chromium chromium-headless-shell xvfb zsh nodejs firefox-esr" + cookieTools,
 			code:   1,
-			log:    []string{"apt-get install -y -qq chromium xvfb zsh nodejs chromium-headless-shell"},
+			log:    []string{"apt-get install -y -qq chromium xvfb zsh nodejs" + cookieTools + " firefox-esr chromium-headless-shell"},
 			notLog: []string{"npm install"},
 			stderr: []string{"apt has no package fish, which the tests need", "not installed: fish"}},
-		{name: "Debian without chromium", osRelease: debian, aptHas: "xvfb zsh fish nodejs chromium-headless-shell",
+		{name: "Debian without chromium", osRelease: debian, aptHas: "xvfb zsh fish nodejs chromium-headless-shell firefox-esr" + cookieTools,
 			code:   1,
 			stderr: []string{"apt has no package chromium: add Debian's main repository", "not installed: chromium"}},
-		{name: "Ubuntu: Chromium from snap, no headless shell asked for", osRelease: ubuntu, aptHas: "xvfb zsh fish nodejs",
-			log:    []string{"apt-get install -y -qq xvfb zsh fish nodejs", "snap install chromium"},
+		{name: "Ubuntu: Chromium from snap, no headless shell asked for", osRelease: ubuntu, aptHas: "xvfb zsh fish nodejs" + cookieTools,
+			log:    []string{"apt-get install -y -qq xvfb zsh fish nodejs" + cookieTools, "snap install chromium"},
+			stderr: []string{"apt has no package firefox-esr: skipped"},
 			notLog: []string{"chromium-headless-shell", "apt-cache show chromium"}},
-		{name: "Ubuntu without snap (a container)", osRelease: ubuntu, aptHas: "xvfb zsh fish nodejs", noSnap: true,
+		{name: "Ubuntu without snap (a container)", osRelease: ubuntu, aptHas: "xvfb zsh fish nodejs" + cookieTools, noSnap: true,
 			code:   1,
 			stderr: []string{"Ubuntu's Chromium is a snap", "not installed: chromium"}},
 		{name: "not root", osRelease: debian, aptHas: all, uid: "1000",
 			code:   1,
 			notLog: []string{"apt-get"},
-			stderr: []string{"sudo apt-get install -y chromium", "sudo apt-get update && sudo apt-get install -y xvfb zsh fish nodejs chromium-headless-shell"}},
+			stderr: []string{"sudo apt-get install -y chromium", "sudo apt-get update && sudo apt-get install -y xvfb zsh fish nodejs" + cookieTools + " firefox-esr chromium-headless-shell"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -507,9 +510,9 @@ func TestDepsScript(t *testing.T) {
 func TestManPage(t *testing.T) {
 	r := runPixivauth(t, nil, "", "__man")
 	expectCode(t, r, 0)
-	page := writeFile(t, "pixivauth.1", r.stdout)
-	if !strings.HasPrefix(r.stdout, ".nh\n.TH pixivauth 1") && !strings.Contains(r.stdout, ".TH pixivauth 1") {
-		t.Errorf("not a section 1 man page:\n%.200s", r.stdout)
+	page := writeFile(t, "pixivauth.1", r.Stdout)
+	if !strings.HasPrefix(r.Stdout, ".nh\n.TH pixivauth 1") && !strings.Contains(r.Stdout, ".TH pixivauth 1") {
+		t.Errorf("not a section 1 man page:\n%.200s", r.Stdout)
 	}
 	_, err := exec.LookPath("groff")
 	testenv.Need(t, err == nil, "groff is not installed (Debian: groff-base)")
@@ -570,8 +573,8 @@ func TestCheckJSONReportsFailure(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.r.code != tt.code {
-				t.Fatalf("exit %d, want %d\n%v", tt.r.code, tt.code, tt.r)
+			if tt.r.Code != tt.code {
+				t.Fatalf("exit %d, want %d\n%v", tt.r.Code, tt.code, tt.r)
 			}
 			var report struct {
 				OK       *bool  `json:"ok"`
@@ -579,7 +582,7 @@ func TestCheckJSONReportsFailure(t *testing.T) {
 				Reason   string `json:"reason"`
 				ExitCode int    `json:"exit_code"`
 			}
-			dec := json.NewDecoder(strings.NewReader(tt.r.stdout))
+			dec := json.NewDecoder(strings.NewReader(tt.r.Stdout))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&report); err != nil {
 				t.Fatalf("stdout is not the failure object: %v\n%v", err, tt.r)
@@ -591,14 +594,14 @@ func TestCheckJSONReportsFailure(t *testing.T) {
 			if tt.reason != "" && report.Reason != tt.reason {
 				t.Errorf("reason %q, want %q", report.Reason, tt.reason)
 			}
-			if !strings.Contains(tt.r.stderr, report.Error) {
+			if !strings.Contains(tt.r.Stderr, report.Error) {
 				t.Errorf("stderr does not say the error too:\n%v", tt.r)
 			}
 		})
 	}
 	// The token sent is not in the object.
-	if strings.Contains(blocked.stdout, f.rt) {
-		t.Errorf("the failure object holds the refresh token:\n%s", blocked.stdout)
+	if strings.Contains(blocked.Stdout, f.rt) {
+		t.Errorf("the failure object holds the refresh token:\n%s", blocked.Stdout)
 	}
 	// Text output still prints nothing on failure.
 	r := f.run(nil, "", "check", "unknown-token", "--timeout", long)
@@ -621,9 +624,9 @@ func TestCIFormFailsTheStep(t *testing.T) {
 		var stdout, stderr strings.Builder
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()
-		r := result{stdout: stdout.String(), stderr: stderr.String()}
+		r := result{Stdout: stdout.String(), Stderr: stderr.String()}
 		if exit, ok := err.(*exec.ExitError); ok {
-			r.code = exit.ExitCode()
+			r.Code = exit.ExitCode()
 		} else if err != nil {
 			t.Fatal(err)
 		}
@@ -641,17 +644,17 @@ pixivauth ` + server + ` token --format env > "$RUNNER_TEMP/pixiv.env"
 echo "next step with a token of ${#PIXIV_ACCESS_TOKEN} characters"`
 
 	r := step(ciStep, "PIXIV_REFRESH_TOKEN="+f.rt)
-	if r.code != 0 || !regexp.MustCompile(`next step with a token of [1-9][0-9]* characters`).MatchString(r.stdout) {
+	if r.Code != 0 || !regexp.MustCompile(`next step with a token of [1-9][0-9]* characters`).MatchString(r.Stdout) {
 		t.Errorf("with a refresh token the step did not go on with a token:\n%v", r)
 	}
 	r = step(ciStep, "PIXIV_REFRESH_TOKEN=unknown-token")
-	if r.code != exitPerson || strings.Contains(r.stdout, "next step") {
+	if r.Code != exitPerson || strings.Contains(r.Stdout, "next step") {
 		t.Errorf("with a rejected token the step went on, or did not end with exit 3:\n%v", r)
 	}
 	// What the README no longer shows: eval swallows the failure.
 	r = step(`eval "$(pixivauth `+server+` token --format env)"
 echo "next step with a token of ${#PIXIV_ACCESS_TOKEN} characters"`, "PIXIV_REFRESH_TOKEN=unknown-token")
-	if r.code != 0 || !strings.Contains(r.stdout, "next step with a token of 0 characters") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "next step with a token of 0 characters") {
 		t.Errorf("the eval form no longer hides a failure (update the README's note):\n%v", r)
 	}
 }
@@ -670,14 +673,9 @@ func TestSessionExportOutput(t *testing.T) {
 		if err := os.WriteFile(out, []byte("old"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd, stdout, stderr := command(t, nil, "", append(f.server(), "session", "export", "--format", format, "--output", out)...)
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		r := wait(t, cmd, start, stdout, stderr)
+		r := runPixivauth(t, nil, "", append(f.server(), "session", "export", "--format", format, "--output", out)...)
 		expectCode(t, r, 0)
-		if r.stdout != "" || strings.Contains(r.stderr, c.Value) {
+		if r.Stdout != "" || strings.Contains(r.Stderr, c.Value) {
 			t.Errorf("--output printed the session, or stderr holds its value:\n%v", r)
 		}
 		fi, err := os.Stat(out)
@@ -699,7 +697,7 @@ func TestSessionExportOutput(t *testing.T) {
 	// Under a umask of 0 the file is 0600 all the same.
 	out := filepath.Join(t.TempDir(), "s.json")
 	r := step0(t, `umask 0; exec "$@"`, append([]string{binary}, append(f.server(), "session", "export", "--output", out)...)...)
-	if r.code != 0 {
+	if r.Code != 0 {
 		t.Fatalf("%v", r)
 	}
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
@@ -711,13 +709,13 @@ func TestSessionExportOutput(t *testing.T) {
 func step0(t *testing.T, script string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command("sh", append([]string{"-c", script, "sh"}, args...)...)
-	cmd.Env = cleanEnv(t)
+	cmd.Env = testenv.NewRun(t).Env()
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	r := result{Stdout: stdout.String(), Stderr: stderr.String()}
 	if exit, ok := err.(*exec.ExitError); ok {
-		r.code = exit.ExitCode()
+		r.Code = exit.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
@@ -729,7 +727,7 @@ func step0(t *testing.T, script string, args ...string) result {
 func TestHelpExitStatusTable(t *testing.T) {
 	r := runPixivauth(t, nil, "", "--help")
 	expectCode(t, r, 0)
-	table := strings.Join(strings.Fields(r.stdout[strings.Index(r.stdout, "EXIT STATUS"):]), " ")
+	table := strings.Join(strings.Fields(r.Stdout[strings.Index(r.Stdout, "EXIT STATUS"):]), " ")
 	for _, want := range []string{"window login that timed out", "not a browser", "no token anywhere", "130 interrupted", "143 terminated"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("--help's exit status table lacks %q:\n%s", want, table)
@@ -786,8 +784,8 @@ func TestSuggestionsForSlips(t *testing.T) {
 	} {
 		r := runPixivauth(t, nil, "", tt.args...)
 		expectCode(t, r, exitUsage)
-		if !strings.Contains(r.stderr, tt.want) {
-			t.Errorf("%q: stderr %q, want %q", tt.args, r.stderr, tt.want)
+		if !strings.Contains(r.Stderr, tt.want) {
+			t.Errorf("%q: stderr %q, want %q", tt.args, r.Stderr, tt.want)
 		}
 	}
 	for _, tt := range []struct {
@@ -814,7 +812,7 @@ func TestCloudflareCheckEndsAHeadlessLoginAtOnce(t *testing.T) {
 		fault pixivtest.Fault
 		say   string
 	}{
-		{"Just a moment", pixivtest.CloudflareChallenge(), "prove it is a person"},
+		{"Just a moment", pixivtest.CloudflareChallenge(), "Cloudflare) blocked the browser"},
 		{"Attention Required", pixivtest.CloudflareBlock(), "Cloudflare) blocked the browser"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -822,11 +820,11 @@ func TestCloudflareCheckEndsAHeadlessLoginAtOnce(t *testing.T) {
 			b.srv.Inject(pixivtest.EndpointAccountsLogin, tt.fault)
 			r := b.password()
 			expectCode(t, r, exitUnavailable)
-			if !strings.Contains(r.stderr, tt.say) || strings.Contains(r.stderr, "no progress") {
+			if !strings.Contains(r.Stderr, tt.say) || strings.Contains(r.Stderr, "no progress") {
 				t.Errorf("stderr does not say %q at once:\n%v", tt.say, r)
 			}
-			if r.took > 14*time.Second {
-				t.Errorf("took %s: as long as the stall check, not at once", r.took)
+			if r.Took > 14*time.Second {
+				t.Errorf("took %s: as long as the stall check, not at once", r.Took)
 			}
 		})
 	}
@@ -870,17 +868,17 @@ func TestArgvSecretWarning(t *testing.T) {
 			// are read.
 			r := runPixivauth(t, append(tt.env, "PIXIVAUTH_BROWSER=/nonexistent/chrome"), "",
 				append([]string{"login", "--headless", "--config-dir", t.TempDir(), "--timeout", long}, tt.args...)...)
-			if r.code != exitBrowser {
+			if r.Code != exitBrowser {
 				t.Fatalf("want the browser's failure (exit 5):\n%v", r)
 			}
-			if strings.Contains(r.stderr, sessid) || strings.Contains(r.stderr, totp) {
+			if strings.Contains(r.Stderr, sessid) || strings.Contains(r.Stderr, totp) {
 				t.Errorf("stderr holds the secret:\n%v", r)
 			}
-			if len(tt.want) == 0 && strings.Contains(r.stderr, "command line") {
+			if len(tt.want) == 0 && strings.Contains(r.Stderr, "command line") {
 				t.Errorf("a warning without a secret in argv:\n%v", r)
 			}
 			for _, w := range tt.want {
-				if strings.Count(r.stderr, w) != 1 {
+				if strings.Count(r.Stderr, w) != 1 {
 					t.Errorf("stderr does not say %q once:\n%v", w, r)
 				}
 			}
@@ -916,7 +914,7 @@ func TestEachCommandListsTheOptionsItUses(t *testing.T) {
 		t.Run(tt.path, func(t *testing.T) {
 			r := runPixivauth(t, nil, "", append(strings.Fields(tt.path), "--help")...)
 			expectCode(t, r, 0)
-			options := r.stdout[strings.Index(r.stdout, "OPTIONS:"):]
+			options := r.Stdout[strings.Index(r.Stdout, "OPTIONS:"):]
 			for _, o := range tt.has {
 				if !strings.Contains(options, "--"+o+" ") && !strings.Contains(options, "--"+o+",") {
 					t.Errorf("%s --help does not list --%s", tt.path, o)
@@ -927,35 +925,35 @@ func TestEachCommandListsTheOptionsItUses(t *testing.T) {
 					t.Errorf("%s --help lists --%s, which it does not use", tt.path, o)
 				}
 			}
-			if strings.Contains(r.stdout, "accepted for uniformity") {
+			if strings.Contains(r.Stdout, "accepted for uniformity") {
 				t.Errorf("%s --help lists an option it ignores", tt.path)
 			}
 			// The description says what the command does before examples.
-			desc := r.stdout[strings.Index(r.stdout, "DESCRIPTION:")+len("DESCRIPTION:"):]
+			desc := r.Stdout[strings.Index(r.Stdout, "DESCRIPTION:")+len("DESCRIPTION:"):]
 			if first := strings.TrimSpace(desc); strings.HasPrefix(first, "EXAMPLES") {
 				t.Errorf("%s --help's description is only examples", tt.path)
 			}
 			// "help PATH" is the same help.
 			h := runPixivauth(t, nil, "", append([]string{"help"}, strings.Fields(tt.path)...)...)
-			if h.code != 0 || h.stdout != r.stdout {
+			if h.Code != 0 || h.Stdout != r.Stdout {
 				t.Errorf("help %s differs from %s --help:\n%v", tt.path, tt.path, h)
 			}
 		})
 	}
 	// The top-level help: lower-case lines, and the options work anywhere.
 	r := runPixivauth(t, nil, "", "--help")
-	if strings.Contains(r.stdout, "Shows a list") {
-		t.Errorf("the help command's line is urfave/cli's capitalised one:\n%s", r.stdout)
+	if strings.Contains(r.Stdout, "Shows a list") {
+		t.Errorf("the help command's line is urfave/cli's capitalised one:\n%s", r.Stdout)
 	}
 	// An option given before its command still works.
 	r = runPixivauth(t, nil, "", "--json", "version")
 	expectCode(t, r, 0)
-	if !strings.HasPrefix(r.stdout, "{") {
+	if !strings.HasPrefix(r.Stdout, "{") {
 		t.Errorf("--json before version: %v", r)
 	}
 	r = runPixivauth(t, nil, "", "completion", "bash", "--pixiv-server", "127.0.0.1:1", "--proxy", "x")
 	expectCode(t, r, exitUsage)
-	if !strings.Contains(r.stderr, "unknown option --pixiv-server for completion") {
+	if !strings.Contains(r.Stderr, "unknown option --pixiv-server for completion") {
 		t.Errorf("completion with network options: %v", r)
 	}
 }
@@ -969,23 +967,23 @@ func TestHintsAboutTheDouble(t *testing.T) {
 	closed := closedPort(t)
 	r := runPixivauth(t, nil, "", "refresh", "TOKEN", "--pixiv-server", closed, "--insecure", "--timeout", long)
 	expectCode(t, r, exitUnavailable)
-	if !strings.Contains(r.stderr, "nothing listens at "+closed) || strings.Contains(r.stderr, "tries") {
+	if !strings.Contains(r.Stderr, "nothing listens at "+closed) || strings.Contains(r.Stderr, "tries") {
 		t.Errorf("a double that is not running is not named by its address, or was retried:\n%v", r)
 	}
-	if r.took > wellBefore {
-		t.Errorf("took %s", r.took)
+	if r.Took > wellBefore {
+		t.Errorf("took %s", r.Took)
 	}
 
 	f := newFixture(t)
 	r = runPixivauth(t, nil, "", "refresh", f.rt, "--pixiv-server", f.srv.Addr(), "--config-dir", f.dir, "--timeout", long)
 	expectCode(t, r, exitUnavailable)
-	if !strings.Contains(r.stderr, "add --insecure") {
+	if !strings.Contains(r.Stderr, "add --insecure") {
 		t.Errorf("without --insecure, the hint is not to add it:\n%v", r)
 	}
 
 	r = f.run(nil, "", "refresh", f.rt, "--timeout", long)
 	expectCode(t, r, 0)
-	if n := strings.Count(r.stderr, "--insecure: any certificate is accepted"); n != 1 {
+	if n := strings.Count(r.Stderr, "--insecure: any certificate is accepted"); n != 1 {
 		t.Errorf("the --insecure warning appears %d times:\n%v", n, r)
 	}
 	for _, args := range [][]string{
@@ -994,7 +992,7 @@ func TestHintsAboutTheDouble(t *testing.T) {
 		{"token", "--timeout", "soon"}, // a bad option
 	} {
 		r := f.run(nil, "", args...)
-		if strings.Contains(r.stderr, "--insecure: any certificate") {
+		if strings.Contains(r.Stderr, "--insecure: any certificate") {
 			t.Errorf("%q warns about --insecure without connecting:\n%v", args, r)
 		}
 	}
@@ -1011,7 +1009,7 @@ func TestConfigDirEnvUnderPixivServer(t *testing.T) {
 	dir := t.TempDir()
 	r := runPixivauth(t, []string{"PIXIVAUTH_CONFIG_DIR=" + dir}, "", "refresh", f.rt, "--pixiv-server", f.srv.Addr(), "--insecure")
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stderr, "the tokens were not saved: with --pixiv-server, only a --config-dir given on the command line keeps anything ($PIXIVAUTH_CONFIG_DIR does not count") {
+	if !strings.Contains(r.Stderr, "the tokens were not saved: with --pixiv-server, only a --config-dir given on the command line keeps anything ($PIXIVAUTH_CONFIG_DIR does not count") {
 		t.Errorf("the run does not say why $PIXIVAUTH_CONFIG_DIR was not used:\n%v", r)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -1019,7 +1017,7 @@ func TestConfigDirEnvUnderPixivServer(t *testing.T) {
 	}
 	r = runPixivauth(t, []string{"PIXIVAUTH_CONFIG_DIR=" + dir}, "", "profiles", "--pixiv-server", f.srv.Addr())
 	expectCode(t, r, exitUsage)
-	if !strings.Contains(r.stderr, "give one ($PIXIVAUTH_CONFIG_DIR does not count") {
+	if !strings.Contains(r.Stderr, "give one ($PIXIVAUTH_CONFIG_DIR does not count") {
 		t.Errorf("profiles does not say why: %v", r)
 	}
 	// --config-dir is honoured.
@@ -1038,7 +1036,7 @@ func TestLogoutSaysWhatWasThere(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(nil, "", "logout")
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stderr, `profile "default" held nothing`) || strings.Contains(r.stderr, "deleted") {
+	if !strings.Contains(r.Stderr, `profile "default" held nothing`) || strings.Contains(r.Stderr, "deleted") {
 		t.Errorf("logout of nothing:\n%v", r)
 	}
 	expectCode(t, f.run(nil, "", "refresh", f.rt), 0)
@@ -1048,7 +1046,7 @@ func TestLogoutSaysWhatWasThere(t *testing.T) {
 	}
 	r = f.run(nil, "", "logout")
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stderr, "deleted the tokens and the browser session, and the profile's directory") {
+	if !strings.Contains(r.Stderr, "deleted the tokens and the browser session, and the profile's directory") {
 		t.Errorf("logout does not say what it deleted:\n%v", r)
 	}
 	if _, err := os.Stat(filepath.Join(f.dir, "default")); !os.IsNotExist(err) {
@@ -1077,7 +1075,7 @@ func TestCacheRepairs(t *testing.T) {
 	}
 	r := f.run(nil, "", "token")
 	expectCode(t, r, 0)
-	if strings.Contains(r.stderr, "corrupt") || f.tokenRequests() != 1 || strings.TrimSpace(r.stdout) != f.issued().AccessToken {
+	if strings.Contains(r.Stderr, "corrupt") || f.tokenRequests() != 1 || strings.TrimSpace(r.Stdout) != f.issued().AccessToken {
 		t.Errorf("an empty access token was not refreshed with the refresh token (%d requests):\n%v", f.tokenRequests(), r)
 	}
 	if matches, _ := filepath.Glob(filepath.Join(dir, "token.json.corrupt-*")); len(matches) > 0 {
@@ -1093,7 +1091,7 @@ func TestCacheRepairs(t *testing.T) {
 	os.Chmod(dir, 0o755)
 	r = f.run(nil, "", "token")
 	expectCode(t, r, 0)
-	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 || !strings.Contains(r.stderr, "repaired permissions of "+dir) {
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 || !strings.Contains(r.Stderr, "repaired permissions of "+dir) {
 		t.Errorf("a read did not repair %s (%v):\n%v", dir, fi.Mode(), r)
 	}
 }
@@ -1107,7 +1105,7 @@ func TestFallbackWindowSaysWhatHappens(t *testing.T) {
 	r := b.run(nil, acct.Password, "login", "--headless", "--fallback-window", "--username", acct.Username,
 		"--password-stdin", "--timeout", long)
 	expectCode(t, r, exitPerson)
-	if !strings.Contains(r.stderr, "--fallback-window: there is no display here") {
+	if !strings.Contains(r.Stderr, "--fallback-window: there is no display here") {
 		t.Errorf("without a display, --fallback-window does not say it cannot open a window:\n%v", r)
 	}
 
@@ -1115,8 +1113,8 @@ func TestFallbackWindowSaysWhatHappens(t *testing.T) {
 	r = b.run(nil, acct.Password, "login", "--headless", "--fallback-window", "--username", acct.Username,
 		"--password-stdin", "--json", "--timeout", long)
 	expectCode(t, r, 0)
-	if n := strings.Count(r.stderr, "finishing it in a window"); n != 1 || strings.Contains(r.stderr, "log in once with a window") {
-		t.Errorf("the move to a window is not said once, plainly:\n%s", r.stderr)
+	if n := strings.Count(r.Stderr, "finishing it in a window"); n != 1 || strings.Contains(r.Stderr, "log in once with a window") {
+		t.Errorf("the move to a window is not said once, plainly:\n%s", r.Stderr)
 	}
 }
 
@@ -1133,14 +1131,14 @@ func TestMessagesInTheUsersWords(t *testing.T) {
 	} {
 		r := runPixivauth(t, tt.env, "", tt.args...)
 		expectCode(t, r, exitUsage)
-		if !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "strconv") || strings.Contains(r.stderr, "parse error") {
+		if !strings.Contains(r.Stderr, tt.want) || strings.Contains(r.Stderr, "strconv") || strings.Contains(r.Stderr, "parse error") {
 			t.Errorf("%q: %v; want %q", tt.args, r, tt.want)
 		}
 	}
 	// A store error reaches the person without its package's name.
 	file := writeFile(t, "not-a-dir", "")
 	r := runPixivauth(t, []string{"PIXIV_REFRESH_TOKEN=x"}, "", "logout", "--config-dir", file)
-	if r.code == 0 || strings.Contains(r.stderr, "store:") || !strings.Contains(r.stderr, "not a directory") {
+	if r.Code == 0 || strings.Contains(r.Stderr, "store:") || !strings.Contains(r.Stderr, "not a directory") {
 		t.Errorf("a config dir that is a file: %v", r)
 	}
 }
@@ -1197,7 +1195,7 @@ func TestCheckLoginDeadSessionHint(t *testing.T) {
 	file := writeFile(t, "cookies.json", cookieEditorJSON(".pixiv.net", false, c.Name, c.Value, time.Time{}))
 	r := b.run(nil, "", "check", "--login", "--cookies", file, "--timeout", long)
 	expectCode(t, r, exitPerson)
-	if strings.Contains(r.stderr, "--username") || !strings.Contains(r.stderr, "pixivauth login") {
+	if strings.Contains(r.Stderr, "--username") || !strings.Contains(r.Stderr, "pixivauth login") {
 		t.Errorf("check --login's hint names an option check lacks, or no way out:\n%v", r)
 	}
 }

@@ -108,7 +108,7 @@ func (p *program) runDemo(ctx context.Context, do demoOpts) error {
 
 	start := time.Now()
 	in := auth.Input{Username: account.Username, Password: account.Password}
-	res, err := o.browserLogin(o.ctx, opts, in, client, true)
+	res, err := o.browserLogin(o.ctx, opts, in, client, true, false)
 	if res.Token == nil {
 		return err
 	}

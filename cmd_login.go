@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pixivauth/pixivauth/auth"
+	"github.com/pixivauth/pixivauth/browsercookies"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
@@ -38,8 +39,11 @@ const (
 	optTOTPSecretFile = "totp-secret-file"
 	optNoSaveSession  = "no-save-session"
 	optFallbackWindow = "fallback-window"
+	optChooseAccount  = "choose-account"
 	optLogin          = "login"
 	optVisible        = "visible"
+	// optCookiesFromBrowser reads the session from a desktop browser's store.
+	optCookiesFromBrowser = "cookies-from-browser"
 )
 
 func browserFlags() []cli.Flag {
@@ -55,10 +59,13 @@ func sessionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: optCookies,
 			Usage: "log in with the session in `FILE`: session export's JSON, a cookies.txt, or Cookie-Editor's or EditThisCookie's JSON export"},
+		&cli.StringFlag{Name: optCookiesFromBrowser,
+			Usage: "log in with the Pixiv session of your desktop browser: `BROWSER[:PROFILE]`, BROWSER chrome, chromium, edge, brave or firefox, PROFILE a name or a directory (default: the browser's last used)"},
 		&cli.StringFlag{Name: optPHPSESSID,
 			Usage: "log in with the session cookie `VALUE` (also $PIXIV_PHPSESSID)"},
 		&cli.StringFlag{Name: optPHPSESSIDFile,
 			Usage: "read the session cookie from `FILE` (- for stdin)"},
+		noBrowserFlag(), // cmd_login_http.go
 	}
 }
 
@@ -81,6 +88,8 @@ func loginCommand(p *program) *cli.Command {
 		&cli.BoolFlag{Name: optNoSaveSession, Usage: "do not save the browser's session in the profile"},
 		&cli.BoolFlag{Name: optFallbackWindow,
 			Usage: "when a headless login needs a person and there is a display, reopen it in a window"},
+		&cli.BoolFlag{Name: optChooseAccount,
+			Usage: "in a window, let the person choose the account instead of continuing with the stored session"},
 	)
 	return &cli.Command{
 		Name:  "login",
@@ -90,12 +99,16 @@ the browser asks for the callback, and exchanges it at once. With a window
 (the default) a person logs in; the window waits for them. --headless needs
 something to log in with: the profile's stored session (used automatically),
 --cookies, --phpsessid, or --username with a password (never on the command
-line: --password-stdin, $PIXIV_PASSWORD or --password-file).
+line: --password-stdin, $PIXIV_PASSWORD or --password-file). A session login
+goes over plain HTTP first and starts a browser only when Pixiv answers
+with something unexpected; --no-browser never starts one.
 
 EXAMPLES:
    pixivauth login
    pixivauth login --headless
+   pixivauth login --headless --cookies-from-browser firefox
    pixivauth login --headless --cookies session.json
+   pixivauth login --no-browser --cookies session.json   # plain HTTP, no browser
    pixivauth login --headless --username me --password-file ~/.pixiv-password \
        --totp-secret-file ~/.pixiv-totp`,
 		Flags:  flags,
@@ -134,7 +147,10 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 	if len(lo.args) > 0 {
 		return usageErrorf("login takes no arguments")
 	}
-	opts, in, err := o.loginOptions(lo, !lo.headless)
+	if err := checkNoBrowser(lo); err != nil {
+		return err
+	}
+	opts, in, err := o.loginOptions(lo, !lo.headless && !lo.session.noBrowser)
 	if err != nil {
 		return err
 	}
@@ -146,15 +162,15 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 		// it now rather than learn at the end why no window opened.
 		o.warnf("--fallback-window: there is no display here ($DISPLAY and $WAYLAND_DISPLAY are unset), so if the login needs a person it ends instead of opening a window")
 	}
-	res, err := o.browserLogin(o.ctx, opts, in, client, saveSession)
-	if err != nil && canFallBack && errors.Is(err, capture.ErrNeedsPerson) {
+	res, err := o.browserLogin(o.ctx, opts, in, client, saveSession, lo.session.noBrowser)
+	if err != nil && canFallBack && (errors.Is(err, capture.ErrNeedsPerson) || errors.Is(err, reason.SessionExpired)) {
 		why := string(reason.Of(err))
 		if why == "" {
 			why = "a person must act"
 		}
 		fmt.Fprintf(o.stderr, "%s: the headless login stopped (%s): finishing it in a window (--fallback-window)\n", programName, why)
 		opts.Visible, opts.LastFailureDir = true, ""
-		res, err = o.browserLogin(o.ctx, opts, in, client, saveSession)
+		res, err = o.browserLogin(o.ctx, opts, in, client, saveSession, false)
 	}
 	if res.Token == nil {
 		return err
@@ -168,11 +184,14 @@ func (p *program) checkLogin(o *options, lo loginOpts) error {
 	if len(lo.args) > 0 {
 		return usageErrorf("check --login takes no refresh token")
 	}
+	if err := checkNoBrowser(lo); err != nil {
+		return err
+	}
 	opts, in, err := o.loginOptions(lo, false)
 	if err != nil {
 		return err
 	}
-	res, err := o.browserLogin(o.ctx, opts, in, o.exchangeClient(), true)
+	res, err := o.browserLogin(o.ctx, opts, in, o.exchangeClient(), true, lo.session.noBrowser)
 	if res.Token == nil {
 		return err
 	}
@@ -200,6 +219,8 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 	opts.Browser = lo.browser
 	opts.BrowserURL = lo.browserURL
 	opts.ProfileDir = lo.browserProfile
+	opts.ChooseAccount = lo.chooseAccount
+	opts.EmailCode = o.emailCodePrompt()
 
 	var err error
 	if lo.username.set {
@@ -242,8 +263,8 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`), or give --%s with a password",
 				from, dead, optUsername)
 		}
-		return opts, usageErrorf("a headless login needs something to log in with: a session stored by an earlier login, --%s FILE, --%s, or --%s with a password",
-			optCookies, optPHPSESSID, optUsername)
+		return opts, usageErrorf("a headless login needs something to log in with: a session stored by an earlier login, --%s FILE, --%s BROWSER, --%s, or --%s with a password",
+			optCookies, optCookiesFromBrowser, optPHPSESSID, optUsername)
 	}
 	if !visible && o.profile != nil {
 		opts.LastFailureDir = o.profile.LastFailureDir()
@@ -281,6 +302,14 @@ func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 // (--cookies, and --phpsessid or its file or $PIXIV_PHPSESSID), else the
 // profile's stored session if useStored. from names where they came from.
 func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []session.Cookie, from string, err error) {
+	if so.cookies.set && so.fromBrowser.set {
+		return nil, "", usageErrorf("--%s and --%s both give a session: give one", optCookies, optCookiesFromBrowser)
+	}
+	if so.fromBrowser.set {
+		if cookies, from, err = o.browserCookies(so.fromBrowser.value); err != nil {
+			return nil, "", err
+		}
+	}
 	if so.cookies.set {
 		from = "--" + optCookies
 		data, err := o.readInput(from, so.cookies.value)
@@ -331,11 +360,29 @@ func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []sess
 	return s.Cookies, from, nil
 }
 
+// browserCookies reads the Pixiv session of the desktop browser profile
+// spec names (BROWSER[:PROFILE]).
+func (o *options) browserCookies(spec string) ([]session.Cookie, string, error) {
+	s, err := browsercookies.ParseSpec(spec)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := browsercookies.Find(s)
+	if err != nil {
+		return nil, "", err
+	}
+	cookies, err := p.Cookies(o.ctx, browsercookies.Options{Logf: o.logf})
+	if err != nil {
+		return nil, "", err
+	}
+	return cookies, p.String(), nil
+}
+
 // browserLogin runs one login with the browser (or the run's fake, in
 // tests) through auth.Login, which exchanges the code the moment it
 // arrives and saves the tokens and, if saveSession, the session. A result
 // with tokens may come with an error: they could not be saved.
-func (o *options) browserLogin(ctx context.Context, opts capture.Options, in auth.Input, client *exchange.Client, saveSession bool) (auth.Result, error) {
+func (o *options) browserLogin(ctx context.Context, opts capture.Options, in auth.Input, client *exchange.Client, saveSession, noBrowser bool) (auth.Result, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = capture.DefaultHeadlessTimeout
 		if opts.Visible {
@@ -351,7 +398,7 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, in aut
 	}
 	res, err := auth.Login(ctx, auth.Config{
 		Input:       in,
-		Coders:      []auth.Coder{coder},
+		Coders:      o.coders(opts, coder, client, noBrowser), // cmd_login_http.go
 		Client:      client,
 		Profile:     o.profile,
 		SaveSession: saveSession,

@@ -96,10 +96,14 @@ var reasons = map[reason.Reason]struct {
 	reason.Captcha:        {exitPerson, "log in once with a window (`pixivauth login`); that session is then reused headless"},
 	reason.OneTimeCode:    {exitPerson, "give --totp-secret, or log in once with a window"},
 	reason.WrongCode:      {exitPerson, "check --totp-secret and this machine's clock"},
-	reason.EmailCode:      {exitPerson, "log in once with a window (`pixivauth login`) and type the code Pixiv mailed"},
+	reason.EmailCode:      {exitPerson, "run the login at a terminal, which asks for the code Pixiv mailed, or log in once with a window (`pixivauth login`); that session is then reused headless"},
 	reason.Rejected:       {exitPerson, "log in again with `pixivauth login`"},
 	reason.TimedOut:       {exitPerson, "run it again, or give a longer --timeout"},
 	reason.NoToken:        {exitPerson, "log in with `pixivauth login`"},
+
+	reason.NoBrowserProfile:       {exitUsage, ""},
+	reason.NoBrowserSession:       {exitPerson, "or log in here with a window (`pixivauth login`)"},
+	reason.BrowserStoreUnreadable: {exitPerson, "or export the browser's Pixiv cookies as a cookies.txt and give --cookies FILE"},
 
 	reason.Unreachable: {exitUnavailable, ""},
 	reason.Blocked:     {exitUnavailable, ""},
@@ -113,7 +117,7 @@ var reasons = map[reason.Reason]struct {
 	reason.NoDisplay:      {exitBrowser, "use --headless, or run under a desktop session"},
 	reason.ProfileInUse:   {exitBrowser, "close it, or drop --browser-profile"},
 
-	reason.CacheBusy:     {exitFailure, "another pixivauth held the profile's lock for all of --timeout; run again"},
+	reason.CacheBusy:     {exitFailure, "another pixivauth held the profile's lock for as long as --timeout allowed"},
 	reason.OtherUser:     {exitFailure, "keep it in a profile of its own with --profile NAME"},
 	reason.NotADirectory: {exitFailure, "give --config-dir a directory"},
 }

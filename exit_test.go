@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -64,11 +63,10 @@ func TestSignalExitCodes(t *testing.T) {
 	}
 }
 
-// runInProcess runs pixivauth in this process, as main does.
+// runInProcess runs pixivauth in this process, as main does (runIn).
 func runInProcess(ctx context.Context, stdin string, args ...string) (code int, stdout, stderr string) {
-	var out, errOut bytes.Buffer
-	code = run(ctx, append([]string{"pixivauth"}, args...), strings.NewReader(stdin), &out, &errOut)
-	return code, out.String(), errOut.String()
+	r := runIn(ctx, stdin, args...)
+	return r.Code, r.Stdout, r.Stderr
 }
 
 // A run canceled by a signal exits with the signal's status, whatever the
@@ -130,6 +128,8 @@ func TestUsageErrors(t *testing.T) {
 		{"completion without shell", nil, []string{"completion"}, "one shell"},
 		{"completion for an unknown shell", nil, []string{"completion", "tcsh"}, `no completion for "tcsh"`},
 		{"demo with a pixiv server", nil, []string{"demo", "--pixiv-server", "127.0.0.1:1"}, "unknown option --pixiv-server for demo"},
+		{"test setting without a pixiv server", map[string]string{envTestStall: "1s"}, []string{"token"}, "accepted only together with --pixiv-server"},
+		{"test setting that is not a duration", map[string]string{envTestBackoff: "soon"}, []string{"token", "--pixiv-server", "127.0.0.1:1"}, "positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -66,15 +66,19 @@ func readCommon(c *cli.Context) commonOpts {
 // sessionOpts are the options that give a session to log in with.
 type sessionOpts struct {
 	cookies       opt // --cookies FILE
+	fromBrowser   opt // --cookies-from-browser BROWSER[:PROFILE]
 	phpsessid     opt
 	phpsessidFile opt
+	noBrowser     bool // --no-browser: the browserless login only
 }
 
 func readSession(c *cli.Context) sessionOpts {
 	return sessionOpts{
 		cookies:       readOpt(c, optCookies),
+		fromBrowser:   readOpt(c, optCookiesFromBrowser),
 		phpsessid:     readOpt(c, optPHPSESSID),
 		phpsessidFile: readOpt(c, optPHPSESSIDFile),
+		noBrowser:     c.Bool(optNoBrowser),
 	}
 }
 
@@ -102,6 +106,7 @@ type loginOpts struct {
 	totpSecretFile opt
 	noSaveSession  bool
 	fallbackWindow bool
+	chooseAccount  bool
 }
 
 func readLogin(c *cli.Context) loginOpts {
@@ -118,6 +123,7 @@ func readLogin(c *cli.Context) loginOpts {
 		totpSecretFile: readOpt(c, optTOTPSecretFile),
 		noSaveSession:  c.Bool(optNoSaveSession),
 		fallbackWindow: c.Bool(optFallbackWindow),
+		chooseAccount:  c.Bool(optChooseAccount),
 	}
 }
 

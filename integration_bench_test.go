@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/internal/testenv"
@@ -53,4 +54,43 @@ func BenchmarkDemoPeakMemory(b *testing.B) {
 		peak = max(peak, report.PeakMemoryMiB)
 	}
 	b.ReportMetric(peak, "peak-MiB")
+}
+
+// BenchmarkSessionLoginCommand is `pixivauth login --no-browser` as a
+// server or CI job runs it with a stored session: process start, the six
+// requests of the browserless login, the code exchange, the token and
+// session saved, the tokens printed. No browser is on PATH. Compare it with
+// HeadlessSessionLogin, the same login through the browser without even a
+// process start (targets: at most 50 ms, at least 15× faster). It also
+// reports pixivauth's peak memory: the kernel's high-water mark of the
+// process's resident set (ru_maxrss, the VmHWM it would read itself; the
+// process starts no child), the highest of the runs.
+func BenchmarkSessionLoginCommand(b *testing.B) {
+	srv := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
+	defer srv.Close()
+	sessid := srv.NewSession(pixivtest.DemoAccount().ID).Value
+	dir, empty := b.TempDir(), b.TempDir()
+	var (
+		peak int64
+		cpu  time.Duration
+		runs int
+	)
+	for b.Loop() {
+		cmd := exec.Command(binary, "--pixiv-server", srv.Addr(), "--insecure", "--config-dir", dir, "login", "--no-browser", "--json")
+		cmd.Env = []string{"PATH=" + empty, "HOME=" + dir, "PIXIV_PHPSESSID=" + sessid}
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("login --no-browser: %v\n%s", err, out)
+		}
+		peak = max(peak, maxRSS(cmd.ProcessState))
+		cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		runs++
+	}
+	if peak > 0 {
+		b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+	}
+	// The process's own CPU time: what a login costs whatever else the
+	// machine is doing, which its wall time (ns/op) on a shared machine
+	// is not.
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(max(runs, 1)), "cpu-ms/op")
 }

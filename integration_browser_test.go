@@ -28,91 +28,60 @@ import (
 	"github.com/pixivauth/pixivauth/store"
 )
 
-// browserRun is a double, a config dir and a TMPDIR of the test's own: the
-// browser's temporary profiles land there, so the process-table and
-// leftover checks see only this test's browsers.
+// browserRun is a double and the world of the runs (testenv.Run: a config
+// dir, HOME and TMPDIR of the test's own): the browser's temporary profiles
+// land in its TMPDIR, so the process-table and leftover checks see only
+// this test's browsers. It holds one of browserSlots for the test.
 type browserRun struct {
+	*testenv.Run
 	t       *testing.T
 	srv     *pixivtest.Server
 	account pixivtest.Account
 	dir     string // --config-dir
-	tmp     string // TMPDIR
-	display string // DISPLAY, for a window
 }
 
 func newBrowserRun(t *testing.T, opts ...pixivtest.Option) *browserRun {
 	t.Helper()
+	return newBrowserRunAs(t, pixivtest.DemoAccount(), opts...)
+}
+
+// newBrowserRunAs is newBrowserRun with account as the double's first
+// account: the one its self-filling pages (WithAutoLogin) log in as.
+func newBrowserRunAs(t *testing.T, account pixivtest.Account, opts ...pixivtest.Option) *browserRun {
+	t.Helper()
 	_, err := capture.FindBrowser("", false)
 	testenv.Need(t, err == nil, fmt.Sprint(err))
-	account := pixivtest.DemoAccount()
+	holdBrowserSlot(t)
 	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(account)}, opts...)...)
 	t.Cleanup(srv.Close)
-	b := &browserRun{t: t, srv: srv, account: account, dir: t.TempDir(), tmp: shortTempDir(t)}
-	t.Cleanup(b.checkClean)
+	r := testenv.NewRun(t)
+	b := &browserRun{Run: r, t: t, srv: srv, account: account, dir: r.Config}
+	t.Cleanup(func() { b.CheckClean(capture.ProfilePrefix) })
 	return b
 }
 
 // withDisplay gives the runs a virtual display, for a window.
 func (b *browserRun) withDisplay() *browserRun {
-	b.display = testenv.StartXvfb(b.t)
+	b.Display = testenv.StartXvfb(b.t)
 	return b
 }
 
-func (b *browserRun) command(env []string, stdin string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-	cmd := exec.Command(binary, append([]string{"--pixiv-server", b.srv.Addr(), "--insecure", "--config-dir", b.dir}, args...)...)
-	cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + b.dir,
-		"TMPDIR=" + b.tmp,
-		"DISPLAY=" + b.display,
-	}, env...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	return cmd, &stdout, &stderr
+// command prepares a run of the binary at the double.
+func (b *browserRun) command(env []string, stdin string, args ...string) *testenv.Process {
+	return b.Command(binary, env, stdin, false, append([]string{"--pixiv-server", b.srv.Addr(), "--insecure", "--config-dir", b.dir}, args...)...)
 }
 
 func (b *browserRun) run(env []string, stdin string, args ...string) result {
 	b.t.Helper()
-	cmd, stdout, stderr := b.command(env, stdin, args...)
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		b.t.Fatal(err)
-	}
-	return wait(b.t, cmd, start, stdout, stderr)
+	p := b.command(env, stdin, args...)
+	p.Start(b.t)
+	return p.Wait(b.t)
 }
 
 // password logs in headless with the demo account's password on stdin.
 func (b *browserRun) password(args ...string) result {
 	b.t.Helper()
 	return b.run(nil, b.account.Password, append([]string{"login", "--headless", "--username", b.account.Username, "--password-stdin", "--json", "--timeout", long}, args...)...)
-}
-
-// checkClean asserts that no browser of this test runs and that no
-// temporary profile is left.
-func (b *browserRun) checkClean() {
-	b.t.Helper()
-	if pids := testenv.BrowsersUnder(b.tmp); len(pids) > 0 {
-		b.t.Errorf("browser processes left: %v", pids)
-	}
-	entries, _ := os.ReadDir(b.tmp)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), capture.ProfilePrefix) {
-			b.t.Errorf("temporary browser profile left: %s", e.Name())
-		}
-	}
-}
-
-// shortTempDir is a TMPDIR for a run, short like a real one: Chrome's
-// singleton socket must fit in a Unix socket address, and t.TempDir's
-// names, made of the test's name, can be too long for that.
-func shortTempDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "pa")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
 }
 
 // expectIssued checks that the printed tokens are the ones the double
@@ -168,31 +137,19 @@ func (b *browserRun) expectSaved(accessToken string) {
 	}
 }
 
-// secrets are the values the double handed out: none may reach stderr.
+// expectNoSecrets: none of the secrets the double issued or was sent, nor
+// the account's password, is on stderr.
 func (b *browserRun) expectNoSecrets(stderr string) {
 	b.t.Helper()
-	var secrets []string
-	for _, is := range b.srv.Issued() {
-		secrets = append(secrets, is.AccessToken, is.RefreshToken)
-	}
-	for _, req := range b.srv.Requests() {
-		if c := req.Query.Get("code"); c != "" {
-			secrets = append(secrets, c)
-		}
-		if c, err := (&http.Request{Header: req.Header}).Cookie(pixiv.SessionCookie); err == nil {
-			secrets = append(secrets, c.Value)
-		}
-	}
-	secrets = append(secrets, b.account.Password)
-	for _, s := range secrets {
-		if s != "" && strings.Contains(stderr, s) {
-			b.t.Errorf("stderr holds a secret the double issued: %q", stderr)
-			return
-		}
+	secrets := testenv.SecretsOf(b.srv, b.dir)
+	secrets.Add("the account's password", b.account.Password)
+	if found := secrets.In(stderr); len(found) > 0 {
+		b.t.Errorf("stderr holds %s:\n%s", strings.Join(found, ", "), stderr)
 	}
 }
 
 func TestLoginHeadlessWithPassword(t *testing.T) {
+	t.Parallel()
 	b := newBrowserRun(t)
 	r := b.password("-v")
 	got := b.expectIssued(r)
@@ -200,27 +157,22 @@ func TestLoginHeadlessWithPassword(t *testing.T) {
 		t.Errorf("user %+v", got.User)
 	}
 	b.expectSaved(got.AccessToken)
-	b.expectNoSecrets(r.stderr)
-	if !strings.Contains(r.stderr, "code captured") {
-		t.Errorf("-v does not log the capture:\n%s", r.stderr)
+	b.expectNoSecrets(r.Stderr)
+	if !strings.Contains(r.Stderr, "code captured") {
+		t.Errorf("-v does not log the capture:\n%s", r.Stderr)
 	}
 }
 
-func TestLoginDecoysChangeNothing(t *testing.T) {
-	b := newBrowserRun(t)
-	b.srv.SetDecoys(true)
-	b.expectIssued(b.password())
-}
-
 func TestLoginWindowThenHeadlessWithTheSavedSession(t *testing.T) {
+	t.Parallel()
 	// The double's login page acts as the person at the window: it types
 	// the demo account in and submits after a moment.
 	b := newBrowserRun(t, pixivtest.WithAutoLogin(300*time.Millisecond)).withDisplay()
 	r := b.run(nil, "", "login", "--json", "--timeout", long)
 	first := b.expectIssued(r)
 	b.expectSaved(first.AccessToken)
-	if !strings.Contains(r.stderr, "log in to Pixiv in the browser window") {
-		t.Errorf("the window login did not tell the person what to do:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, "log in to Pixiv in the browser window") {
+		t.Errorf("the window login did not tell the person what to do:\n%s", r.Stderr)
 	}
 
 	// Headless now, with no password: the saved session carries it.
@@ -243,18 +195,20 @@ func TestLoginWindowThenHeadlessWithTheSavedSession(t *testing.T) {
 }
 
 func TestLoginWindowShowsTheTimeOnATerminal(t *testing.T) {
+	t.Parallel()
 	b := newBrowserRun(t, pixivtest.WithAutoLogin(2500*time.Millisecond)).withDisplay()
 	// script(1) gives the run a terminal, so stderr is one.
-	cmd, stdout, _ := b.command(nil, "", "login", "--timeout", long)
+	cmd := b.command(nil, "", "login", "--timeout", long).Cmd
 	line := strings.Join(quoteAll(cmd.Args), " ") + " 2>&1 >/dev/null"
 	script := exec.Command("script", "-qfec", line, "/dev/null")
 	script.Env = cmd.Env
-	script.Stdout = stdout
+	var stdout bytes.Buffer
+	script.Stdout = &stdout
 	if err := script.Run(); err != nil {
-		t.Fatalf("login under a terminal: %v\n%s", err, stdout)
+		t.Fatalf("login under a terminal: %v\n%s", err, stdout.String())
 	}
 	if !strings.Contains(stdout.String(), "waiting for the login in the window: 1s") {
-		t.Errorf("no live elapsed time on the terminal:\n%q", stdout)
+		t.Errorf("no live elapsed time on the terminal:\n%q", stdout.String())
 	}
 }
 
@@ -266,48 +220,13 @@ func quoteAll(args []string) []string {
 	return out
 }
 
-func TestLoginHeadlessFromImportedSessions(t *testing.T) {
-	tests := []struct {
-		name string
-		args func(b *browserRun, c *http.Cookie) ([]string, []string)
-	}{
-		{"cookies.txt", func(b *browserRun, c *http.Cookie) ([]string, []string) {
-			file := filepath.Join(b.t.TempDir(), "cookies.txt")
-			var buf bytes.Buffer
-			if err := session.WriteCookiesTxt(&buf, []session.Cookie{cookieOf(c)}); err != nil {
-				b.t.Fatal(err)
-			}
-			os.WriteFile(file, buf.Bytes(), 0o600)
-			return nil, []string{"--cookies", file}
-		}},
-		{"session export JSON", func(b *browserRun, c *http.Cookie) ([]string, []string) {
-			file := filepath.Join(b.t.TempDir(), "session.json")
-			data, _ := json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(c)}})
-			os.WriteFile(file, data, 0o600)
-			return nil, []string{"--cookies", file}
-		}},
-		{"--phpsessid from the environment", func(b *browserRun, c *http.Cookie) ([]string, []string) {
-			return []string{"PIXIV_PHPSESSID=" + c.Value}, nil
-		}},
-		{"--phpsessid-file", func(b *browserRun, c *http.Cookie) ([]string, []string) {
-			file := filepath.Join(b.t.TempDir(), "sessid")
-			os.WriteFile(file, []byte(c.Value+"\n"), 0o600)
-			return nil, []string{"--phpsessid-file", file}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b := newBrowserRun(t)
-			env, args := tt.args(b, b.srv.NewSession(b.account.ID))
-			r := b.run(env, "", append([]string{"login", "--headless", "--json", "-v", "--timeout", long}, args...)...)
-			got := b.expectIssued(r)
-			b.expectSaved(got.AccessToken)
-			b.expectNoSecrets(r.stderr)
-		})
-	}
-}
+// Logins from an imported session (cookies.txt, session export JSON,
+// --phpsessid from the environment or a file) are TestNoSecretLeaks's
+// "login with imported cookies" and "login with an imported PHPSESSID",
+// which check the tokens printed and saved as well as every secret.
 
 func TestLoginWithTOTP(t *testing.T) {
+	t.Parallel()
 	const secret = "JBSWY3DPEHPK3PXP"
 	acct := pixivtest.Account{Username: "two-factor", Password: "pw-2fa", Name: "Two Factor", Account: "two_factor", TOTPSecret: secret}
 	b := newBrowserRun(t, pixivtest.WithAccount(acct))
@@ -319,7 +238,7 @@ func TestLoginWithTOTP(t *testing.T) {
 	if got.User.Account != acct.Account {
 		t.Errorf("logged in as %q", got.User.Account)
 	}
-	if strings.Contains(r.stderr, secret) {
+	if strings.Contains(r.Stderr, secret) {
 		t.Error("stderr holds the TOTP secret")
 	}
 }
@@ -328,18 +247,21 @@ func TestLoginWithTOTP(t *testing.T) {
 // it has no secret for reopens in a window, where the person (the double's
 // page) finishes it.
 func TestLoginFallbackWindow(t *testing.T) {
+	t.Parallel()
 	acct := pixivtest.Account{Username: "fallback", Password: "pw-fb", Name: "Fallback", Account: "fallback", TOTPSecret: "JBSWY3DPEHPK3PXP"}
 	// The page types the code in only after 3 s: the headless run gives up
-	// on the prompt long before that.
-	b := newBrowserRun(t, pixivtest.WithAccount(acct), pixivtest.WithAutoLogin(3*time.Second)).withDisplay()
+	// on the prompt long before that. The account is the double's first,
+	// so that a login form that fills itself in before pixivauth does (on
+	// a busy machine) logs in as it too.
+	b := newBrowserRunAs(t, acct, pixivtest.WithAutoLogin(3*time.Second)).withDisplay()
 	r := b.run(nil, acct.Password, "login", "--headless", "--fallback-window", "--username", acct.Username,
 		"--password-stdin", "--json", "--timeout", long)
 	expectCode(t, r, 0)
 	if got := decodeToken(t, r); got.User.Account != acct.Account {
 		t.Errorf("logged in as %q", got.User.Account)
 	}
-	if !strings.Contains(r.stderr, "in a window") {
-		t.Errorf("stderr does not say the login moved to a window:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, "in a window") {
+		t.Errorf("stderr does not say the login moved to a window:\n%s", r.Stderr)
 	}
 }
 
@@ -347,26 +269,24 @@ func TestLoginFallbackWindow(t *testing.T) {
 // manager, so the test closes the page from a second DevTools connection,
 // to a browser it started and pixivauth attached to.
 func TestLoginWindowClosed(t *testing.T) {
+	t.Parallel()
 	b := newBrowserRun(t).withDisplay()
 	devtools := startDevToolsBrowser(t, b)
-	cmd, stdout, stderr := b.command(nil, "", "login", "--browser-url", devtools, "--timeout", long)
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := b.command(nil, "", "login", "--browser-url", devtools, "--timeout", long)
+	p.Start(t)
 	id := waitForTarget(t, devtools, pixiv.AccountsHost)
 	resp, err := http.Get(devtools + "/json/close/" + id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	r := wait(t, cmd, start, stdout, stderr)
+	r := p.Wait(t)
 	expectCode(t, r, 5)
-	if !strings.Contains(r.stderr, "closed") {
-		t.Errorf("stderr does not say the window was closed:\n%s", r.stderr)
+	if !strings.Contains(r.Stderr, "closed") {
+		t.Errorf("stderr does not say the window was closed:\n%s", r.Stderr)
 	}
-	if r.took > wellBefore {
-		t.Errorf("took %s to notice", r.took)
+	if r.Took > wellBefore {
+		t.Errorf("took %s to notice", r.Took)
 	}
 }
 
@@ -378,7 +298,7 @@ func startDevToolsBrowser(t *testing.T, b *browserRun) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	profile := filepath.Join(b.tmp, "own-browser")
+	profile := filepath.Join(b.Tmp, "own-browser")
 	flags := b.srv.BrowserFlags()
 	args := []string{"--remote-debugging-port=0", "--user-data-dir=" + profile, "--no-first-run",
 		"--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
@@ -389,7 +309,7 @@ func startDevToolsBrowser(t *testing.T, b *browserRun) string {
 		args = append(args, "--no-sandbox")
 	}
 	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+b.display)
+	cmd.Env = append(os.Environ(), "DISPLAY="+b.Display)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -440,23 +360,17 @@ func waitForTarget(t *testing.T, devtools, host string) string {
 func TestDemo(t *testing.T) {
 	_, err := capture.FindBrowser("", false)
 	testenv.Need(t, err == nil, fmt.Sprint(err))
-	tmp := shortTempDir(t)
-	cmd := exec.Command(binary, "demo")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TMPDIR=" + tmp}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := wait(t, cmd, start, &stdout, &stderr)
+	t.Parallel()
+	holdBrowserSlot(t)
+	run := testenv.NewRun(t)
+	r := run.Exec(binary, nil, "", "demo")
 	expectCode(t, r, 0)
 	for _, step := range []string{capture.StepBrowserStarted.String(), capture.StepLoginPage.String(), capture.StepCodeCaptured.String(), "refreshed"} {
-		if !strings.Contains(r.stdout, step) {
-			t.Errorf("demo output lacks the step %q:\n%s", step, r.stdout)
+		if !strings.Contains(r.Stdout, step) {
+			t.Errorf("demo output lacks the step %q:\n%s", step, r.Stdout)
 		}
 	}
-	sc := bufio.NewScanner(strings.NewReader(r.stdout))
+	sc := bufio.NewScanner(strings.NewReader(r.Stdout))
 	lines := 0
 	for sc.Scan() {
 		lines++
@@ -464,10 +378,8 @@ func TestDemo(t *testing.T) {
 	if lines < 5 {
 		t.Errorf("demo printed %d lines", lines)
 	}
-	if pids := testenv.BrowsersUnder(tmp); len(pids) > 0 {
-		t.Errorf("browser processes left: %v", pids)
-	}
-	if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+	run.CheckClean(capture.ProfilePrefix)
+	if entries, _ := os.ReadDir(run.Tmp); len(entries) > 0 {
 		var names []string
 		for _, e := range entries {
 			names = append(names, e.Name())
@@ -477,6 +389,7 @@ func TestDemo(t *testing.T) {
 }
 
 func TestCheckLogin(t *testing.T) {
+	t.Parallel()
 	b := newBrowserRun(t)
 	seed, _ := (&store.Store{Dir: b.dir}).Profile("default")
 	c := b.srv.NewSession(b.account.ID)
@@ -490,8 +403,8 @@ func TestCheckLogin(t *testing.T) {
 		User      exchange.User `json:"user"`
 		LatencyMS *int64        `json:"latency_ms"`
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil || !report.OK || report.User.ID != b.account.ID || report.LatencyMS == nil {
-		t.Fatalf("check --login printed %q (%v)", r.stdout, err)
+	if err := json.Unmarshal([]byte(r.Stdout), &report); err != nil || !report.OK || report.User.ID != b.account.ID || report.LatencyMS == nil {
+		t.Fatalf("check --login printed %q (%v)", r.Stdout, err)
 	}
 	if len(b.srv.Issued()) != 1 {
 		t.Errorf("issued %d tokens", len(b.srv.Issued()))

@@ -11,7 +11,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -25,17 +25,51 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
 	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
+	"github.com/urfave/cli/v2"
 )
 
 // binary is the pixivauth built by TestMain.
 var binary string
 
+// envRead are the environment variables pixivauth reads. TestMain clears
+// them, so that a run in this process (runIn) sees no setting of the
+// machine's or the developer's: a run that needs one is a run of the binary
+// with an environment of its own.
+var envRead = []string{
+	"PIXIV_REFRESH_TOKEN", "PIXIV_PASSWORD", "PIXIVAUTH_CONFIG_DIR", "PIXIVAUTH_PROFILE", "PIXIVAUTH_PIXIV_SERVER",
+	"PIXIVAUTH_INSECURE", "PIXIVAUTH_BROWSER", "PIXIV_PHPSESSID", "PIXIV_TOTP_SECRET", "GITHUB_ACTIONS",
+	"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy",
+	envTestStall, envTestBackoff,
+}
+
+// copiedBoolFlag is a cli.BoolFlag that applies a copy of itself at each
+// parse. urfave/cli/v2 adds its package-level HelpFlag and VersionFlag to
+// every app and command, and BoolFlag.Apply writes to the flag: harmless in
+// a process that parses once, a data race when tests call run() in
+// parallel. Everything else (names, help text) is the flag's own.
+type copiedBoolFlag struct{ *cli.BoolFlag }
+
+func (f copiedBoolFlag) Apply(set *flag.FlagSet) error {
+	c := *f.BoolFlag
+	return c.Apply(set)
+}
+
 func TestMain(m *testing.M) {
+	for _, name := range envRead {
+		os.Unsetenv(name)
+	}
+	for _, global := range []*cli.Flag{&cli.HelpFlag, &cli.VersionFlag} {
+		if bf, ok := (*global).(*cli.BoolFlag); ok {
+			*global = copiedBoolFlag{bf}
+		}
+	}
 	dir, err := os.MkdirTemp("", "pixivauth-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -60,74 +94,57 @@ const long = "10m"
 // wellBefore is "well before long".
 const wellBefore = 2 * time.Minute
 
-type result struct {
-	code           int
-	stdout, stderr string
-	took           time.Duration
+// result is one finished run, of the binary or in this process.
+type result = testenv.Result
+
+// browserSlots bounds the browsers the tests of this package run at once:
+// the machine has two cores, and Chromium is heavy. Every test that starts
+// one (a login, the demo, doctor) holds a slot while its browser runs.
+var browserSlots = make(chan struct{}, 3)
+
+// holdBrowserSlot takes a slot of browserSlots for the rest of the test.
+func holdBrowserSlot(t testing.TB) {
+	browserSlots <- struct{}{}
+	t.Cleanup(func() { <-browserSlots })
 }
 
-func (r result) String() string {
-	return fmt.Sprintf("exit %d after %s\nstdout: %q\nstderr: %q", r.code, r.took.Round(time.Millisecond), r.stdout, r.stderr)
+// runIn runs pixivauth in this process, with run(), as main does: for a
+// run that starts no browser and needs no environment of its own (TestMain
+// cleared the one pixivauth reads). It is what most tests use: no process
+// to start, and the race detector sees the CLI's code.
+func runIn(ctx context.Context, stdin string, args ...string) result {
+	return runInWith(ctx, deps{}, stdin, args...)
 }
 
-// cleanEnv is the environment of every run: nothing of this machine's but
-// PATH, a HOME of its own, and env.
-func cleanEnv(t *testing.T, env ...string) []string {
-	home := t.TempDir()
-	return append([]string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
-		"TMPDIR=" + t.TempDir(),
-	}, env...)
-}
-
-func command(t *testing.T, env []string, stdin string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-	cmd := exec.Command(binary, args...)
-	cmd.Env = cleanEnv(t, env...)
-	cmd.Stdin = strings.NewReader(stdin)
+// runInWith is runIn with d in place of what a run takes from outside: a
+// fake browser (authtest.Coder), so that a login runs in this process too.
+func runInWith(ctx context.Context, d deps, stdin string, args ...string) result {
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	return cmd, &stdout, &stderr
+	start := time.Now()
+	code := runWith(ctx, d, append([]string{programName}, args...), strings.NewReader(stdin), &stdout, &stderr)
+	return result{Code: code, Stdout: stdout.String(), Stderr: stderr.String(), Took: time.Since(start)}
 }
 
-func wait(t *testing.T, cmd *exec.Cmd, start time.Time, stdout, stderr *bytes.Buffer) result {
+// runPixivauth runs the built pixivauth with args, env added to a clean
+// environment of its own (testenv.Run), and stdin.
+func runPixivauth(t *testing.T, env []string, stdin string, args ...string) result {
 	t.Helper()
-	err := cmd.Wait()
-	r := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-		if status, ok := exit.Sys().(syscall.WaitStatus); ok && status.Signaled() {
-			t.Fatalf("pixivauth died of %v\n%v", status.Signal(), r)
-		}
-	case err != nil:
-		t.Fatalf("running pixivauth: %v", err)
+	r := testenv.NewRun(t).Exec(binary, env, stdin, args...)
+	if r.Signal != "" {
+		t.Fatalf("pixivauth died of %s\n%v", r.Signal, r)
 	}
 	return r
 }
 
-// runPixivauth runs pixivauth with args, env added to a clean environment,
-// and stdin.
-func runPixivauth(t *testing.T, env []string, stdin string, args ...string) result {
-	t.Helper()
-	cmd, stdout, stderr := command(t, env, stdin, args...)
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return wait(t, cmd, start, stdout, stderr)
-}
-
 // fixture is a Pixiv double with the demo account, a refresh token it
-// knows, and a config dir.
+// knows, and the world of the runs (a config dir, HOME, TMPDIR).
 type fixture struct {
+	*testenv.Run
 	t       *testing.T
 	srv     *pixivtest.Server
 	account pixivtest.Account
 	rt      string
-	dir     string
+	dir     string // --config-dir
 }
 
 func newFixture(t *testing.T, opts ...pixivtest.Option) *fixture {
@@ -141,7 +158,8 @@ func newFixture(t *testing.T, opts ...pixivtest.Option) *fixture {
 	for strings.HasPrefix(rt, "-") {
 		rt = srv.NewRefreshToken(account.ID)
 	}
-	return &fixture{t: t, srv: srv, account: account, rt: rt, dir: t.TempDir()}
+	r := testenv.NewRun(t)
+	return &fixture{Run: r, t: t, srv: srv, account: account, rt: rt, dir: r.Config}
 }
 
 // server is the options that point pixivauth at the double, with the
@@ -150,10 +168,26 @@ func (f *fixture) server() []string {
 	return []string{"--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", f.dir}
 }
 
-// run runs pixivauth at the double: its options first, then args.
+// run runs pixivauth at the double: its options first, then args. A run
+// with no environment of its own runs in this process (runIn); one with
+// env runs the binary, since run() reads the process's environment.
 func (f *fixture) run(env []string, stdin string, args ...string) result {
 	f.t.Helper()
-	return runPixivauth(f.t, env, stdin, append(f.server(), args...)...)
+	args = append(f.server(), args...)
+	if len(env) == 0 {
+		return runIn(context.Background(), stdin, args...)
+	}
+	return f.exec(env, stdin, args...)
+}
+
+// exec runs the built binary, whatever env is.
+func (f *fixture) exec(env []string, stdin string, args ...string) result {
+	f.t.Helper()
+	r := f.Exec(binary, env, stdin, args...)
+	if r.Signal != "" {
+		f.t.Fatalf("pixivauth died of %s\n%v", r.Signal, r)
+	}
+	return r
 }
 
 // issued is the last access token the double issued.
@@ -182,7 +216,7 @@ func (f *fixture) profile() *store.Profile {
 func decodeToken(t *testing.T, r result) printedToken {
 	t.Helper()
 	var p printedToken
-	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &p); err != nil {
 		t.Fatalf("stdout is not the token JSON: %v\n%v", err, r)
 	}
 	return p
@@ -190,10 +224,10 @@ func decodeToken(t *testing.T, r result) printedToken {
 
 func expectCode(t *testing.T, r result, code int) {
 	t.Helper()
-	if r.code != code {
+	if r.Code != code {
 		t.Fatalf("want exit %d, got\n%v", code, r)
 	}
-	if code != 0 && code != 1 && r.stdout != "" && !isFailureReport(r.stdout, code) {
+	if code != 0 && code != 1 && r.Stdout != "" && !isFailureReport(r.Stdout, code) {
 		t.Errorf("a failed run printed on stdout:\n%v", r)
 	}
 }
@@ -283,11 +317,11 @@ func TestRefreshRejected(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(nil, "", "refresh", "unknown-token", "--timeout", long)
 	expectCode(t, r, exitPerson)
-	if !strings.Contains(r.stderr, "rejected") || !strings.Contains(r.stderr, "pixivauth login") {
+	if !strings.Contains(r.Stderr, "rejected") || !strings.Contains(r.Stderr, "pixivauth login") {
 		t.Errorf("stderr does not say the token was rejected and what to do:\n%v", r)
 	}
-	if r.took > wellBefore {
-		t.Errorf("a rejection took %s", r.took)
+	if r.Took > wellBefore {
+		t.Errorf("a rejection took %s", r.Took)
 	}
 }
 
@@ -312,11 +346,11 @@ func TestPixivFailing(t *testing.T) {
 			if got := f.tokenRequests(); got != tt.requests {
 				t.Errorf("the double saw %d token requests, want %d", got, tt.requests)
 			}
-			if !strings.Contains(r.stderr, tt.say) {
+			if !strings.Contains(r.Stderr, tt.say) {
 				t.Errorf("stderr does not say %q:\n%v", tt.say, r)
 			}
-			if r.took > wellBefore {
-				t.Errorf("took %s with --timeout %s", r.took, long)
+			if r.Took > wellBefore {
+				t.Errorf("took %s with --timeout %s", r.Took, long)
 			}
 		})
 	}
@@ -324,9 +358,9 @@ func TestPixivFailing(t *testing.T) {
 
 func TestPixivUnreachable(t *testing.T) {
 	t.Parallel()
-	r := runPixivauth(t, nil, "", "refresh", "TOKEN", "--pixiv-server", closedPort(t), "--insecure", "--timeout", long)
+	r := runPixivauth(t, []string{envTestBackoff + "=10ms"}, "", "refresh", "TOKEN", "--pixiv-server", closedPort(t), "--insecure", "--timeout", long)
 	expectCode(t, r, exitUnavailable)
-	if !strings.Contains(r.stderr, "connection refused") || r.took > wellBefore {
+	if !strings.Contains(r.Stderr, "connection refused") || r.Took > wellBefore {
 		t.Errorf("want a quick 'connection refused':\n%v", r)
 	}
 }
@@ -369,17 +403,17 @@ func TestBadInputMakesNoRequest(t *testing.T) {
 			if n := len(f.srv.Requests()); n != 0 {
 				t.Errorf("the double saw %d requests", n)
 			}
-			if lines := strings.Count(r.stderr, "\n"); lines > 3 || strings.Contains(r.stderr, "USAGE") {
+			if lines := strings.Count(r.Stderr, "\n"); lines > 3 || strings.Contains(r.Stderr, "USAGE") {
 				t.Errorf("want a short error, not the help:\n%v", r)
 			}
-			if r.took > wellBefore {
-				t.Errorf("took %s", r.took)
+			if r.Took > wellBefore {
+				t.Errorf("took %s", r.Took)
 			}
 		})
 	}
 	t.Run("suggestion", func(t *testing.T) {
-		r := runPixivauth(t, nil, "", "refrsh")
-		if !strings.Contains(r.stderr, `Did you mean "refresh"?`) {
+		r := runIn(context.Background(), "", "refrsh")
+		if !strings.Contains(r.Stderr, `Did you mean "refresh"?`) {
 			t.Errorf("no suggestion:\n%v", r)
 		}
 	})
@@ -391,14 +425,14 @@ func TestTokenUsesTheCache(t *testing.T) {
 	r := f.run([]string{"PIXIV_REFRESH_TOKEN=" + f.rt}, "", "token")
 	expectCode(t, r, 0)
 	first := f.issued().AccessToken
-	if r.stdout != first+"\n" {
-		t.Fatalf("token printed %q, want the issued access token alone", r.stdout)
+	if r.Stdout != first+"\n" {
+		t.Fatalf("token printed %q, want the issued access token alone", r.Stdout)
 	}
 	for _, env := range [][]string{nil, {"PIXIV_REFRESH_TOKEN=" + f.rt}} {
 		r = f.run(env, "", "token")
 		expectCode(t, r, 0)
-		if r.stdout != first+"\n" {
-			t.Errorf("a cache hit printed %q, want %q", r.stdout, first)
+		if r.Stdout != first+"\n" {
+			t.Errorf("a cache hit printed %q, want %q", r.Stdout, first)
 		}
 	}
 	if got := f.tokenRequests(); got != 1 {
@@ -420,7 +454,7 @@ func TestTokenRefreshesWhenExpiring(t *testing.T) {
 	f := newFixture(t, pixivtest.WithAccessTokenTTL(30*time.Second))
 	r := f.run([]string{"PIXIV_REFRESH_TOKEN=" + f.rt}, "", "token")
 	expectCode(t, r, 0)
-	first := r.stdout
+	first := r.Stdout
 	r = f.run(nil, "", "token", "--json")
 	expectCode(t, r, 0)
 	if got := decodeToken(t, r); got.AccessToken+"\n" == first || got.AccessToken != f.issued().AccessToken {
@@ -453,15 +487,15 @@ func TestTokenParallelRefreshesOnce(t *testing.T) {
 	}
 	wg.Wait()
 	for i, r := range results {
-		if r.code != 0 || r.stdout != results[0].stdout {
+		if r.Code != 0 || r.Stdout != results[0].Stdout {
 			t.Errorf("run %d:\n%v", i, r)
 		}
 	}
 	if got := f.tokenRequests(); got != 1 {
 		t.Errorf("the double saw %d token requests, want exactly 1", got)
 	}
-	if results[0].stdout != f.issued().AccessToken+"\n" {
-		t.Errorf("printed %q, want the issued token", results[0].stdout)
+	if results[0].Stdout != f.issued().AccessToken+"\n" {
+		t.Errorf("printed %q, want the issued token", results[0].Stdout)
 	}
 }
 
@@ -471,7 +505,7 @@ func TestNoTokenAnywhere(t *testing.T) {
 	for _, cmd := range []string{"token", "check"} {
 		r := f.run(nil, "", cmd, "--timeout", long)
 		expectCode(t, r, exitPerson)
-		if !strings.Contains(r.stderr, "pixivauth login") {
+		if !strings.Contains(r.Stderr, "pixivauth login") {
 			t.Errorf("%s does not say to log in:\n%v", cmd, r)
 		}
 	}
@@ -491,19 +525,19 @@ func TestUnwritableCache(t *testing.T) {
 	}
 	server := []string{"--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir}
 
-	r := runPixivauth(t, nil, "", append(server, "refresh", f.rt, "--json")...)
+	r := runIn(context.Background(), "", append(server, "refresh", f.rt, "--json")...)
 	expectCode(t, r, exitFailure)
 	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
 		t.Errorf("printed %q, want the issued token", got.AccessToken)
 	}
-	if !strings.Contains(r.stderr, "could not be saved") {
+	if !strings.Contains(r.Stderr, "could not be saved") {
 		t.Errorf("stderr does not report the save failure:\n%v", r)
 	}
 
 	r = runPixivauth(t, []string{"PIXIV_REFRESH_TOKEN=" + f.rt}, "", append(server, "token")...)
 	expectCode(t, r, exitFailure)
-	if r.stdout != f.issued().AccessToken+"\n" {
-		t.Errorf("token printed %q, want the issued token:\n%v", r.stdout, r)
+	if r.Stdout != f.issued().AccessToken+"\n" {
+		t.Errorf("token printed %q, want the issued token:\n%v", r.Stdout, r)
 	}
 }
 
@@ -532,7 +566,7 @@ func TestFormats(t *testing.T) {
 		}
 		r := f.run(nil, "", args("--format", "env")...)
 		expectCode(t, r, 0)
-		if a, rt := source(t, r.stdout); a != f.issued().AccessToken || rt != f.rt {
+		if a, rt := source(t, r.Stdout); a != f.issued().AccessToken || rt != f.rt {
 			t.Errorf("%s --format env sourced to %q, %q", cmd, a, rt)
 		}
 		r = f.run(nil, "", args("--format", "json")...)
@@ -545,11 +579,11 @@ func TestFormats(t *testing.T) {
 		decodeToken(t, r)
 		r = f.run(nil, "", args("--format", "text")...)
 		expectCode(t, r, 0)
-		if cmd == "token" && r.stdout != f.issued().AccessToken+"\n" {
-			t.Errorf("token text %q, want the access token alone", r.stdout)
+		if cmd == "token" && r.Stdout != f.issued().AccessToken+"\n" {
+			t.Errorf("token text %q, want the access token alone", r.Stdout)
 		}
-		if cmd == "refresh" && (!strings.Contains(r.stdout, "access_token:  "+f.issued().AccessToken) || !strings.Contains(r.stdout, f.rt)) {
-			t.Errorf("refresh text %q lacks the tokens", r.stdout)
+		if cmd == "refresh" && (!strings.Contains(r.Stdout, "access_token:  "+f.issued().AccessToken) || !strings.Contains(r.Stdout, f.rt)) {
+			t.Errorf("refresh text %q lacks the tokens", r.Stdout)
 		}
 		r = f.run(nil, "", args("--json", "--format", "env")...)
 		expectCode(t, r, exitUsage)
@@ -563,15 +597,15 @@ func TestGitHubActionsMasks(t *testing.T) {
 	expectCode(t, r, 0)
 	got := decodeToken(t, r) // stdout stays valid JSON
 	for _, secret := range []string{got.AccessToken, got.RefreshToken} {
-		if !strings.Contains(r.stderr, "::add-mask::"+secret+"\n") {
+		if !strings.Contains(r.Stderr, "::add-mask::"+secret+"\n") {
 			t.Errorf("no mask for a printed token on stderr:\n%v", r)
 		}
 	}
-	if strings.Contains(r.stdout, "::") {
+	if strings.Contains(r.Stdout, "::") {
 		t.Errorf("a workflow command on stdout:\n%v", r)
 	}
 	r = f.run(nil, "", "refresh", f.rt, "--json")
-	if strings.Contains(r.stderr, "::add-mask::") {
+	if strings.Contains(r.Stderr, "::add-mask::") {
 		t.Errorf("masks outside GitHub Actions:\n%v", r)
 	}
 }
@@ -581,20 +615,20 @@ func TestCheck(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(nil, "", "check", f.rt)
 	expectCode(t, r, 0)
-	if strings.Count(r.stdout, "\n") != 1 || !strings.HasPrefix(r.stdout, "ok: Demo User (@pixivauth_demo") ||
-		!strings.Contains(r.stdout, "not premium") || !strings.Contains(r.stdout, " ms\n") {
+	if strings.Count(r.Stdout, "\n") != 1 || !strings.HasPrefix(r.Stdout, "ok: Demo User (@pixivauth_demo") ||
+		!strings.Contains(r.Stdout, "not premium") || !strings.Contains(r.Stdout, " ms\n") {
 		t.Errorf("check text is not one line with user, premium, expiry and latency:\n%v", r)
 	}
 
 	r = f.run([]string{"PIXIV_REFRESH_TOKEN=" + f.rt}, "", "check", "--json")
 	expectCode(t, r, 0)
 	var report map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(r.stdout), &report); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &report); err != nil {
 		t.Fatalf("check --json: %v\n%v", err, r)
 	}
 	for _, key := range []string{"ok", "user", "expires_at", "latency_ms"} {
 		if _, ok := report[key]; !ok || len(report) != 4 {
-			t.Errorf("check --json %s lacks %q or has more", r.stdout, key)
+			t.Errorf("check --json %s lacks %q or has more", r.Stdout, key)
 		}
 	}
 	if string(report["ok"]) != "true" {
@@ -604,10 +638,10 @@ func TestCheck(t *testing.T) {
 	r = f.run(nil, "", "check", "unknown-token", "--timeout", long)
 	expectCode(t, r, exitPerson)
 
-	r = runPixivauth(t, nil, "", "check", "TOKEN", "--pixiv-server", closedPort(t), "--insecure", "--timeout", long)
+	r = runPixivauth(t, []string{envTestBackoff + "=10ms"}, "", "check", "TOKEN", "--pixiv-server", closedPort(t), "--insecure", "--timeout", long)
 	expectCode(t, r, exitUnavailable)
-	if r.took > wellBefore {
-		t.Errorf("unreachable check took %s", r.took)
+	if r.Took > wellBefore {
+		t.Errorf("unreachable check took %s", r.Took)
 	}
 }
 
@@ -616,8 +650,8 @@ func TestProfilesAndLogout(t *testing.T) {
 	f := newFixture(t)
 	r := f.run(nil, "", "profiles", "--json")
 	expectCode(t, r, 0)
-	if strings.TrimSpace(r.stdout) != "[]" {
-		t.Errorf("profiles --json with none: %q", r.stdout)
+	if strings.TrimSpace(r.Stdout) != "[]" {
+		t.Errorf("profiles --json with none: %q", r.Stdout)
 	}
 	expectCode(t, f.run(nil, "", "refresh", f.rt), 0)
 	if err := f.profile().SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{{Name: pixiv.SessionCookie,
@@ -627,32 +661,32 @@ func TestProfilesAndLogout(t *testing.T) {
 
 	r = f.run(nil, "", "profiles")
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stdout, "default") || !strings.Contains(r.stdout, "@pixivauth_demo") || !strings.Contains(r.stdout, "yes") {
+	if !strings.Contains(r.Stdout, "default") || !strings.Contains(r.Stdout, "@pixivauth_demo") || !strings.Contains(r.Stdout, "yes") {
 		t.Errorf("profiles does not list the default profile with its user and session:\n%v", r)
 	}
 	r = f.run(nil, "", "profiles", "--json")
 	var list []map[string]any
-	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list) != 1 ||
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || len(list) != 1 ||
 		list[0]["name"] != "default" || list[0]["token"] != true || list[0]["session"] != true {
 		t.Errorf("profiles --json: %v\n%v", err, r)
 	}
 
 	r = f.run(nil, "", "session", "export")
 	expectCode(t, r, 0)
-	if s, err := session.ParseFile([]byte(r.stdout)); err != nil || !s.Live(time.Now()) {
+	if s, err := session.ParseFile([]byte(r.Stdout)); err != nil || !s.Live(time.Now()) {
 		t.Errorf("session export does not read back as a live session: %v\n%v", err, r)
 	}
 	r = f.run([]string{"GITHUB_ACTIONS=true"}, "", "session", "export", "--format", "cookies.txt")
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stdout, "11111111_secretvalue") || !strings.Contains(r.stderr, "::add-mask::11111111_secretvalue") {
+	if !strings.Contains(r.Stdout, "11111111_secretvalue") || !strings.Contains(r.Stderr, "::add-mask::11111111_secretvalue") {
 		t.Errorf("session export --format cookies.txt:\n%v", r)
 	}
 
 	r = f.run(nil, "", "logout")
 	expectCode(t, r, 0)
 	r = f.run(nil, "", "profiles", "--json")
-	if strings.TrimSpace(r.stdout) != "[]" {
-		t.Errorf("profiles after logout: %q", r.stdout)
+	if strings.TrimSpace(r.Stdout) != "[]" {
+		t.Errorf("profiles after logout: %q", r.Stdout)
 	}
 	expectCode(t, f.run(nil, "", "token"), exitPerson)
 	expectCode(t, f.run(nil, "", "session", "export"), exitPerson)
@@ -666,7 +700,7 @@ func TestPixivServerWithoutConfigDirSavesNothing(t *testing.T) {
 	envDir := t.TempDir()
 	r := runPixivauth(t, []string{"PIXIVAUTH_CONFIG_DIR=" + envDir}, "", "refresh", f.rt, "--pixiv-server", f.srv.Addr(), "--insecure")
 	expectCode(t, r, 0)
-	if !strings.Contains(r.stderr, "not saved") {
+	if !strings.Contains(r.Stderr, "not saved") {
 		t.Errorf("stderr does not say nothing was saved:\n%v", r)
 	}
 	entries, _ := os.ReadDir(envDir)
@@ -677,10 +711,16 @@ func TestPixivServerWithoutConfigDirSavesNothing(t *testing.T) {
 
 func TestDoctor(t *testing.T) {
 	t.Parallel()
+	_, err := capture.FindBrowser("", false)
+	testenv.Need(t, err == nil, fmt.Sprint(err))
+	holdBrowserSlot(t)
 	f := newFixture(t)
-	r := f.run(nil, "", "doctor", "--timeout", long)
+	t.Cleanup(func() { f.CheckClean(capture.ProfilePrefix) })
+	// The binary: doctor starts a headless browser, whose profile must
+	// land in the run's own TMPDIR.
+	r := f.exec(nil, "", append(f.server(), "doctor", "--timeout", long)...)
 	expectCode(t, r, 0)
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 	checked := map[string]bool{}
 	for _, line := range lines {
 		if !strings.HasPrefix(line, "ok  ") {
@@ -703,7 +743,7 @@ func TestDoctor(t *testing.T) {
 	r = runPixivauth(t, nil, "", "doctor", "--json", "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir)
 	expectCode(t, r, exitFailure)
 	var checks []doctorCheck
-	if err := json.Unmarshal([]byte(r.stdout), &checks); err != nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &checks); err != nil {
 		t.Fatalf("doctor --json: %v\n%v", err, r)
 	}
 	for _, c := range checks {
@@ -712,9 +752,9 @@ func TestDoctor(t *testing.T) {
 		}
 	}
 
-	r = runPixivauth(t, nil, "", "doctor", "--pixiv-server", closedPort(t), "--insecure", "--config-dir", t.TempDir(), "--timeout", long)
+	r = runPixivauth(t, []string{envTestBackoff + "=10ms"}, "", "doctor", "--pixiv-server", closedPort(t), "--insecure", "--config-dir", t.TempDir(), "--timeout", long)
 	expectCode(t, r, exitFailure)
-	if !strings.Contains(r.stdout, "FAILED  "+pixiv.OAuthHost) || !strings.Contains(r.stdout, "fix: ") {
+	if !strings.Contains(r.Stdout, "FAILED  "+pixiv.OAuthHost) || !strings.Contains(r.Stdout, "fix: ") {
 		t.Errorf("doctor with the double gone:\n%v", r)
 	}
 }
@@ -821,7 +861,7 @@ func TestProxy(t *testing.T) {
 		})
 	}
 	t.Run("exclusive with --pixiv-server", func(t *testing.T) {
-		r := runPixivauth(t, nil, "", "refresh", "TOKEN", "--proxy", "http://127.0.0.1:1", "--pixiv-server", "127.0.0.1:2")
+		r := runIn(context.Background(), "", "refresh", "TOKEN", "--proxy", "http://127.0.0.1:1", "--pixiv-server", "127.0.0.1:2")
 		expectCode(t, r, exitUsage)
 	})
 }
@@ -839,19 +879,15 @@ func TestNoSecretsOnStderr(t *testing.T) {
 		{"refresh", "unknown-token-value", "-v"},
 	} {
 		r := f.run(nil, "", args...)
-		stderr.WriteString(r.stderr)
+		stderr.WriteString(r.Stderr)
 	}
 	if !strings.Contains(stderr.String(), "POST "+pixiv.TokenURL) {
 		t.Errorf("-v logged no request:\n%s", stderr.String())
 	}
-	secrets := []string{f.rt, "unknown-token-value"}
-	for _, issued := range f.srv.Issued() {
-		secrets = append(secrets, issued.AccessToken, issued.RefreshToken)
-	}
-	for _, s := range secrets {
-		if strings.Contains(stderr.String(), s) {
-			t.Errorf("a secret is on stderr:\n%s", stderr.String())
-		}
+	secrets := testenv.SecretsOf(f.srv, f.dir)
+	secrets.Add("a refresh token given", f.rt, "unknown-token-value")
+	if found := secrets.In(stderr.String()); len(found) > 0 {
+		t.Errorf("stderr holds %s:\n%s", strings.Join(found, ", "), stderr.String())
 	}
 }
 
@@ -864,25 +900,23 @@ func TestSignals(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true})
-			cmd, stdout, stderr := command(t, nil, "", append(f.server(), "refresh", f.rt, "--timeout", long)...)
+			p := f.Command(binary, nil, "", false, append(f.server(), "refresh", f.rt, "--timeout", long)...)
+			p.Start(t)
 			start := time.Now()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
 			for f.tokenRequests() == 0 {
 				if time.Since(start) > wellBefore {
-					_ = cmd.Process.Kill()
+					_ = p.Cmd.Process.Kill()
 					t.Fatal("the request never reached the double")
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
-			if err := cmd.Process.Signal(sig); err != nil {
+			if err := p.Cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			r := wait(t, cmd, start, stdout, stderr)
+			r := p.Wait(t)
 			expectCode(t, r, want)
-			if r.took > wellBefore {
-				t.Errorf("took %s", r.took)
+			if r.Took > wellBefore {
+				t.Errorf("took %s", r.Took)
 			}
 		})
 	}
@@ -905,7 +939,7 @@ func TestRefreshOtherUsersProfile(t *testing.T) {
 		t.Errorf("printed %q, want the issued token", got.AccessToken)
 	}
 	for _, want := range []string{"could not be saved", "Other (@other, id 999)", "--profile NAME"} {
-		if !strings.Contains(r.stderr, want) {
+		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr does not say %q:\n%v", want, r)
 		}
 	}
@@ -926,7 +960,7 @@ func TestConfigDirIsAFile(t *testing.T) {
 	for _, cmd := range []string{"token", "check"} {
 		r := runPixivauth(t, nil, "", "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir, cmd, "--timeout", long)
 		expectCode(t, r, exitFailure)
-		if !strings.Contains(r.stderr, notADir+" is not a directory") || strings.Contains(r.stderr, "pixivauth login") {
+		if !strings.Contains(r.Stderr, notADir+" is not a directory") || strings.Contains(r.Stderr, "pixivauth login") {
 			t.Errorf("%s:\n%v", cmd, r)
 		}
 	}
@@ -957,14 +991,14 @@ func TestLockHeldBeyondTimeout(t *testing.T) {
 	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
 		t.Errorf("printed %q, want the issued token", got.AccessToken)
 	}
-	if !strings.Contains(r.stderr, "the cache is busy") || r.took > wellBefore {
+	if !strings.Contains(r.Stderr, "the cache is busy") || r.Took > wellBefore {
 		t.Errorf("refresh:\n%v", r)
 	}
 
 	before := f.tokenRequests()
 	r = f.run(nil, "", "token", "--timeout", "2s")
 	expectCode(t, r, exitFailure)
-	if r.stdout != "" || !strings.Contains(r.stderr, "the cache is busy") || r.took > wellBefore {
+	if r.Stdout != "" || !strings.Contains(r.Stderr, "the cache is busy") || r.Took > wellBefore {
 		t.Errorf("token:\n%v", r)
 	}
 	if f.tokenRequests() != before {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/pixivauth/pixivauth/auth/authtest"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/pixivtest"
 	"github.com/pixivauth/pixivauth/reason"
 )
 
@@ -21,16 +21,14 @@ import (
 // subprocess or a browser.
 func runWithDeps(t *testing.T, d deps, stdin string, args ...string) result {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	start := time.Now()
-	code := runWith(t.Context(), d, append([]string{programName}, args...), strings.NewReader(stdin), &stdout, &stderr)
-	return result{code: code, stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	return runInWith(t.Context(), d, stdin, args...)
 }
 
 // A headless login through the CLI, with the fake browser: the session
 // given reaches the browser, the tokens are printed and saved with the
 // session the login ends with.
 func TestLoginWithFakeBrowser(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID}
 	sessid := filepath.Join(t.TempDir(), "sessid")
@@ -56,6 +54,7 @@ func TestLoginWithFakeBrowser(t *testing.T) {
 // What a login's failure says and how it exits comes from its reason,
 // through the one table.
 func TestLoginFailuresWithFakeBrowser(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -73,12 +72,13 @@ func TestLoginFailuresWithFakeBrowser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t)
 			fake := &authtest.Coder{Err: tt.err}
 			r := runWithDeps(t, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid", "x")...)
 			expectCode(t, r, tt.code)
 			for _, s := range tt.say {
-				if !strings.Contains(r.stderr, s) {
+				if !strings.Contains(r.Stderr, s) {
 					t.Errorf("stderr does not say %q:\n%v", s, r)
 				}
 			}
@@ -92,6 +92,7 @@ func TestLoginFailuresWithFakeBrowser(t *testing.T) {
 // A login into a profile that holds another user's token prints the tokens
 // and exits 1.
 func TestLoginOtherUsersProfile(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	other := &exchange.Token{AccessToken: "others", RefreshToken: "r", Expiry: time.Now().Add(time.Hour),
 		User: exchange.User{ID: "999", Name: "Other", Account: "other"}}
@@ -104,7 +105,25 @@ func TestLoginOtherUsersProfile(t *testing.T) {
 	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
 		t.Errorf("printed %q, want the issued token", got.AccessToken)
 	}
-	if !strings.Contains(r.stderr, "--profile NAME") {
+	if !strings.Contains(r.Stderr, "--profile NAME") {
 		t.Errorf("stderr does not name --profile:\n%v", r)
+	}
+}
+
+// --timeout bounds the whole login: a code caught near the end gets only
+// what is left (at least auth's short floor) for its exchange, not a fresh
+// --timeout (issue 15.4: the run used to take up to twice its timeout).
+func TestLoginTimeoutBoundsTheExchange(t *testing.T) {
+	f := newFixture(t)
+	f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true})
+	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID, Delay: 5500 * time.Millisecond}
+	r := runWithDeps(t, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid", "x", "--timeout", "6s")...)
+	expectCode(t, r, exitUnavailable)
+	if !strings.Contains(r.Stderr, "code exchange") {
+		t.Errorf("stderr:\n%v", r)
+	}
+	// 6 s, plus the floor: well before the 11.5 s a fresh --timeout made.
+	if r.Took > 10*time.Second {
+		t.Errorf("the login took %s with --timeout 6s", r.Took)
 	}
 }

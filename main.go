@@ -9,6 +9,7 @@
 //	main.go       the program: signals, one run
 //	app.go        the commands, and where urfave/cli's defaults are overridden
 //	args.go       moving options next to their command, so they work anywhere
+//	flags.go      each command's options, read once into its own struct
 //	options.go    the options every command takes, and the clients they set up
 //	secrets.go    reading and checking tokens, passwords, cookies
 //	output.go     --format text|json|env, GitHub Actions masks

@@ -115,6 +115,7 @@ type options struct {
 	timeout  time.Duration // zero when not given
 	server   string        // --pixiv-server, "" for Pixiv itself
 	insecure bool
+	test     testSettings // test settings (testsettings.go), with server only
 
 	// proxy is where requests to Pixiv go, nil for a direct connection.
 	// noProxy is $NO_PROXY when the proxy came from the environment.
@@ -178,6 +179,12 @@ func (p *program) setup(ctx context.Context, c commonOpts, formats []string) (*o
 	}
 	p.doubleUntrusted = o.server != "" && !o.insecure
 	p.command = c.command
+	if o.test, err = readTestSettings(o.server); err != nil {
+		return nil, err
+	}
+	if o.test != (testSettings{}) {
+		o.logf("test settings: %v", o.test)
+	}
 	if err := o.setProxy(c.proxy); err != nil {
 		return nil, err
 	}
@@ -373,13 +380,13 @@ func (o *options) httpClient() *http.Client {
 
 // exchangeClient is the token client of this run.
 func (o *options) exchangeClient() *exchange.Client {
-	return &exchange.Client{HTTPClient: o.httpClient(), Logf: o.stepLogf()}
+	return &exchange.Client{HTTPClient: o.httpClient(), Logf: o.stepLogf(), Backoff: o.test.backoff}
 }
 
 // browserOptions are the capture options that the common options decide:
 // where Pixiv is, the proxy, the timeout and logging.
 func (o *options) browserOptions() capture.Options {
-	opts := capture.Options{Timeout: o.timeout, Logf: o.stepLogf()}
+	opts := capture.Options{Timeout: o.timeout, Logf: o.stepLogf(), StallTimeout: o.test.stall}
 	if o.server != "" {
 		opts.Flags = map[string]any{"host-resolver-rules": pixiv.HostResolverRules(o.server)}
 		if o.insecure {

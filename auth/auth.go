@@ -45,8 +45,10 @@ import (
 
 // ExchangeFloor is the least time a caught code gets for its exchange, even
 // when the login's timeout is (nearly) spent: Pixiv has issued the code, and
-// throwing it away for want of a second would waste the whole login.
-const ExchangeFloor = 5 * time.Second
+// throwing it away for want of a second would waste the whole login. It is
+// short, because the timeout is a promise too: a run ends within its
+// timeout plus this (plus the browser's shutdown).
+const ExchangeFloor = 2 * time.Second
 
 // finishTimeout bounds telling the browser the outcome and reading its
 // cookies after the exchange: a browser that no longer answers must not
@@ -105,11 +107,11 @@ type Config struct {
 
 	// Coders are the ways to get the code, tried in order: the next one
 	// only when the one before fails with an error wrapping [ErrFallBack].
-	// This is the one place a new way plugs in: a browserless session
-	// login (package httplogin, planned) goes first for a headless login
-	// with a session, with the browser after it:
+	// This is the one place a new way plugs in: the browserless session
+	// login ([HTTPSession], package httplogin) goes first for a headless
+	// login with a session, with the browser after it:
 	//
-	//	Coders: []auth.Coder{httpSession, auth.Browser{Options: opts}}
+	//	Coders: []auth.Coder{auth.HTTPSession{FallBack: true}, auth.Browser{Options: opts}}
 	//
 	// Empty means a headless [Browser] with default options.
 	Coders []Coder
@@ -162,6 +164,7 @@ type SaveError struct {
 	Err error
 }
 
+// Error says the tokens could not be saved, and why.
 func (e *SaveError) Error() string { return "the tokens could not be saved: " + e.Err.Error() }
 
 // Unwrap returns Err.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -377,5 +378,42 @@ func TestSave(t *testing.T) {
 	}
 	if s, err := f.profile.LoadSession(); err != nil || len(s.Cookies) != 1 {
 		t.Errorf("session: %v", err)
+	}
+}
+
+// A one-call way to get the code, tried before the browser as the
+// browserless session login will be, hands the login on when it cannot
+// finish it.
+func TestCodeFuncFirst(t *testing.T) {
+	t.Parallel()
+	for _, canFinish := range []bool{true, false} {
+		t.Run(fmt.Sprint("can finish ", canFinish), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			var gotCookies []session.Cookie
+			first := auth.CodeFunc(func(ctx context.Context, loginURL string, cookies []session.Cookie) (string, []session.Cookie, error) {
+				gotCookies = cookies
+				if !canFinish {
+					return "", nil, fmt.Errorf("the account selection page changed: %w", auth.ErrFallBack)
+				}
+				u, _ := url.Parse(loginURL)
+				ck := f.srv.NewSession(f.account.ID)
+				return f.srv.NewCode(f.account.ID, u.Query().Get("code_challenge")),
+					[]session.Cookie{{Name: ck.Name, Value: ck.Value, Domain: ck.Domain, Path: "/"}}, nil
+			})
+			cfg := f.config()
+			cfg.Input.Cookies = []session.Cookie{{Name: "PHPSESSID", Value: "v", Domain: ".pixiv.net", Path: "/"}}
+			cfg.Coders = []auth.Coder{first, f.fake}
+			res, err := auth.Login(t.Context(), cfg)
+			if err != nil || res.Token == nil || !res.SessionSaved {
+				t.Fatalf("Login: %v; result %+v", err, res)
+			}
+			if len(gotCookies) != 1 {
+				t.Errorf("the first way was given %v", gotCookies)
+			}
+			if browserRan := len(f.fake.Inputs()) == 1; browserRan == canFinish {
+				t.Errorf("the browser ran: %v, want %v", browserRan, !canFinish)
+			}
+		})
 	}
 }

@@ -46,3 +46,34 @@ func (a browserAttempt) Finish(ctx context.Context, exchangeErr error) ([]sessio
 }
 
 func (a browserAttempt) Close() error { return a.l.Close() }
+
+// CodeFunc is a way to get the code in one call, with no browser to watch or
+// close: given the login URL and the session's cookies, it returns the code
+// and the session's cookies after the login. A browserless session login
+// (package httplogin's Client.Code, planned) becomes a Coder as
+// auth.CodeFunc(client.Code), to go before the browser in Config.Coders; its
+// error wraps [ErrFallBack] when the browser should try instead.
+type CodeFunc func(ctx context.Context, loginURL string, cookies []session.Cookie) (code string, after []session.Cookie, err error)
+
+// Start runs f at once; the Attempt hands over what it returned.
+func (f CodeFunc) Start(ctx context.Context, loginURL string, in Input) (Attempt, error) {
+	code, after, err := f(ctx, loginURL, in.Cookies)
+	return funcAttempt{code: code, cookies: after, err: err}, nil
+}
+
+type funcAttempt struct {
+	code    string
+	cookies []session.Cookie
+	err     error
+}
+
+func (a funcAttempt) Code(context.Context) (string, error) { return a.code, a.err }
+
+func (a funcAttempt) Finish(_ context.Context, exchangeErr error) ([]session.Cookie, error) {
+	if exchangeErr != nil {
+		return nil, nil
+	}
+	return a.cookies, nil
+}
+
+func (funcAttempt) Close() error { return nil }

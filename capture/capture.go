@@ -20,6 +20,7 @@
 package capture
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"time"
@@ -55,6 +56,14 @@ type Options struct {
 	// Username and Password fill the login form when it shows; TOTPSecret
 	// answers a one-time-code field (base32 or otpauth:// URI).
 	Username, Password, TOTPSecret string
+	// EmailCode, if set, is asked for the verification code Pixiv e-mails
+	// when it wants one after the password (a terminal prompt, say).
+	// Without it such a login ends with reason.EmailCode.
+	EmailCode func(ctx context.Context) (string, error)
+	// ChooseAccount leaves account selection to the person at a visible
+	// window; otherwise a window with a stored session continues by
+	// itself, as headless does.
+	ChooseAccount bool
 
 	// Timeout bounds the whole login; zero means 5 minutes with a window and
 	// 60 seconds headless.

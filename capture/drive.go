@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -19,249 +20,350 @@ import (
 	"github.com/pixivauth/pixivauth/reason"
 )
 
-// pageKind is what the login tab shows, as far as a driver cares.
-type pageKind string
-
-const (
-	pageLoading pageKind = "loading"
-	pageSelect  pageKind = "select"   // account selection: "Continue using this account"
-	pageForm    pageKind = "form"     // username and password
-	pageOTP     pageKind = "otp"      // one-time code (two-factor)
-	pageCaptcha pageKind = "captcha"  // a challenge no program should answer
-	pageBlocked pageKind = "blocked"  // Cloudflare's block page
-	pageCFCheck pageKind = "cfcheck"  // Cloudflare's "Just a moment..." check
-	pageNetErr  pageKind = "neterror" // the browser's own page for a load that failed
-	pageOther   pageKind = "other"    // anything else: post-redirect, blank, unknown
-)
-
-// describe names a kind of page in an error, for a person.
-func (k pageKind) describe() string {
-	switch k {
-	case pageLoading:
-		return "a page still loading"
-	case pageSelect:
-		return "the account selection page"
-	case pageForm:
-		return "the login form"
-	case pageOTP:
-		return "the one-time code prompt"
-	case pageCaptcha:
-		return "a captcha"
-	case pageBlocked:
-		return "Cloudflare's block page"
-	case pageCFCheck:
-		return "Cloudflare's check"
-	case pageNetErr:
-		return "the browser's error page"
-	}
-	return "a page pixivauth does not recognise"
+// driveState is what the driver has done and learnt in this login.
+type driveState struct {
+	report *pageReport // the page as last reported
+	// expect is the code step the last answer announced: two-factor or
+	// e-mail code; codeDone is true once its code was submitted.
+	expect        answerKind
+	codeDone      bool
+	usernameTyped bool
+	formSubmitted bool
+	selected      bool
+	skipped       map[string]bool // skip buttons clicked, by page URL and place
+	reportedLogin bool
+	lastKind      string
 }
 
-type pageState struct {
-	Kind  pageKind `json:"kind"`
-	Error string   `json:"error"` // the text of an error message on a form
-}
-
-// classifyJS reads the page with the selectors of package pixiv. It returns
-// JSON, so that a page with odd globals cannot confuse the decoding.
-func classifyJS() string {
-	sel, _ := json.Marshal(map[string]string{
-		"captcha":  pixiv.CaptchaFrame,
-		"otp":      pixiv.OTPInput,
-		"password": pixiv.PasswordInput,
-		"error":    pixiv.LoginError,
-		"blocked":  pixiv.CloudflareBlocked,
-		"cfcheck":  pixiv.CloudflareChallenge,
-	})
-	titles, _ := json.Marshal(map[string]string{"cfcheck": pixiv.CloudflareChallengeTitle, "blocked": pixiv.CloudflareBlockedTitle})
-	return `(() => {
-  const s = ` + string(sel) + `;
-  const shown = e => !!e && !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
-  const err = () => [...document.querySelectorAll(s.error)].filter(shown).map(e => e.innerText.trim()).join(" ").slice(0, 200);
-  const out = k => JSON.stringify({kind: k, error: k === "form" || k === "otp" ? err() : ""});
-  if (location.protocol === "chrome-error:") return out("neterror");
-  if (document.readyState === "loading") return out("loading");
-  if ([...document.querySelectorAll(s.blocked)].some(shown)) return out("blocked");
-  if (document.querySelector(s.cfcheck)) return out("cfcheck");
-  for (const [k, t] of Object.entries(` + string(titles) + `)) if (document.title.startsWith(t)) return out(k);
-  if ((` + continueFinder() + `)()) return out("select");
-  if ([...document.querySelectorAll(s.captcha)].some(shown)) return out("captcha");
-  if (shown(document.querySelector(s.otp))) return out("otp");
-  if (shown(document.querySelector(s.password))) return out("form");
-  return out("other");
-})()`
-}
-
-// continueFinder is a JavaScript function that finds the account selection
-// page's button: by its label, or, on a page in another language, by the
-// form it submits to account-selected.
-func continueFinder() string {
-	text, _ := json.Marshal(pixiv.ContinueButtonText)
-	path, _ := json.Marshal(pixiv.AccountSelectedPath)
-	return `() => [...document.querySelectorAll("button, a, [role=button], input[type=submit]")].find(b =>
-    !!(b.offsetWidth || b.offsetHeight || b.getClientRects().length) &&
-    ((b.innerText || b.value || "").includes(` + string(text) + `) ||
-     (b.form && new URL(b.form.action, location.href).pathname === ` + string(path) + `)))`
-}
-
-// continueJS finds the account selection button for a real click.
-func continueJS() string { return "(" + continueFinder() + ")()" }
-
-// submitJS finds the submit button of the form that holds the field sel.
-func submitJS(field string) string {
-	f, _ := json.Marshal(field)
-	s, _ := json.Marshal(pixiv.SubmitButton)
-	return `(() => { const f = document.querySelector(` + string(f) + `); return (f && f.form && f.form.querySelector(` + string(s) + `)) || document.querySelector(` + string(s) + `); })()`
-}
-
-// drive watches the login tab and, when it may act (headless, or with
-// credentials), acts as the person would: continue with the stored
-// session, fill the form with real key events, answer a one-time code. It
-// ends the login at once on a page it cannot pass, instead of waiting out
-// the timeout. A visible window without credentials is left to the person.
+// drive reacts to what the watch script and the Network domain report:
+// continue with the stored session, fill the form with trusted input,
+// answer a code, skip a setup prompt, and end the login at once on an
+// answer or a page it cannot pass. It never polls and never waits for a
+// page to settle: each event is acted on when it arrives.
 func (l *Login) drive() {
 	defer close(l.driverDone)
 	if l.opts.probe {
 		return
 	}
-	act := !l.opts.Visible || l.opts.Username != ""
+	st := driveState{skipped: map[string]bool{}}
+	// A window waits for its person: only a headless login can stall.
 	var (
-		formSubmits, otpSubmits int
-		lastAction              time.Time
-		lastKind                pageKind
+		timer   *time.Timer
+		stalled <-chan time.Time
 	)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
+	if !l.opts.Visible {
+		timer = time.NewTimer(l.opts.StallTimeout)
+		defer timer.Stop()
+		stalled = timer.C
+	}
 	for {
 		select {
 		case <-l.tab.Done():
 			return
-		case <-tick.C:
-		}
-		if len(l.code) > 0 || len(l.fail) > 0 {
-			return
-		}
-		st, err := l.pageState()
-		if err != nil {
-			continue // a navigation replaced the document under the query
-		}
-		if st.Kind != lastKind {
-			l.touch()
-			if st.Kind != pageLoading && st.Kind != pageOther {
-				l.logf("page: %s (%s)", st.Kind, l.LastURL())
-			}
-			if !l.reportedLogin && (st.Kind == pageForm || st.Kind == pageSelect) {
-				l.reportedLogin = true
-				l.progress(StepLoginPage, time.Now())
-			}
-			lastKind = st.Kind
-		}
-		if !act {
-			continue
-		}
-		// Give a page a moment to react to the last action before acting
-		// again or judging it.
-		if time.Since(lastAction) < 700*time.Millisecond {
-			continue
-		}
-		switch st.Kind {
-		case pageSelect:
-			if err := chromedp.Do(l.tab, chromedp.Click(chromedp.JSPath(continueJS()))); err == nil {
-				l.logf("continuing with the stored session")
-				l.progress(StepContinue, time.Now())
-				lastAction = time.Now()
-				l.touch()
-			}
-		case pageForm:
-			switch {
-			case l.opts.Username == "" || l.opts.Password == "":
-				if l.opts.Visible {
-					continue
-				}
-				if len(l.opts.Cookies) > 0 {
-					l.failWith(reason.Mark(fmt.Errorf("%w: the session has expired (Pixiv shows its login form)", ErrNeedsPerson), reason.SessionExpired))
-				} else {
-					l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv shows its login form and no username or password was given", ErrNeedsPerson), reason.NoCredentials))
-				}
-				return
-			case formSubmits > 0 && st.Error != "":
-				if l.opts.Visible {
-					continue
-				}
-				l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv refused the username or password (%q)", ErrNeedsPerson, st.Error), reason.WrongPassword))
-				return
-			case formSubmits >= 3:
-				continue // let the stall check end it
-			}
-			if err := l.fillForm(); err != nil {
+		case <-l.watchedEvents.wake:
+		case <-stalled:
+			if left := l.opts.StallTimeout - l.sinceProgress(); left > 0 {
+				timer.Reset(left)
 				continue
 			}
-			formSubmits++
-			lastAction = time.Now()
-			l.touch()
-			l.logf("login form filled and submitted")
-			l.progress(StepFormFilled, time.Now())
-		case pageOTP:
-			switch {
-			case l.opts.TOTPSecret == "":
-				if l.opts.Visible {
-					continue
-				}
-				l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv asks for a one-time code (two-factor login)", ErrNeedsPerson), reason.OneTimeCode))
-				return
-			case otpSubmits > 0 && st.Error != "":
-				if l.opts.Visible {
-					continue
-				}
-				l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv refused the one-time code", ErrNeedsPerson), reason.WrongCode))
-				return
-			case otpSubmits >= 3:
-				continue
+			kind := "page"
+			if st.report != nil {
+				kind = st.report.Kind
 			}
-			if err := l.fillOTP(); err != nil {
-				if errors.Is(err, ErrNeedsPerson) { // a secret that makes no code
-					l.failWith(err)
-					return
-				}
-				continue
-			}
-			otpSubmits++
-			lastAction = time.Now()
-			l.touch()
-			l.logf("one-time code submitted")
-		case pageNetErr, pageBlocked, pageCFCheck:
-			if l.opts.Visible {
-				continue // the person can reload
-			}
-			l.failWith(l.loadFailure(st.Kind))
-			return
-		case pageCaptcha:
-			if l.opts.Visible {
-				continue
-			}
-			l.failWith(reason.Mark(fmt.Errorf("%w: Pixiv shows a captcha, which pixivauth does not answer", ErrNeedsPerson), reason.Captcha))
-			return
-		}
-		if !l.opts.Visible && l.sinceProgress() > l.opts.StallTimeout {
 			saved := l.saveFailure()
-			l.failWith(reason.Mark(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), st.Kind.describe(), saved), reason.Stalled))
+			l.failWith(reason.Mark(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), kind, saved), reason.Stalled))
 			return
+		}
+		for _, ev := range l.watchedEvents.take() {
+			if len(l.fail) > 0 {
+				return
+			}
+			if err := l.handle(&st, ev); err != nil {
+				l.failWith(err)
+				return
+			}
 		}
 	}
 }
 
+// acts reports whether the driver fills forms and answers codes: headless,
+// or a window given credentials.
+func (l *Login) acts() bool { return !l.opts.Visible || l.opts.Username != "" }
+
+// handle takes one event; an error ends the login.
+func (l *Login) handle(st *driveState, ev driveEvent) error {
+	switch {
+	case ev.docFailed != "":
+		if l.opts.Visible {
+			return nil // the person can reload
+		}
+		return l.loadFailure(false, ev.docFailed)
+	case ev.answer != nil:
+		l.touch()
+		if err := l.onAnswer(st, *ev.answer); err != nil {
+			return err
+		}
+	case ev.report != nil:
+		st.report = ev.report
+		if ev.report.Kind != st.lastKind {
+			st.lastKind = ev.report.Kind
+			l.touch()
+			if k := ev.report.Kind; k != "other" && k != "redirect" {
+				l.logf("page: %s (%s)", k, l.LastURL())
+			}
+			if !st.reportedLogin && (ev.report.Kind == "form" || ev.report.Kind == "username" || ev.report.Kind == "select") {
+				st.reportedLogin = true
+				l.progress(StepLoginPage, time.Now())
+			}
+		}
+	}
+	if st.report == nil {
+		return nil
+	}
+	return l.act(st)
+}
+
+// onAnswer reads a login XHR's answer: the outcome of a submit, at once.
+func (l *Login) onAnswer(st *driveState, a loginAnswer) error {
+	if a.Unreadable {
+		l.logf("the answer of %s could not be read", a.Path)
+		return nil
+	}
+	l.logf("Pixiv answered %s: %s", a.Path, a.Kind)
+	if l.opts.Visible {
+		// The person at the window sees the page and acts; only what
+		// the driver itself must do next is noted.
+		if a.Kind == answerTwoFactor || a.Kind == answerEmailCode {
+			st.expect, st.codeDone = a.Kind, false
+		}
+		return nil
+	}
+	switch a.Kind {
+	case answerSuccess:
+		st.expect = ""
+	case answerTwoFactor, answerEmailCode:
+		st.expect, st.codeDone = a.Kind, false
+	case answerCaptcha:
+		return reason.Mark(fmt.Errorf("%w: Pixiv wants a captcha solved, which pixivauth does not do without a person", ErrNeedsPerson), reason.Captcha)
+	case answerLocked:
+		return reason.Mark(fmt.Errorf("%w: Pixiv says the account is locked (%q)", ErrNeedsPerson, a.Message), reason.AccountLocked)
+	case answerRefused:
+		switch {
+		case a.Path == pixiv.AjaxLoginPath:
+			return reason.Mark(fmt.Errorf("%w: Pixiv refused the username or password (%q); it was not submitted again", ErrNeedsPerson, a.Message), reason.WrongPassword)
+		case a.Path == pixiv.EmailCodePath || st.expect == answerEmailCode:
+			return reason.Mark(fmt.Errorf("%w: Pixiv refused the e-mailed verification code (%q)", ErrNeedsPerson, a.Message), reason.EmailCode)
+		default:
+			return reason.Mark(fmt.Errorf("%w: Pixiv refused the two-factor code (%q)", ErrNeedsPerson, a.Message), reason.WrongCode)
+		}
+	case answerError:
+		saved := l.saveFailure()
+		return reason.Mark(fmt.Errorf("%w: Pixiv answered the login with an error (%q)%s", ErrStalled, a.Message, saved), reason.Failing)
+	}
+	return nil
+}
+
+// act does what the page as last reported calls for, once.
+func (l *Login) act(st *driveState) error {
+	r := st.report
+	switch r.Kind {
+	case "blocked":
+		if l.opts.Visible {
+			return nil
+		}
+		return l.loadFailure(true, "")
+	case "challenge":
+		if l.opts.Visible {
+			return nil
+		}
+		return reason.Mark(fmt.Errorf("%w: Pixiv shows a captcha, which pixivauth does not answer without a person", ErrNeedsPerson), reason.Captcha)
+	case "form", "username":
+		return l.actForm(st)
+	case "code":
+		return l.actCode(st)
+	case "select":
+		if st.selected || (l.opts.Visible && l.opts.ChooseAccount) {
+			return nil
+		}
+		st.selected = true
+		if r.Button != nil {
+			if err := l.click(r.Button); err != nil {
+				return nil // the page went away under the click
+			}
+			l.logf("continuing with the stored session")
+		} else {
+			// No element to click: do what the button does, from the
+			// page's own data.
+			if _, err := chromedp.Run(l.tab, chromedp.Evaluate[bool](selectFallbackJS())); err != nil {
+				return nil
+			}
+			l.logf("continuing with the stored session (posted from the page's data)")
+		}
+		l.touch()
+		l.progress(StepContinue, time.Now())
+	case "skip":
+		key := fmt.Sprintf("%s@%v", r.URL, *r.Button)
+		if !l.acts() || st.skipped[key] || len(st.skipped) >= 5 {
+			return nil
+		}
+		st.skipped[key] = true
+		if err := l.click(r.Button); err == nil {
+			l.logf("skipped a setup prompt")
+			l.touch()
+		}
+	}
+	return nil
+}
+
+func (l *Login) actForm(st *driveState) error {
+	r := st.report
+	switch {
+	case !l.acts():
+		return nil
+	case l.opts.Username == "" || l.opts.Password == "":
+		if len(l.opts.Cookies) > 0 {
+			return reason.Mark(fmt.Errorf("%w: the stored session has expired (Pixiv shows its login form)", ErrNeedsPerson), reason.SessionExpired)
+		}
+		return reason.Mark(fmt.Errorf("%w: Pixiv shows its login form and no username or password was given", ErrNeedsPerson), reason.NoCredentials)
+	case st.formSubmitted:
+		return nil // the answer decides; never a second submit
+	}
+	if r.Username != nil && !st.usernameTyped {
+		if err := l.typeInto(r.Username, l.opts.Username); err != nil {
+			return nil
+		}
+		st.usernameTyped = true
+	}
+	if r.Kind == "username" {
+		// A username-first form: on to its password step.
+		if r.Submit != nil && st.usernameTyped {
+			_ = l.click(r.Submit)
+			l.touch()
+		}
+		return nil
+	}
+	if r.Password == nil || r.Submit == nil {
+		return nil
+	}
+	if err := l.typeInto(r.Password, l.opts.Password); err != nil {
+		return nil
+	}
+	st.formSubmitted = true
+	if err := l.click(r.Submit); err != nil {
+		return nil
+	}
+	l.touch()
+	l.logf("login form filled and submitted")
+	l.progress(StepFormFilled, time.Now())
+	return nil
+}
+
+func (l *Login) actCode(st *driveState) error {
+	r := st.report
+	if st.codeDone || st.expect == "" || r.Code == nil || r.Submit == nil {
+		return nil // the answer that says which code comes first
+	}
+	if !l.acts() {
+		return nil
+	}
+	var code string
+	switch st.expect {
+	case answerTwoFactor:
+		if l.opts.TOTPSecret == "" && l.opts.Visible {
+			return nil // the person at the window types it
+		}
+		if l.opts.TOTPSecret == "" {
+			return reason.Mark(fmt.Errorf("%w: Pixiv asks for a one-time code (two-factor login)", ErrNeedsPerson), reason.OneTimeCode)
+		}
+		c, err := TOTPCode(l.opts.TOTPSecret, time.Now())
+		if err != nil {
+			return reason.Mark(fmt.Errorf("%w: %w", ErrNeedsPerson, err), reason.OneTimeCode)
+		}
+		code = c
+	case answerEmailCode:
+		if l.opts.EmailCode == nil && l.opts.Visible {
+			return nil // the person at the window types it
+		}
+		if l.opts.EmailCode == nil {
+			return reason.Mark(fmt.Errorf("%w: Pixiv e-mailed a verification code to the account's address and there is nobody at a terminal to type it", ErrNeedsPerson), reason.EmailCode)
+		}
+		l.logf("Pixiv e-mailed a verification code; asking for it")
+		c, err := l.opts.EmailCode(l.timeoutCtx)
+		if err != nil {
+			return reason.Mark(fmt.Errorf("%w: reading the e-mailed verification code: %w", ErrNeedsPerson, err), reason.EmailCode)
+		}
+		code = strings.TrimSpace(c)
+		l.touch()
+	default:
+		return nil
+	}
+	st.codeDone = true
+	if err := l.typeInto(r.Code, code); err != nil {
+		return nil
+	}
+	if err := l.click(r.Submit); err != nil {
+		return nil
+	}
+	l.touch()
+	l.logf("%s submitted", map[answerKind]string{answerTwoFactor: "two-factor code", answerEmailCode: "e-mailed code"}[st.expect])
+	return nil
+}
+
+// click is a trusted click, as a person's mouse makes it.
+func (l *Login) click(p *point) error {
+	for _, t := range []input.DispatchMouseEventType{input.DispatchMouseEventTypeMouseMoved, input.DispatchMouseEventTypeMousePressed, input.DispatchMouseEventTypeMouseReleased} {
+		params := input.DispatchMouseEventParams{Type: t, X: p.X, Y: p.Y, PointerType: input.DispatchMouseEventPointerTypeMouse}
+		if t != input.DispatchMouseEventTypeMouseMoved {
+			params.Button, params.Buttons, params.ClickCount = input.MouseButtonLeft, 1, 1
+		}
+		if _, err := chromedp.Call(l.tab, input.DispatchMouseEvent, params); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// typeInto clicks a field and types text into it, as trusted input.
+func (l *Login) typeInto(p *point, text string) error {
+	if err := l.click(p); err != nil {
+		return err
+	}
+	_, err := chromedp.Call(l.tab, input.InsertText, input.InsertTextParams{Text: text})
+	return err
+}
+
+// selectFallbackJS does what the account selection button does, from the
+// page's init-config: POST account-selected with return_to and tt.
+func selectFallbackJS() string {
+	f, _ := json.Marshal(map[string]string{
+		"id": pixiv.InitConfigID, "props": pixiv.DataPropsAttr, "account": pixiv.InitConfigAccount,
+		"cont": pixiv.ConfigContinueURL, "tt": pixiv.ConfigTT, "path": pixiv.AccountSelectedPath,
+		"returnTo": pixiv.ReturnToParam, "csrf": pixiv.CSRFParam,
+	})
+	return `(() => {
+  const F = ` + string(f) + `;
+  const i = document.getElementById(F.id), p = document.querySelector("[" + F.props + "]");
+  const a = JSON.parse(i && i.value ? i.value : p.getAttribute(F.props))[F.account];
+  const form = document.createElement("form");
+  form.method = "post"; form.action = F.path; form.style.display = "none";
+  for (const [k, v] of [[F.returnTo, a[F.cont]], [F.csrf, a[F.tt]]]) {
+    const e = document.createElement("input"); e.type = "hidden"; e.name = k; e.value = v; form.appendChild(e);
+  }
+  document.body.appendChild(form);
+  form.submit();
+  return true;
+})()`
+}
+
 // loadFailure explains a page that did not load: the browser's network
 // error, or Cloudflare's block. Either ends a headless login at once.
-func (l *Login) loadFailure(kind pageKind) error {
+func (l *Login) loadFailure(blocked bool, netErr string) error {
 	saved := l.saveFailure()
-	if kind == pageCFCheck {
-		return reason.Mark(fmt.Errorf("%w: Pixiv's Cloudflare front asks the browser on %s to prove it is a person (\"Just a moment...\"), which a headless browser cannot: try again later or from another network, or log in once with a window%s", ErrStalled, l.LastURL(), saved), reason.Blocked)
-	}
-	if kind == pageBlocked {
+	if blocked {
 		return reason.Mark(fmt.Errorf("%w: Pixiv (Cloudflare) blocked the browser on %s: try again later, or from another network%s", ErrStalled, l.LastURL(), saved), reason.Blocked)
 	}
 	l.mu.Lock()
-	netErr, failedURL := l.netError, l.netErrorURL
+	failedURL := l.netErrorURL
 	l.mu.Unlock()
 	if netErr == "" {
 		netErr = "a network error"
@@ -270,43 +372,6 @@ func (l *Login) loadFailure(kind pageKind) error {
 		failedURL = l.LastURL()
 	}
 	return reason.Mark(fmt.Errorf("%w: the browser could not load %s (%s): check the network or proxy, then try again%s", ErrStalled, failedURL, netErr, saved), reason.Unreachable)
-}
-
-func (l *Login) pageState() (pageState, error) {
-	raw, err := chromedp.Run(l.tab, chromedp.Evaluate[string](classifyJS()))
-	if err != nil {
-		return pageState{}, err
-	}
-	var st pageState
-	err = json.Unmarshal([]byte(raw), &st)
-	return st, err
-}
-
-// fillForm types the credentials as a person would, key by key, and
-// presses the form's own submit button.
-func (l *Login) fillForm() error {
-	return chromedp.Do(l.tab,
-		chromedp.Clear(chromedp.CSS(pixiv.UsernameInput)),
-		chromedp.Click(chromedp.CSS(pixiv.UsernameInput)),
-		chromedp.SendKeys(chromedp.CSS(pixiv.UsernameInput), l.opts.Username),
-		chromedp.Clear(chromedp.CSS(pixiv.PasswordInput)),
-		chromedp.Click(chromedp.CSS(pixiv.PasswordInput)),
-		chromedp.SendKeys(chromedp.CSS(pixiv.PasswordInput), l.opts.Password),
-		chromedp.Click(chromedp.JSPath(submitJS(pixiv.PasswordInput))),
-	)
-}
-
-func (l *Login) fillOTP() error {
-	code, err := TOTPCode(l.opts.TOTPSecret, time.Now())
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrNeedsPerson, err)
-	}
-	return chromedp.Do(l.tab,
-		chromedp.Clear(chromedp.CSS(pixiv.OTPInput)),
-		chromedp.Click(chromedp.CSS(pixiv.OTPInput)),
-		chromedp.SendKeys(chromedp.CSS(pixiv.OTPInput), code),
-		chromedp.Click(chromedp.JSPath(submitJS(pixiv.OTPInput))),
-	)
 }
 
 // TOTPCode returns the current one-time code of secret, given as base32 or

@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"fmt"
+
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
@@ -17,3 +19,5 @@ func closeTab(l *Login) error {
 	_, err := chromedp.CallBrowser(l.tab, target.CloseTarget, target.CloseTargetParams{TargetID: id})
 	return err
 }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

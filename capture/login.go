@@ -61,7 +61,7 @@ type Login struct {
 	mu            sync.Mutex
 	lastURL       string // the main frame's URL, query values removed
 	lastProgress  time.Time
-	reportedLogin bool
+	watchedEvents *events
 	netError      string // the last document load that failed: net::ERR_…
 	netErrorURL   string // and its URL, query values removed
 	driving       bool   // drive runs, and closes driverDone when it ends
@@ -134,6 +134,7 @@ func (l *Login) start() error {
 		allocCtx, l.allocCancel = chromedp.NewExecAllocator(l.timeoutCtx,
 			allocatorOptions(l.opts, path, l.userDataDir, browserTmp(l.tempRoot), l.output)...)
 	}
+	l.watchedEvents = newEvents()
 	l.tab, l.tabCancel = chromedp.NewContext(allocCtx, chromedp.WithListener(l.listen))
 	l.logf("starting the browser (%s)", l.browserName())
 	if err := chromedp.Do(l.tab); err != nil {
@@ -165,6 +166,9 @@ func (l *Login) start() error {
 // prepareTab makes the tab look like a person's browser, arms the callback
 // interception and loads the session cookies, all before the first request.
 func (l *Login) prepareTab() error {
+	if err := l.armWatch(); err != nil {
+		return err
+	}
 	if !l.opts.Visible {
 		v, err := chromedp.CallBrowser(l.tab, browser.GetVersion, cdp.Empty{})
 		if err != nil {
@@ -229,12 +233,13 @@ func clientHints(product string) *emulation.UserAgentMetadata {
 // listen sees every event of the tab, in order, in the tab's own loop: it
 // must return at once and send no command.
 func (l *Login) listen(ev any) {
+	l.watchEvent(ev)
 	switch ev := ev.(type) {
 	case *network.EventRequestWillBeSent:
 		// This event is the earliest sign of the callback: it arrives
 		// before the request leaves the browser.
 		l.see(ev.Request.URL)
-		if ev.Type == network.ResourceTypeDocument {
+		if ev.Type == network.ResourceTypeDocument && string(ev.FrameID) == l.mainFrame() {
 			l.setLastURL(ev.Request.URL)
 		}
 	case *fetch.EventRequestPaused:

@@ -59,6 +59,7 @@ func (p *connectProxy) seen() []string {
 // TestLoginThroughProxy: with Options.Proxy the browser reaches Pixiv only
 // through the proxy, by host name (no host-resolver rules here).
 func TestLoginThroughProxy(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t).withPassword()
 	proxy := &connectProxy{target: f.srv.Addr()}
 	ps := httptest.NewServer(proxy)

@@ -46,6 +46,13 @@ type Client struct {
 	// says: a code is single-use, and a password retried is a lockout risk.
 	Retries int
 
+	// Backoff is the wait before the first retry, doubled with every try
+	// up to 8 s: zero means 500 ms for Refresh and 200 ms for a dial that
+	// failed in Exchange or Password. A Retry-After that Pixiv sends is
+	// waited out (up to a minute) whatever Backoff says. Tests against a
+	// double make it short.
+	Backoff time.Duration
+
 	// Logf, if set, receives a line per step (the URL, the status, how
 	// long it took, a retry), for -v. It never receives a token, code,
 	// verifier, password, or any part of a request or answer body.
@@ -208,17 +215,23 @@ const maxRetryAfter = time.Minute
 
 // retry decides whether a failed try is worth another, and after how long.
 func (c *Client) retry(op string, e *Error, sent bool, try int) (wait time.Duration, again bool) {
+	base := func(d time.Duration) time.Duration {
+		if c.Backoff > 0 {
+			return c.Backoff
+		}
+		return d
+	}
 	if op != OpRefresh {
 		// A code or password that reached Pixiv may have been used up or
 		// counted: only a dial that failed outright is safe to repeat.
 		_, refused := refusedLoopback(e.Err)
-		return backoff(200*time.Millisecond, try),
+		return backoff(base(200*time.Millisecond), try),
 			e.kind == kindNetwork && !sent && !isTLSError(e.Err) && !refused
 	}
 	switch e.kind {
 	case kindNetwork:
 		_, refused := refusedLoopback(e.Err)
-		return backoff(500*time.Millisecond, try), !isTLSError(e.Err) && !refused
+		return backoff(base(500*time.Millisecond), try), !isTLSError(e.Err) && !refused
 	case kindFailing, kindRateLimited, kindBlocked:
 		if e.kind == kindBlocked && e.Status != 429 && e.Status < 500 {
 			return 0, false // Cloudflare's block page, not its "try later" one
@@ -226,7 +239,7 @@ func (c *Client) retry(op string, e *Error, sent bool, try int) (wait time.Durat
 		if e.RetryAfter > maxRetryAfter {
 			return 0, false
 		}
-		return max(backoff(500*time.Millisecond, try), e.RetryAfter), true
+		return max(backoff(base(500*time.Millisecond), try), e.RetryAfter), true
 	}
 	return 0, false
 }

@@ -481,3 +481,37 @@ func TestLoginURL(t *testing.T) {
 		t.Errorf("NewVerifier = %q: want 43 fresh characters", v)
 	}
 }
+
+// Backoff sets the first wait, which doubles with every try; a Retry-After
+// longer than it is still waited out.
+func TestBackoff(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		backoff time.Duration
+		answers []answer
+		min     []time.Duration // each wait is at least this, and under 5/4 of it
+	}{
+		{"default", 0, []answer{{status: 503}}, []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}},
+		{"short", 10 * time.Millisecond, []answer{{status: 503}}, []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond}},
+		{"Retry-After wins", 10 * time.Millisecond, []answer{{status: 429, header: map[string]string{"Retry-After": "2"}}},
+			[]time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakePixiv(t, tt.answers...)
+			var waits []time.Duration
+			c := f.client(&waits)
+			c.Backoff = tt.backoff
+			if _, err := c.Refresh(context.Background(), testRefresh); err == nil {
+				t.Fatal("Refresh succeeded against a failing endpoint")
+			}
+			if len(waits) != len(tt.min) {
+				t.Fatalf("waits = %v, want %d", waits, len(tt.min))
+			}
+			for i, w := range waits {
+				if w < tt.min[i] || w > tt.min[i]*5/4+time.Millisecond {
+					t.Errorf("wait %d = %s, want %s to 5/4 of it", i+1, w, tt.min[i])
+				}
+			}
+		})
+	}
+}

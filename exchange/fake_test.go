@@ -2,16 +2,11 @@ package exchange
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,36 +18,17 @@ import (
 	"time"
 
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
 )
 
-// pixivCert is a self-signed certificate for Pixiv's hosts, so that the
-// Client verifies TLS against a loopback server exactly as against Pixiv.
-var pixivCert = sync.OnceValues(func() (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "exchange test Pixiv"},
-		DNSNames:              pixiv.Hosts(),
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, err
-})
+// pixivCert is pixivtest's certificate for Pixiv's hosts, made once for
+// every fake, so that the Client verifies TLS against a loopback server
+// exactly as against Pixiv.
+var pixivCert = sync.OnceValues(pixivtest.NewCertificate)
 
 // routedClient sends every Pixiv host to addr, a loopback address, and
-// refuses to dial anything else: the production URLs stay as they are.
+// refuses to dial anything else (pixivtest.DialPixiv): the production URLs
+// stay as they are. dials, if not nil, counts the dials to a Pixiv host.
 func routedClient(t testing.TB, addr string, dials *atomic.Int32) *http.Client {
 	t.Helper()
 	cert, err := pixivCert()
@@ -61,19 +37,13 @@ func routedClient(t testing.TB, addr string, dials *atomic.Int32) *http.Client {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(cert.Leaf)
-	var d net.Dialer
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, target string) (net.Conn, error) {
-			host, _, _ := net.SplitHostPort(target)
-			if !pixiv.IsPixivHost(host) {
-				return nil, fmt.Errorf("test transport: refusing to dial %s", target)
-			}
-			if dials != nil {
-				dials.Add(1)
-			}
-			return d.DialContext(ctx, network, addr)
-		},
-		TLSClientConfig: &tls.Config{RootCAs: roots},
+	tr := pixivtest.NewTransport(addr, roots)
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, target string) (net.Conn, error) {
+		if host, _, _ := net.SplitHostPort(target); dials != nil && pixiv.IsPixivHost(host) {
+			dials.Add(1)
+		}
+		return dial(ctx, network, target)
 	}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr}

@@ -89,22 +89,83 @@ const (
 	CookieDomain = ".pixiv.net"
 )
 
+// The accounts pages of 2025–2026 are single-page apps drawn by script from
+// a JSON document in the HTML. The driver decides what a page is from that
+// data and from the JSON answers of the login XHRs, never from a label.
+const (
+	// InitConfigID is the id of the hidden input whose value is the page's
+	// JSON: <input type="hidden" id="init-config" class="json-data" value='{…}'>.
+	InitConfigID = "init-config"
+	// DataPropsAttr is the attribute some pages carry the same JSON in.
+	DataPropsAttr = "data-props"
+	// InitConfigAccount is the init-config key of the account data; the
+	// keys below are inside it.
+	InitConfigAccount = "pixivAccount"
+	// ConfigUserID is the logged-in user's ID, null without a session.
+	ConfigUserID = "userId"
+	// ConfigContinueURL is what account selection posts as return_to.
+	ConfigContinueURL = "continueWithCurrentAccountUrl"
+	// ConfigReturnTo is where post-redirect sends the browser (start).
+	ConfigReturnTo = "returnTo"
+	// ConfigTT is the CSRF token every POST of the page carries as tt.
+	ConfigTT = "tt"
+)
+
+// Paths and answers of the login XHRs.
+const (
+	// AjaxLoginPath takes the login form: POST ?lang=xx, answer JSON.
+	AjaxLoginPath = "/ajax/login"
+	// TwoFactorPath takes the one-time code of two-factor login. Pixiv's
+	// requests are under /ajax/login/two-factor-authentication/; the last
+	// part is inferred.
+	TwoFactorPath = "/ajax/login/two-factor-authentication/verify"
+	// EmailCodePath takes the e-mailed verification code (inferred: the
+	// step is confirmed, its requests are not).
+	EmailCodePath = "/ajax/login/email-verification/verify"
+
+	// AnswerSuccess is the body key of a login that went through; its
+	// object's return_to (or returnTo) is where the page goes next.
+	AnswerSuccess = "success"
+	// AnswerValidationErrors is the body key of a refused submit: an object
+	// of field → message.
+	AnswerValidationErrors = "validation_errors"
+	// ValidationCaptcha asks for the checkbox captcha, which then appears
+	// inside the form.
+	ValidationCaptcha = "captcha"
+	// ValidationLocked is a locked account (inferred name; every other key
+	// but captcha is taken as refused credentials).
+	ValidationLocked = "locked"
+	// ValidationCredentials is a wrong login ID or password (inferred name;
+	// the driver does not depend on it).
+	ValidationCredentials = "etc"
+	// AnswerTwoFactor is the body key of an answer that asks for a TOTP
+	// code (inferred).
+	AnswerTwoFactor = "two_factor_authentication"
+	// AnswerEmailCode is the body key of an answer that says a code was
+	// e-mailed (inferred).
+	AnswerEmailCode = "email_verification"
+)
+
 // Selectors of the accounts pages, as working tools use them.
 const (
 	UsernameInput = `input[autocomplete^='username']`
 	PasswordInput = `input[autocomplete^='current-password']`
 	SubmitButton  = `button[type=submit]`
-	OTPInput      = `input[autocomplete='one-time-code']`
+	// Clickable matches what a page may draw a button as.
+	Clickable = `button, [role=button], a, input[type=submit], input[type=button]`
+	// CodeInput is the field of a one-time code, TOTP or e-mailed.
+	CodeInput = `input[autocomplete='one-time-code']`
+	OTPInput  = CodeInput
 
-	// ContinueButtonText is the label of the account selection page's
-	// button; the page does not redirect by itself.
-	ContinueButtonText = "Continue using this account"
-
-	// CaptchaFrame matches the reCAPTCHA challenge that can follow a submit.
-	CaptchaFrame = `iframe[src*='recaptcha'], .g-recaptcha, #recaptcha`
-
-	// LoginError matches the message a wrong password leaves on the form.
-	LoginError = `[role=alert], .error-msg`
+	// RecaptchaHost serves reCAPTCHA's frames; RecaptchaFrame matches them.
+	// Every login page holds the invisible score frame (size=invisible) in
+	// a small fixed badge; only a frame without size=invisible, outside
+	// the badge and big enough to click, is a challenge for a person.
+	RecaptchaHost       = "www.google.com"
+	RecaptchaAnchorPath = "/recaptcha/enterprise/anchor"
+	RecaptchaFrame      = `iframe[src*='/recaptcha/']`
+	RecaptchaInvisible  = "size=invisible"
+	RecaptchaBadge      = `.grecaptcha-badge`
 
 	// CloudflareBlocked matches Cloudflare's "Sorry, you have been blocked"
 	// page, which Pixiv's hosts answer a blocked client with.
@@ -114,12 +175,22 @@ const (
 	// script, often with a Turnstile box), which a headless browser rarely
 	// passes.
 	CloudflareChallenge = `#challenge-running, #challenge-stage, #challenge-form, #cf-challenge-running, .cf-browser-verification, .cf-turnstile, script[src*='/cdn-cgi/challenge-platform/']`
-
-	// CloudflareChallengeTitle and CloudflareBlockedTitle begin the titles
-	// of those two pages: a sign of them when their markup changes.
-	CloudflareChallengeTitle = "Just a moment"
-	CloudflareBlockedTitle   = "Attention Required!"
 )
+
+// ContinueLabels are labels of the account selection button. Only zh is
+// confirmed; the others are what the driver tries first before the page's
+// only primary button and, last, a POST from init-config.
+func ContinueLabels() []string {
+	return []string{"继续使用此账号", "Continue using this account",
+		"このアカウントで続ける", "繼續使用此帳號", "이 계정으로 계속하기"}
+}
+
+// SkipLabels are the labels of the buttons that put off a passkey or
+// two-factor setup prompt after the password. The first four are
+// confirmed.
+func SkipLabels() []string {
+	return []string{"Remind me later", "Skip", "あとで", "スキップ", "稍后提醒我", "跳过", "稍後提醒我", "略過", "나중에", "건너뛰기"}
+}
 
 // Token endpoint parameters.
 const (
@@ -189,8 +260,11 @@ func IsPixivHost(host string) bool {
 // pointed at a double never reaches the internet. URLs stay unchanged: the
 // browser still asks for https://app-api.pixiv.net/..., which is what the
 // callback matching must see.
+//
+// reCAPTCHA's host goes to addr too: a double serves the frames every login
+// page loads.
 func HostResolverRules(addr string) string {
-	return "MAP *.pixiv.net " + addr + ", MAP pixiv.net " + addr +
+	return "MAP *.pixiv.net " + addr + ", MAP pixiv.net " + addr + ", MAP " + RecaptchaHost + " " + addr +
 		", MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
 }
 
@@ -208,7 +282,18 @@ const (
 	// also holds in a script as pixivAccount.tt; "Continue using this
 	// account" posts it to AccountSelectedPath with return_to.
 	CSRFParam = "tt"
+
+	// ViaParam=ViaLogin is what post-redirect adds to start's URL; start
+	// takes only a POST that carries it.
+	ViaParam = "via"
+	ViaLogin = "login"
+
+	// LangParam picks the accounts pages' language (en, ja, zh, zh-tw, ko).
+	LangParam = "lang"
 )
+
+// AccountsOrigin is the Origin of every POST the accounts pages make.
+const AccountsOrigin = "https://" + AccountsHost
 
 // Default profile pictures: what the token endpoint's user carries for an
 // account that has not set one (inferred from answers seen in the wild).
@@ -250,3 +335,46 @@ func AccountsLoginURLFor(returnTo string) string {
 func AppCallbackURLFor(code string) string {
 	return AppCallbackURL + "?code=" + url.QueryEscape(code) + "&via=login"
 }
+
+// Headers of the Chromium that the browserless login stands in for: the
+// same major version as the Chromium that pixivauth tests with, its reduced
+// User-Agent (minor versions zero, as Chrome sends since version 101) and
+// the client hints that capture's headless browser sends.
+const (
+	// ChromeMajor is the Chromium version the headers claim.
+	ChromeMajor = "156"
+
+	// BrowserUserAgentFormat is Chrome's reduced user agent; %s is the
+	// platform part, one of the BrowserPlatform* values.
+	BrowserUserAgentFormat = "Mozilla/5.0 (%s) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/" + ChromeMajor + ".0.0.0 Safari/537.36"
+	BrowserPlatformLinux   = "X11; Linux x86_64"
+	BrowserPlatformMac     = "Macintosh; Intel Mac OS X 10_15_7"
+	BrowserPlatformWindows = "Windows NT 10.0; Win64; x64"
+
+	// SecCHUA is the Sec-CH-UA brand list, in the order Chromium sends it.
+	SecCHUA = `"Chromium";v="` + ChromeMajor + `", "Not_A Brand";v="24"`
+	// SecCHUAMobile is Sec-CH-UA-Mobile of a desktop browser.
+	SecCHUAMobile = "?0"
+
+	// AcceptDocument is what Chromium accepts for a page (a navigation).
+	AcceptDocument = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+	// BrowserAcceptLanguage is an English-speaking person's Chromium.
+	BrowserAcceptLanguage = "en-US,en;q=0.9"
+)
+
+// Markers of Cloudflare's answers in a page's HTML or headers: its block
+// page, and its "Just a moment..." challenge, which only a browser can pass.
+const (
+	CloudflareBlockMarker     = "cf-error-details"
+	CloudflareChallengeMarker = "/cdn-cgi/challenge-platform/"
+	CloudflareChallengeTitle  = "Just a moment..."
+	// CloudflareMitigatedHeader is "challenge" on a challenge answer.
+	CloudflareMitigatedHeader = "Cf-Mitigated"
+	CloudflareRayHeader       = "Cf-Ray"
+)
+
+// Other cookies Pixiv sets beside the session.
+const (
+	// DeviceTokenCookie is set beside PHPSESSID.
+	DeviceTokenCookie = "device_token"
+)

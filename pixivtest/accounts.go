@@ -27,11 +27,31 @@ type Account struct {
 	// TOTPSecret, base32, turns on two-factor login: after the password the
 	// form asks for the current one-time code.
 	TOTPSecret string
-	Mail       string
-	Premium    bool
+	// EmailCode makes a correct password meet an e-mailed verification
+	// code (after the TOTP step, if any): the double records the code it
+	// "sent" ([Server.EmailedCodes]).
+	EmailCode bool
+	// Locked makes a correct password answer that the account is locked.
+	Locked bool
+	// Prompts are the setup prompts shown after the password, in order,
+	// each with a skip button.
+	Prompts []Prompt
+	Mail    string
+	Premium bool
 	// XRestrict is the account's R-18 setting: 0 off, 1 R-18, 2 R-18G.
 	XRestrict int
 }
+
+// Prompt is a setup prompt Pixiv may show after a correct password.
+type Prompt string
+
+// The setup prompts.
+const (
+	// PromptPasskey asks to set up a passkey ("Remind me later").
+	PromptPasskey Prompt = "passkey"
+	// PromptTwoFactorSetup asks to turn on two-factor login ("Skip").
+	PromptTwoFactorSetup Prompt = "two-factor"
+)
 
 // DemoAccount is the account `pixivauth demo` logs in with.
 func DemoAccount() Account {
@@ -161,7 +181,20 @@ func (s *Server) sessionOf(r *http.Request) (session, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[c.Value]
+	return s.sessionOfLockedCookie(c.Value)
+}
+
+// sessionOfLocked is sessionOf with s.mu held.
+func (s *Server) sessionOfLocked(r *http.Request) (session, bool) {
+	c, err := r.Cookie(pixiv.SessionCookie)
+	if err != nil {
+		return session{}, false
+	}
+	return s.sessionOfLockedCookie(c.Value)
+}
+
+func (s *Server) sessionOfLockedCookie(value string) (session, bool) {
+	sess, ok := s.sessions[value]
 	if !ok || !s.now().Before(sess.expires) || s.accountLocked(sess.accountID) == nil {
 		return session{}, false
 	}
@@ -215,6 +248,16 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// randomDigits is n random decimal digits: an e-mailed code.
+func randomDigits(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = '0' + b[i]%10
+	}
+	return string(b)
 }
 
 // randomAlnum is n random lower-case letters and digits, like the random

@@ -1,6 +1,7 @@
 package pixivtest
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,14 +16,6 @@ import (
 // The browser flow of the protocol document, step by step: app-api's login,
 // accounts' pages, app-api's start, oauth's authorize, app-api's callback.
 
-// pendingTTL is how long a login waits for its one-time code (inferred).
-const pendingTTL = 10 * time.Minute
-
-type pendingLogin struct {
-	accountID string
-	expires   time.Time
-}
-
 // codeGrant is what authorize bound a code to.
 type codeGrant struct {
 	challenge   string
@@ -30,14 +23,6 @@ type codeGrant struct {
 	redirectURI string
 	issued      time.Time
 }
-
-// Messages the accounts pages show (inferred: Pixiv's English wording is not
-// recorded; these say what its pages say).
-const (
-	msgWrongPassword = "Please check that your pixiv ID or e-mail address and password are entered correctly."
-	msgWrongOTP      = "The verification code is incorrect. Please check it and try again."
-	msgLoginExpired  = "Your login attempt has expired. Please log in again."
-)
 
 func (s *Server) serveAppAPI(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
@@ -54,10 +39,16 @@ func (s *Server) serveAppAPI(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveAccounts(w http.ResponseWriter, r *http.Request) {
 	switch {
-	case r.URL.Path == pixiv.AccountsLoginPath && r.Method == http.MethodPost:
-		s.loginSubmit(w, r)
 	case r.URL.Path == pixiv.AccountsLoginPath:
 		s.loginPage(w, r)
+	case r.URL.Path == pixiv.AjaxLoginPath:
+		s.ajaxLogin(w, r)
+	case r.URL.Path == pixiv.TwoFactorPath:
+		s.codeSubmit(w, r, stageTOTP)
+	case r.URL.Path == pixiv.EmailCodePath:
+		s.codeSubmit(w, r, stageEmail)
+	case r.URL.Path == setupPromptPath:
+		s.promptPage(w, r)
 	case r.URL.Path == pixiv.AccountSelectedPath:
 		s.accountSelected(w, r)
 	case r.URL.Path == pixiv.PostRedirectPath:
@@ -141,153 +132,284 @@ func returnToOf(r *http.Request) (string, bool) {
 	return rt, true
 }
 
+// postRedirectURL is the absolute post-redirect URL for returnTo.
 func postRedirectURL(returnTo string) string {
-	return pixiv.PostRedirectPath + "?" + pixiv.ReturnToParam + "=" + url.QueryEscape(returnTo)
+	return pixiv.AccountsOrigin + pixiv.PostRedirectPath + "?" + pixiv.ReturnToParam + "=" + url.QueryEscape(returnTo)
 }
 
-// formAction is where the login page's forms post: the page's own URL, so
-// that prompt, source and the rest survive.
-func formAction(r *http.Request) string {
-	if r.URL.RawQuery == "" {
-		return pixiv.AccountsLoginPath
-	}
-	return pixiv.AccountsLoginPath + "?" + r.URL.RawQuery
+// setupPromptPath shows a setup prompt (the double's own path: Pixiv's is
+// not recorded).
+const setupPromptPath = "/setup-prompt"
+
+// stage is what a pending login waits for.
+type stage int
+
+const (
+	stageTOTP stage = iota + 1
+	stageEmail
+)
+
+// pendingTTL is how long a login waits for its code (inferred for TOTP;
+// the e-mail says 15 minutes).
+const pendingTTL = 15 * time.Minute
+
+type pendingLogin struct {
+	accountID string
+	returnTo  string
+	stage     stage
+	emailCode string
+	expires   time.Time
 }
 
-// loginPage is step 2: account selection with a live session, else the form.
+// loginPage is step 2: one page, drawn by script from init-config: account
+// selection with a live session, else the login form.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	returnTo, ok := returnToOf(r)
 	if !ok {
 		s.errorPage(w, http.StatusBadRequest, "return_to is missing or leads off pixiv.net")
 		return
 	}
-	if sess, ok := s.sessionOf(r); ok {
-		s.selectPage(w, sess, returnTo)
+	acc := pixivAccount{ReturnTo: returnTo, PostKey: randomHex(16)}
+	var app appData
+	v := viewLogin
+	title := "Login | pixiv"
+	s.mu.Lock()
+	if sess, ok := s.sessionOfLocked(r); ok {
+		id := sess.accountID
+		a := s.accountLocked(id)
+		acc.UserID, acc.TT, acc.ContinueWithCurrentAccountURL = &id, sess.tt, returnTo
+		app.AccountName = a.Name
+		v, title = viewSelect, "Select an account | pixiv"
+		if s.cfg.autoSelect {
+			app.Auto = newAutoFill(s.cfg.autoSelectDelay)
+			app.Auto.Select = true
+		}
+	} else {
+		acc.TT = randomHex(16)
+		s.visitors[acc.TT] = true
+		app.UsernameStep = s.cfg.usernameFirst
+		if s.cfg.autoLogin && len(s.accounts) > 0 {
+			a := s.accounts[0]
+			app.Auto = newAutoFill(s.cfg.autoLoginDelay)
+			app.Auto.Login, app.Auto.Password = a.Username, a.Password
+			if app.Auto.Login == "" {
+				app.Auto.Login = a.Account
+			}
+		}
+	}
+	s.mu.Unlock()
+	s.renderApp(w, r, title, v, acc, app)
+}
+
+// ajaxAnswer is the JSON of every login XHR.
+type ajaxAnswer struct {
+	Error   bool           `json:"error"`
+	Message string         `json:"message"`
+	Body    map[string]any `json:"body"`
+}
+
+func writeAnswer(w http.ResponseWriter, status int, a ajaxAnswer) {
+	if a.Body == nil {
+		a.Body = map[string]any{}
+	}
+	b, _ := json.Marshal(a)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func refused(key, msg string) ajaxAnswer {
+	return ajaxAnswer{Body: map[string]any{pixiv.AnswerValidationErrors: map[string]string{key: msg}}}
+}
+
+// checkAjax checks what every login XHR must carry: a POST from the
+// accounts origin with a tt the double gave a login page. It answers and
+// returns false when something is wrong.
+func (s *Server) checkAjax(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeAnswer(w, http.StatusMethodNotAllowed, ajaxAnswer{Error: true, Message: "Method Not Allowed"})
+		return false
+	}
+	if r.Header.Get("Origin") != pixiv.AccountsOrigin {
+		writeAnswer(w, http.StatusBadRequest, ajaxAnswer{Error: true, Message: "Invalid request (origin)"})
+		return false
+	}
+	s.mu.Lock()
+	known := s.visitors[r.PostForm.Get(pixiv.CSRFParam)]
+	s.mu.Unlock()
+	if !known {
+		writeAnswer(w, http.StatusBadRequest, ajaxAnswer{Error: true, Message: "Invalid request (tt). Reload the page and try again."})
+		return false
+	}
+	return true
+}
+
+// ajaxLogin takes the login form, posted by XHR; its answer is JSON.
+func (s *Server) ajaxLogin(w http.ResponseWriter, r *http.Request) {
+	if !s.checkAjax(w, r) {
 		return
 	}
-	s.loginFormPage(w, r, returnTo, "")
-}
-
-func (s *Server) loginFormPage(w http.ResponseWriter, r *http.Request, returnTo, errMsg string) {
-	d := pageData{Title: "Login | pixiv", Action: formAction(r), ReturnTo: returnTo, Error: errMsg}
+	t := s.textFor(langOf(r, s.cfg.lang))
+	returnTo, ok := returnToOf(r)
+	if !ok {
+		writeAnswer(w, http.StatusBadRequest, ajaxAnswer{Error: true, Message: "return_to is missing or leads off pixiv.net"})
+		return
+	}
+	tt := r.PostForm.Get(pixiv.CSRFParam)
 	s.mu.Lock()
-	// A form that shows an error does not fill itself in again, or a
-	// wrong password would loop.
-	if s.cfg.autoLogin && errMsg == "" && len(s.accounts) > 0 {
-		a := s.accounts[0]
-		login := a.Username
-		if login == "" {
-			login = a.Account
-		}
-		d.Auto = newAutoFill(s.cfg.autoLoginDelay,
-			fill{Selector: pixiv.UsernameInput, Value: login},
-			fill{Selector: pixiv.PasswordInput, Value: a.Password})
+	if s.captcha {
+		s.mu.Unlock()
+		// g_recaptcha_response can never be right: nobody solves the
+		// double's checkbox.
+		writeAnswer(w, http.StatusOK, refused(pixiv.ValidationCaptcha, t.Captcha))
+		return
+	}
+	a := s.loginLocked(r.PostForm.Get("login_id"), r.PostForm.Get("password"))
+	switch {
+	case a == nil:
+		s.mu.Unlock()
+		writeAnswer(w, http.StatusOK, refused(pixiv.ValidationCredentials, t.WrongPassword))
+		return
+	case a.Locked:
+		s.mu.Unlock()
+		writeAnswer(w, http.StatusOK, refused(pixiv.ValidationLocked, t.Locked))
+		return
 	}
 	s.mu.Unlock()
-	s.render(w, http.StatusOK, "login", d)
+	s.nextStep(w, tt, *a, returnTo, 0)
 }
 
-func (s *Server) otpPage(w http.ResponseWriter, r *http.Request, returnTo, loginToken string, a *Account, errMsg string) {
-	d := pageData{Title: "Two-step verification | pixiv", Action: formAction(r), ReturnTo: returnTo, LoginToken: loginToken, Error: errMsg}
-	if s.cfg.autoLogin && errMsg == "" {
-		if code, err := totp.GenerateCode(a.TOTPSecret, s.now()); err == nil {
-			d.Auto = newAutoFill(s.cfg.autoLoginDelay, fill{Selector: pixiv.OTPInput, Value: code})
+// nextStep answers a login whose account has passed every step before
+// after: a code step, or success.
+func (s *Server) nextStep(w http.ResponseWriter, tt string, a Account, returnTo string, after stage) {
+	s.mu.Lock()
+	p := pendingLogin{accountID: a.ID, returnTo: returnTo, expires: s.now().Add(pendingTTL)}
+	switch {
+	case after < stageTOTP && a.TOTPSecret != "":
+		p.stage = stageTOTP
+	case after < stageEmail && a.EmailCode:
+		p.stage = stageEmail
+		p.emailCode = randomDigits(6)
+		s.emailed = append(s.emailed, EmailedCode{AccountID: a.ID, Mail: a.Mail, Code: p.emailCode, Time: s.now()})
+	}
+	if p.stage == 0 {
+		delete(s.pending, tt)
+		delete(s.visitors, tt)
+		c := s.newSessionLocked(a.ID)
+		s.mu.Unlock()
+		http.SetCookie(w, c)
+		key := pixiv.ReturnToParam
+		if s.cfg.camelReturnTo {
+			key = "returnTo"
+		}
+		next := postRedirectURL(returnTo)
+		for i := len(a.Prompts) - 1; i >= 0; i-- {
+			next = pixiv.AccountsOrigin + setupPromptPath + "?type=" + string(a.Prompts[i]) + "&" + pixiv.ReturnToParam + "=" + url.QueryEscape(next)
+		}
+		writeAnswer(w, http.StatusOK, ajaxAnswer{Body: map[string]any{pixiv.AnswerSuccess: map[string]string{key: next}}})
+		return
+	}
+	s.pending[tt] = p
+	auto := s.cfg.autoLogin
+	s.mu.Unlock()
+	body := map[string]any{}
+	if p.stage == stageTOTP {
+		body[pixiv.AnswerTwoFactor] = map[string]any{"type": "totp"}
+		if auto {
+			// The person at the window reads their authenticator app.
+			if code, err := totp.GenerateCode(a.TOTPSecret, s.now()); err == nil {
+				body["pixivtest_code"] = code
+			}
+		}
+	} else {
+		body[pixiv.AnswerEmailCode] = map[string]any{"mail_address": maskMail(a.Mail)}
+		if auto {
+			body["pixivtest_code"] = p.emailCode
 		}
 	}
-	s.render(w, http.StatusOK, "otp", d)
+	writeAnswer(w, http.StatusOK, ajaxAnswer{Body: body})
 }
 
-func (s *Server) selectPage(w http.ResponseWriter, sess session, returnTo string) {
-	s.mu.Lock()
-	a := s.accountLocked(sess.accountID)
-	s.mu.Unlock()
-	d := pageData{Title: "Select an account | pixiv", Account: *a, TT: sess.tt, ReturnTo: returnTo}
-	if s.cfg.autoSelect {
-		d.Auto = newAutoFill(s.cfg.autoSelectDelay)
-		d.Auto.Button, d.Auto.ButtonText = "button", pixiv.ContinueButtonText
+// codeSubmit takes a TOTP or e-mailed code for a pending login.
+func (s *Server) codeSubmit(w http.ResponseWriter, r *http.Request, want stage) {
+	if !s.checkAjax(w, r) {
+		return
 	}
-	s.render(w, http.StatusOK, "select", d)
+	t := s.textFor(langOf(r, s.cfg.lang))
+	tt := r.PostForm.Get(pixiv.CSRFParam)
+	s.mu.Lock()
+	p, ok := s.pending[tt]
+	var a *Account
+	if ok {
+		a = s.accountLocked(p.accountID)
+	}
+	if !ok || a == nil || p.stage != want || !s.now().Before(p.expires) {
+		delete(s.pending, tt)
+		s.mu.Unlock()
+		writeAnswer(w, http.StatusOK, ajaxAnswer{Error: true, Message: t.Expired})
+		return
+	}
+	s.mu.Unlock()
+	code := strings.TrimSpace(r.PostForm.Get("code"))
+	var valid bool
+	if want == stageTOTP {
+		// Pixiv's window is inferred: one 30 s step either side.
+		valid, _ = totp.ValidateCustom(code, a.TOTPSecret, s.now(), totp.ValidateOpts{
+			Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
+		})
+	} else {
+		valid = code != "" && code == p.emailCode
+	}
+	if !valid {
+		writeAnswer(w, http.StatusOK, refused("code", t.WrongCode))
+		return
+	}
+	s.nextStep(w, tt, *a, p.returnTo, want)
 }
 
-// loginSubmit takes the login form (username and password) or the
-// one-time-code form.
-func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+// promptPage is a setup prompt (passkey or two-factor) with a skip button
+// that goes on to return_to.
+func (s *Server) promptPage(w http.ResponseWriter, r *http.Request) {
 	returnTo, ok := returnToOf(r)
 	if !ok {
 		s.errorPage(w, http.StatusBadRequest, "return_to is missing or leads off pixiv.net")
 		return
 	}
-	if token := r.PostForm.Get(fieldLoginToken); token != "" {
-		s.otpSubmit(w, r, returnTo, token)
-		return
+	id := ""
+	if sess, ok := s.sessionOf(r); ok {
+		id = sess.accountID
 	}
-	s.mu.Lock()
-	if s.captcha {
-		s.mu.Unlock()
-		s.render(w, http.StatusOK, "captcha", pageData{Title: "Login | pixiv"})
-		return
+	var uid *string
+	if id != "" {
+		uid = &id
 	}
-	a := s.loginLocked(r.PostForm.Get(fieldLoginID), r.PostForm.Get(fieldPassword))
-	var loginToken string
-	if a != nil && a.TOTPSecret != "" {
-		loginToken = randomToken()
-		s.pending[loginToken] = pendingLogin{accountID: a.ID, expires: s.now().Add(pendingTTL)}
+	app := appData{Prompt: r.URL.Query().Get("type")}
+	if s.cfg.autoLogin {
+		app.Auto = newAutoFill(s.cfg.autoLoginDelay)
 	}
-	s.mu.Unlock()
-	switch {
-	case a == nil:
-		s.loginFormPage(w, r, returnTo, msgWrongPassword)
-	case loginToken != "":
-		s.otpPage(w, r, returnTo, loginToken, a, "")
-	default:
-		s.loggedIn(w, a.ID, returnTo)
-	}
+	s.renderApp(w, r, "pixiv", viewPrompt, pixivAccount{UserID: uid, ReturnTo: returnTo}, app)
 }
 
-func (s *Server) otpSubmit(w http.ResponseWriter, r *http.Request, returnTo, token string) {
-	s.mu.Lock()
-	p, ok := s.pending[token]
-	var a *Account
-	if ok {
-		a = s.accountLocked(p.accountID)
+func maskMail(m string) string {
+	user, domain, ok := strings.Cut(m, "@")
+	if !ok || user == "" {
+		return ""
 	}
-	if !ok || a == nil || !s.now().Before(p.expires) {
-		delete(s.pending, token)
-		s.mu.Unlock()
-		s.loginFormPage(w, r, returnTo, msgLoginExpired)
-		return
-	}
-	s.mu.Unlock()
-	// Pixiv's window is inferred: one 30 s step either side, the common
-	// allowance for clocks that differ a little.
-	valid, _ := totp.ValidateCustom(strings.TrimSpace(r.PostForm.Get(fieldOTP)), a.TOTPSecret, s.now(), totp.ValidateOpts{
-		Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1,
-	})
-	if !valid {
-		s.otpPage(w, r, returnTo, token, a, msgWrongOTP)
-		return
-	}
-	s.mu.Lock()
-	delete(s.pending, token)
-	s.mu.Unlock()
-	s.loggedIn(w, a.ID, returnTo)
+	return user[:1] + "***@" + domain
 }
 
-// loggedIn sets a new session cookie and sends the browser on to
-// post-redirect.
-func (s *Server) loggedIn(w http.ResponseWriter, accountID, returnTo string) {
-	s.mu.Lock()
-	c := s.newSessionLocked(accountID)
-	s.mu.Unlock()
-	http.SetCookie(w, c)
-	redirect(w, postRedirectURL(returnTo))
-}
-
-// accountSelected is "Continue using this account".
+// accountSelected is the account selection button's POST: return_to and
+// tt, from a page on accounts.pixiv.net.
 func (s *Server) accountSelected(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		s.errorPage(w, http.StatusMethodNotAllowed, "Use the button on the account selection page.")
+		return
+	}
+	if !fromAccounts(r) {
+		s.errorPage(w, http.StatusForbidden, "The request is invalid (origin).")
 		return
 	}
 	returnTo, ok := returnToOf(r)
@@ -308,8 +430,18 @@ func (s *Server) accountSelected(w http.ResponseWriter, r *http.Request) {
 	redirect(w, postRedirectURL(returnTo))
 }
 
-// postRedirect is step 3: a page whose script sends the browser to
-// return_to.
+// fromAccounts reports whether a POST comes from a page on accounts: its
+// Origin, and its Referer if it has one.
+func fromAccounts(r *http.Request) bool {
+	if r.Header.Get("Origin") != pixiv.AccountsOrigin {
+		return false
+	}
+	ref := r.Header.Get("Referer")
+	return ref == "" || strings.HasPrefix(ref, pixiv.AccountsOrigin+"/")
+}
+
+// postRedirect is step 3: a page whose script POSTs to init-config's
+// returnTo with via=login.
 func (s *Server) postRedirect(w http.ResponseWriter, r *http.Request) {
 	returnTo, ok := returnToOf(r)
 	if !ok {
@@ -319,13 +451,32 @@ func (s *Server) postRedirect(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	stay := s.noRedirect
 	s.mu.Unlock()
-	s.render(w, http.StatusOK, "post-redirect", pageData{Title: "pixiv", Next: returnTo, NoRedirect: stay})
+	acc := pixivAccount{ReturnTo: returnTo}
+	if sess, ok := s.sessionOf(r); ok {
+		id := sess.accountID
+		acc.UserID = &id
+	}
+	s.renderApp(w, r, "pixiv", viewPostRedirect, acc, appData{NoRedirect: stay})
 }
 
 // start is step 4's first hop: with a live session, on to authorize with a
 // fresh state; without one, back to the accounts login.
 func (s *Server) start(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		// Pixiv's post-redirect POSTs here; a GET is refused.
+		w.Header().Set("Allow", http.MethodPost)
+		s.errorPage(w, http.StatusMethodNotAllowed, "start takes a POST from the post-redirect page")
+		return
+	}
 	q := r.URL.Query()
+	if q.Get(pixiv.ViaParam) != pixiv.ViaLogin {
+		s.errorPage(w, http.StatusBadRequest, "via=login is missing")
+		return
+	}
+	if !fromAccounts(r) {
+		s.errorPage(w, http.StatusForbidden, "The request is invalid (origin).")
+		return
+	}
 	challenge, problem := challengeOf(q)
 	if problem == "" && q.Get("client") != pixiv.ClientName {
 		problem = "client must be " + pixiv.ClientName
@@ -405,6 +556,16 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	switch {
 	case q.Get("code") != "":
+		s.mu.Lock()
+		script := s.cfg.scriptCallback
+		s.mu.Unlock()
+		if script {
+			b, _ := json.Marshal(pixiv.AppCallbackURLFor(q.Get("code")))
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			_, _ = w.Write([]byte("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>pixiv</title></head><body><script>location.href = " + string(b) + ";</script></body></html>"))
+			return
+		}
 		redirect(w, pixiv.AppCallbackURLFor(q.Get("code")))
 	case q.Get("error") != "":
 		// Inferred: the error is passed on to the app the way a code is.

@@ -17,18 +17,23 @@ import (
 	"github.com/pixivauth/pixivauth/pixiv"
 )
 
-// newCertificate makes a self-signed ECDSA certificate for every name the
-// double answers to. ECDSA P-256 keeps New fast (an RSA key takes far longer
-// to generate). The certificate is its own root: clients trust it through
-// RootCAs, browsers through its public key hash.
-func newCertificate() (tls.Certificate, *x509.Certificate, error) {
+// NewCertificate makes a self-signed certificate for every name a Pixiv
+// double answers to: pixiv.net, *.pixiv.net, the hosts of the flow
+// ([pixiv.Hosts]), localhost and 127.0.0.1. It is its own root: a client
+// trusts it through a pool holding its Leaf ([NewTransport]), a browser
+// through its public key hash. It is what [New] serves; a test that runs
+// its own TLS server in Pixiv's place (an httptest.Server with a scripted
+// handler, say) serves it too, so that its client checks TLS against the
+// real host names exactly as against Pixiv. ECDSA P-256 keeps it fast (an
+// RSA key takes far longer to generate).
+func NewCertificate() (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("generating a key: %w", err)
+		return tls.Certificate{}, fmt.Errorf("generating a key: %w", err)
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("generating a serial number: %w", err)
+		return tls.Certificate{}, fmt.Errorf("generating a serial number: %w", err)
 	}
 	now := time.Now()
 	names := append([]string{"pixiv.net", "*.pixiv.net", "localhost"}, pixiv.Hosts()...)
@@ -46,13 +51,13 @@ func newCertificate() (tls.Certificate, *x509.Certificate, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("creating a certificate: %w", err)
+		return tls.Certificate{}, fmt.Errorf("creating a certificate: %w", err)
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		return tls.Certificate{}, nil, fmt.Errorf("parsing the new certificate: %w", err)
+		return tls.Certificate{}, fmt.Errorf("parsing the new certificate: %w", err)
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, leaf, nil
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
 }
 
 // spkiHash is what Chrome's --ignore-certificate-errors-spki-list takes:

@@ -3,8 +3,32 @@
 // Pixiv does, in the spirit of net/http/httptest.
 //
 // It serves the whole browser login flow of the project's protocol document
-// (login form, one-time code, account selection, post-redirect, start,
-// authorize, callback) and the token endpoint with its three grants. URLs are
+// as Pixiv serves it in 2025–2026, and the token endpoint with its three
+// grants. The accounts pages are single-page apps: the HTML holds the
+// page's data as JSON in <input id="init-config"> (pixivAccount.tt, userId,
+// continueWithCurrentAccountUrl, returnTo, …, the reCAPTCHA keys), and a
+// script draws the visible page after load: account selection (a button
+// with no form around it, whose click POSTs account-selected with
+// return_to and tt), or the login form, which posts by XHR to /ajax/login
+// and follows its JSON answer (success, validation_errors with captcha,
+// wrong password or a locked account, a two-factor step, an e-mailed code
+// recorded in [Server.EmailedCodes]); setup prompts with skip buttons;
+// post-redirect, which POSTs to start with via=login. Every login page holds
+// reCAPTCHA Enterprise's invisible score frame in its badge, served on
+// www.google.com by the double ([Server.BrowserFlags] routes it there).
+// Pages speak en, ja, zh, zh-tw and ko (lang, Accept-Language,
+// [WithLanguage]).
+//
+// What the protocol document marks as inferred or reported once is a
+// switch, so that a client is tested against each side: [WithAltEnglish],
+// [WithUsernameFirst], [WithScriptCallback], [WithCamelReturnTo],
+// [WithDataProps]; the names of the validation_errors keys and of the
+// two-factor and e-mail answers are the double's picks (package pixiv).
+//
+// On the browserless path it enforces what Pixiv does: account-selected
+// and start take POSTs from the accounts origin only, tt must be the
+// session's, start needs via=login, a dead session gets the login form
+// (userId null), and a code is single-use. URLs are
 // never rewritten: a client reaches the double by dialling its address for
 // every Pixiv host, which [Server.Client], [Server.DialContext] and
 // [Server.BrowserFlags] arrange, so the code under test sees the same URLs it
@@ -15,10 +39,13 @@
 //	s := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
 //	defer s.Close()
 //	c := s.Client() // with a cookie jar, not following redirects
-//	resp, _ := c.Get(pixiv.LoginURLFor(challenge)) // 302 to the login form
-//	c.PostForm(resp.Header.Get("Location"), url.Values{"login_id": {"demo"}, "password": {"demo-password"}})
-//	// GET pixiv.StartURLFor(challenge) and follow: authorize, callback,
-//	// then pixiv://account/login?code=CODE&via=login.
+//	resp, _ := c.Get(pixiv.LoginURLFor(challenge)) // 302 to the login page
+//	// GET it and read init-config: pixivAccount.tt and returnTo. POST
+//	// /ajax/login?lang=en (Origin https://accounts.pixiv.net) with login_id,
+//	// password, return_to and tt: the JSON answer's body.success.return_to
+//	// is post-redirect. GET it, read init-config returnTo (start), POST it
+//	// with via=login and follow: authorize, callback, then
+//	// pixiv://account/login?code=CODE&via=login.
 //	c.PostForm(pixiv.TokenURL, url.Values{"grant_type": {"authorization_code"},
 //		"code": {code}, "code_verifier": {verifier}, "redirect_uri": {pixiv.RedirectURI}, ...})
 //

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
+	"io"
 	"log"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -38,13 +41,29 @@ func ExampleNew() {
 		return resp.Header.Get("Location")
 	}
 
-	// The login URL leads to the login form; post it as a person would.
-	form := hop(c.Get(pixiv.LoginURLFor(challenge)))
-	hop(c.PostForm(form, url.Values{"login_id": {"demo"}, "password": {"demo-password"}}))
+	// The login URL leads to the login page, whose data sits in
+	// init-config; its script posts the form by XHR.
+	page := get(c, hop(c.Get(pixiv.LoginURLFor(challenge))))
+	acc := initConfig(page).PixivAccount
+	ajax := postFromAccounts(c, pixiv.AccountsOrigin+pixiv.AjaxLoginPath+"?lang=en", url.Values{
+		"login_id": {"demo"}, "password": {"demo-password"}, "return_to": {acc.ReturnTo}, "tt": {acc.TT}})
+	var answer struct {
+		Body struct {
+			Success struct {
+				ReturnTo string `json:"return_to"`
+			} `json:"success"`
+		} `json:"body"`
+	}
+	if err := json.NewDecoder(ajax.Body).Decode(&answer); err != nil {
+		log.Fatal(err)
+	}
+	ajax.Body.Close()
 
-	// post-redirect's script would now go to start, which leads through
-	// authorize and the callback to the app's pixiv:// URL with the code.
-	next := pixiv.StartURLFor(challenge)
+	// post-redirect's script POSTs to its returnTo (start) with via=login,
+	// which leads through authorize and the callback to the app's pixiv://
+	// URL with the code.
+	start := initConfig(get(c, answer.Body.Success.ReturnTo)).PixivAccount.ReturnTo + "&via=login"
+	next := hop(postFromAccounts(c, start, nil), nil)
 	for !strings.HasPrefix(next, pixiv.AppCallbackURL) {
 		next = hop(c.Get(next))
 	}
@@ -71,6 +90,45 @@ func ExampleNew() {
 	}
 	fmt.Println(resp.StatusCode, tok.User.Name, len(s.Issued()))
 	// Output: 200 Demo User 1
+}
+
+// get returns the body of u.
+func get(c *http.Client, u string) string {
+	resp, err := c.Get(u)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// postFromAccounts posts form to u as a page on accounts.pixiv.net does.
+func postFromAccounts(c *http.Client, u string, form url.Values) *http.Response {
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", pixiv.AccountsOrigin)
+	resp, err := c.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return resp
+}
+
+var initConfigValue = regexp.MustCompile(`id="init-config" class="json-data" value='([^']*)'`)
+
+// initConfig reads a page's init-config.
+func initConfig(page string) (c struct {
+	PixivAccount struct{ TT, ReturnTo string } `json:"pixivAccount"`
+}) {
+	m := initConfigValue.FindStringSubmatch(page)
+	if m == nil {
+		log.Fatal("no init-config")
+	}
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &c); err != nil {
+		log.Fatal(err)
+	}
+	return c
 }
 
 // Pointing Chrome at the double: the URLs stay Pixiv's, the login form

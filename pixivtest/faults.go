@@ -20,6 +20,16 @@ const (
 	// EndpointAccountsLogin is accounts' /login: the login form (GET and
 	// its POSTs) or account selection.
 	EndpointAccountsLogin Endpoint = "accounts-login"
+	// EndpointAjaxLogin is the login form's XHR, /ajax/login.
+	EndpointAjaxLogin Endpoint = "ajax-login"
+	// EndpointTwoFactor takes the TOTP code.
+	EndpointTwoFactor Endpoint = "two-factor"
+	// EndpointEmailCode takes the e-mailed code.
+	EndpointEmailCode Endpoint = "email-code"
+	// EndpointSetupPrompt is a passkey or two-factor setup prompt.
+	EndpointSetupPrompt Endpoint = "setup-prompt"
+	// EndpointRecaptcha is reCAPTCHA's frames on www.google.com.
+	EndpointRecaptcha Endpoint = "recaptcha"
 	// EndpointAccountSelected is what "Continue using this account" posts to.
 	EndpointAccountSelected Endpoint = "account-selected"
 	// EndpointPostRedirect is the page that sends the browser on to start.
@@ -54,7 +64,17 @@ func endpointOf(host, path string) Endpoint {
 			return EndpointAccountSelected
 		case pixiv.PostRedirectPath:
 			return EndpointPostRedirect
+		case pixiv.AjaxLoginPath:
+			return EndpointAjaxLogin
+		case pixiv.TwoFactorPath:
+			return EndpointTwoFactor
+		case pixiv.EmailCodePath:
+			return EndpointEmailCode
+		case setupPromptPath:
+			return EndpointSetupPrompt
 		}
+	case pixiv.RecaptchaHost:
+		return EndpointRecaptcha
 	case pixiv.OAuthHost:
 		switch path {
 		case pixiv.AuthorizePath:
@@ -149,7 +169,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, e Endpoint, 
 	contentType := f.ContentType
 	if contentType == "" {
 		contentType = "text/html; charset=utf-8"
-		if e == EndpointToken {
+		if e == EndpointToken || e == EndpointAjaxLogin || e == EndpointTwoFactor || e == EndpointEmailCode {
 			contentType = "application/json"
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"syscall"
@@ -202,4 +203,105 @@ func TestFaultDelayGivesUp(t *testing.T) {
 	}
 	// Close does not wait out the hour: the handler gave up with the client.
 	s.Close()
+}
+
+// TestFaultOnEveryHop answers each hop of the session login (and the
+// login XHR) with a Cloudflare page, a 5xx, a reset and a slow answer.
+func TestFaultOnEveryHop(t *testing.T) {
+	hops := []pixivtest.Endpoint{
+		pixivtest.EndpointLogin, pixivtest.EndpointAccountsLogin, pixivtest.EndpointAccountSelected,
+		pixivtest.EndpointPostRedirect, pixivtest.EndpointStart, pixivtest.EndpointAuthorize, pixivtest.EndpointAjaxLogin,
+	}
+	faults := map[string]pixivtest.Fault{
+		"cloudflare": pixivtest.CloudflareBlock(),
+		"503":        pixivtest.CloudflareUnavailable(),
+		"500":        {Status: http.StatusInternalServerError, Body: "oops"},
+		"reset":      {Reset: true},
+		"slow":       {Delay: 300 * time.Millisecond},
+	}
+	for _, hop := range hops {
+		for name, f := range faults {
+			t.Run(string(hop)+"/"+name, func(t *testing.T) {
+				s := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
+				defer s.Close()
+				b := newBrowser(t, s)
+				if hop != pixivtest.EndpointAjaxLogin {
+					withSession(t, s, b, "11111111")
+				}
+				f.Times = 1
+				if f.Reset {
+					// Go retries an idempotent request once on a reused
+					// connection that fails: reset that too.
+					f.Times = 2
+				}
+				s.Inject(hop, f)
+				_, challenge := pkce()
+				began := time.Now()
+				status, err := walkTo(b, hop, challenge)
+				switch name {
+				case "reset":
+					if err == nil {
+						t.Errorf("%s under a reset: %d, want a connection error", hop, status)
+					}
+				case "slow":
+					if err != nil || status >= 400 || time.Since(began) < 300*time.Millisecond {
+						t.Errorf("%s slow: %d %v after %s, want the normal answer after 300ms", hop, status, err, time.Since(began))
+					}
+				default:
+					if err != nil || status != f.Status {
+						t.Errorf("%s under %s: %d %v, want %d", hop, name, status, err, f.Status)
+					}
+				}
+			})
+		}
+	}
+}
+
+// walkTo goes the session login's way up to hop and returns hop's status.
+func walkTo(b *browser, hop pixivtest.Endpoint, challenge string) (int, error) {
+	do := func(method, u string, form url.Values) (page, error) {
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, u, body)
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", pixiv.AccountsOrigin)
+		}
+		resp, err := b.c.Do(req)
+		if err != nil {
+			return page{}, err
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		return page{URL: u, Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(raw)}, err
+	}
+	p, err := do(http.MethodGet, pixiv.LoginURLFor(challenge), nil)
+	if hop == pixivtest.EndpointLogin || err != nil {
+		return p.Status, err
+	}
+	p, err = do(http.MethodGet, p.Location, nil)
+	if hop == pixivtest.EndpointAccountsLogin || err != nil {
+		return p.Status, err
+	}
+	c := configOf(b.t, p.Body).PixivAccount
+	if hop == pixivtest.EndpointAjaxLogin {
+		p, err = do(http.MethodPost, pixiv.AccountsOrigin+pixiv.AjaxLoginPath, url.Values{"login_id": {"demo"}, "password": {"demo-password"}, "return_to": {c.ReturnTo}, "tt": {c.TT}})
+		return p.Status, err
+	}
+	p, err = do(http.MethodPost, pixiv.AccountsOrigin+pixiv.AccountSelectedPath, url.Values{"return_to": {c.Continue}, "tt": {c.TT}})
+	if hop == pixivtest.EndpointAccountSelected || err != nil {
+		return p.Status, err
+	}
+	p, err = do(http.MethodGet, p.Location, nil)
+	if hop == pixivtest.EndpointPostRedirect || err != nil {
+		return p.Status, err
+	}
+	p, err = do(http.MethodPost, configOf(b.t, p.Body).PixivAccount.ReturnTo+"&via=login", url.Values{})
+	if hop == pixivtest.EndpointStart || err != nil {
+		return p.Status, err
+	}
+	p, err = do(http.MethodGet, p.Location, nil)
+	return p.Status, err
 }

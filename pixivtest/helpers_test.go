@@ -22,6 +22,8 @@ import (
 type browser struct {
 	t *testing.T
 	c *http.Client
+	// lastHeader is the header of the last answer.
+	lastHeader http.Header
 }
 
 func newBrowser(t *testing.T, s *pixivtest.Server) *browser {
@@ -64,6 +66,7 @@ func (b *browser) do(req *http.Request) page {
 		}
 		loc = u.String()
 	}
+	b.lastHeader = resp.Header
 	return page{URL: req.URL.String(), Status: resp.StatusCode, Location: loc, Header: resp.Header, Body: string(body)}
 }
 
@@ -114,62 +117,90 @@ func (b *browser) cookie(name string) *http.Cookie {
 	return nil
 }
 
-// submit posts the page's form (the first, or the one with id) with its
-// hidden inputs plus fields, to the URL its action names.
-func (b *browser) submit(p page, id string, fields url.Values) page {
+// postFrom posts form to u as a page on accounts.pixiv.net does: with its
+// Origin and Referer.
+func (b *browser) postFrom(u string, form url.Values) page {
 	b.t.Helper()
-	action, hidden := form(b.t, p.Body, id)
-	base, _ := url.Parse(p.URL)
-	target, err := base.Parse(action)
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	if err != nil {
-		b.t.Fatalf("form action %q: %v", action, err)
+		b.t.Fatal(err)
 	}
-	for k, vs := range fields {
-		hidden[k] = vs
-	}
-	return b.post(target.String(), hidden)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", pixiv.AccountsOrigin)
+	req.Header.Set("Referer", pixiv.AccountsLoginURL)
+	return b.do(req)
 }
 
-var (
-	formRE   = regexp.MustCompile(`<form id="([^"]*)"[^>]*method="post" action="([^"]*)">`)
-	hiddenRE = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-	nextRE   = regexp.MustCompile(`var next = ("[^"]*")`)
-	codeRE   = regexp.MustCompile(`code=([^&]+)`)
-)
-
-// form returns the action and hidden inputs of the form with id (or the
-// first form).
-func form(t *testing.T, body, id string) (string, url.Values) {
-	t.Helper()
-	for _, m := range formRE.FindAllStringSubmatchIndex(body, -1) {
-		formID := body[m[2]:m[3]]
-		if id != "" && formID != id {
-			continue
-		}
-		rest := body[m[1]:]
-		rest = rest[:strings.Index(rest, "</form>")]
-		hidden := url.Values{}
-		for _, h := range hiddenRE.FindAllStringSubmatch(rest, -1) {
-			hidden.Set(html.UnescapeString(h[1]), html.UnescapeString(h[2]))
-		}
-		return html.UnescapeString(body[m[4]:m[5]]), hidden
-	}
-	t.Fatalf("no form %q in page:\n%s", id, body)
-	return "", nil
+// answer is a login XHR's JSON answer.
+type answer struct {
+	Error   bool                       `json:"error"`
+	Message string                     `json:"message"`
+	Body    map[string]json.RawMessage `json:"body"`
 }
 
-// nextOf returns where a post-redirect page's script sends the browser.
-func nextOf(t *testing.T, body string) string {
+// has reports whether the answer's body has key.
+func (a answer) has(key string) bool { _, ok := a.Body[key]; return ok }
+
+// validation returns the answer's validation_errors.
+func (a answer) validation() map[string]string {
+	var v map[string]string
+	_ = json.Unmarshal(a.Body[pixiv.AnswerValidationErrors], &v)
+	return v
+}
+
+// next returns success.return_to (or returnTo).
+func (a answer) next() string {
+	var s map[string]string
+	_ = json.Unmarshal(a.Body[pixiv.AnswerSuccess], &s)
+	if s["return_to"] != "" {
+		return s["return_to"]
+	}
+	return s["returnTo"]
+}
+
+// ajax posts a login XHR to path on accounts and decodes its answer.
+func (b *browser) ajax(path string, form url.Values) (int, answer) {
+	b.t.Helper()
+	p := b.postFrom(pixiv.AccountsOrigin+path+"?lang=en", form)
+	var a answer
+	if err := json.Unmarshal([]byte(p.Body), &a); err != nil {
+		b.t.Fatalf("%s answered %d, not JSON: %v\n%s", path, p.Status, err, p.Body)
+	}
+	return p.Status, a
+}
+
+// config is a page's init-config, as the tests read it.
+type config struct {
+	PixivAccount struct {
+		TT       string  `json:"tt"`
+		UserID   *string `json:"userId"`
+		Continue string  `json:"continueWithCurrentAccountUrl"`
+		ReturnTo string  `json:"returnTo"`
+		PostKey  string  `json:"postKey"`
+		Source   string  `json:"source"`
+		Ref      *string `json:"ref"`
+	} `json:"pixivAccount"`
+	ScoreKey    string `json:"recaptchaEnterpriseScoreSiteKey"`
+	ScoreAction string `json:"recaptchaEnterpriseScoreAction"`
+	CheckboxKey string `json:"recaptchaEnterpriseCheckboxSiteKey"`
+}
+
+var codeRE = regexp.MustCompile(`code=([^&]+)`)
+
+var initConfigRE = regexp.MustCompile(`<input type="hidden" id="init-config" class="json-data" value='([^']*)'>`)
+
+// configOf reads the init-config of a page.
+func configOf(t *testing.T, body string) config {
 	t.Helper()
-	m := nextRE.FindStringSubmatch(body)
+	m := initConfigRE.FindStringSubmatch(body)
 	if m == nil {
-		t.Fatalf("post-redirect page has no next URL:\n%s", body)
+		t.Fatalf("page has no init-config:\n%s", body)
 	}
-	var next string
-	if err := json.Unmarshal([]byte(m[1]), &next); err != nil {
-		t.Fatalf("next URL %s: %v", m[1], err)
+	var c config
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &c); err != nil {
+		t.Fatalf("init-config is not JSON: %v\n%s", err, m[1])
 	}
-	return next
+	return c
 }
 
 // pkce returns a fresh verifier and its S256 challenge.
@@ -183,20 +214,26 @@ func pkce() (verifier, challenge string) {
 func logIn(t *testing.T, b *browser, challenge string, a pixivtest.Account) string {
 	t.Helper()
 	steps := b.follow(pixiv.LoginURLFor(challenge))
-	formPage := steps[len(steps)-1]
-	p := b.submit(formPage, "login-form", url.Values{"login_id": {a.Username}, "password": {a.Password}})
-	if p.Status != http.StatusFound {
-		t.Fatalf("login: %d, want 302:\n%s", p.Status, p.Body)
+	c := configOf(t, steps[len(steps)-1].Body)
+	status, ans := b.ajax(pixiv.AjaxLoginPath, url.Values{"login_id": {a.Username}, "password": {a.Password},
+		"return_to": {c.PixivAccount.ReturnTo}, "tt": {c.PixivAccount.TT}})
+	if status != http.StatusOK || ans.next() == "" {
+		t.Fatalf("login: %d %+v, want success", status, ans)
 	}
-	return codeAfterPostRedirect(t, b, p.Location)
+	return codeAfterPostRedirect(t, b, ans.next())
 }
 
-// codeAfterPostRedirect loads the post-redirect page, goes where its script
-// says and follows the redirects to the app URL, returning its code.
+// codeAfterPostRedirect loads the post-redirect page, POSTs where its
+// init-config says with via=login, and follows the redirects to the app
+// URL, returning its code.
 func codeAfterPostRedirect(t *testing.T, b *browser, postRedirect string) string {
 	t.Helper()
 	pr := b.get(postRedirect)
-	steps := b.follow(nextOf(t, pr.Body))
+	start := b.postFrom(configOf(t, pr.Body).PixivAccount.ReturnTo+"&via=login", nil)
+	if start.Status != http.StatusFound {
+		t.Fatalf("start: %d, want 302:\n%s", start.Status, start.Body)
+	}
+	steps := b.follow(start.Location)
 	last := steps[len(steps)-1]
 	if !strings.HasPrefix(last.Location, pixiv.AppCallbackURL) {
 		t.Fatalf("flow ended at %s (%d), not at the app URL:\n%s", last.URL, last.Status, last.Body)

@@ -36,7 +36,9 @@ type Server struct {
 	closed   bool
 	accounts []Account // in the order they were added; the first one auto-logs in
 	sessions map[string]session
-	pending  map[string]pendingLogin // password accepted, one-time code awaited
+	pending  map[string]pendingLogin // by the page's tt: password accepted, a code awaited
+	visitors map[string]bool         // tt of login pages shown without a session
+	emailed  []EmailedCode
 	codes    map[string]*codeGrant
 	refresh  map[string]string // refresh token → account ID
 	faults   map[Endpoint][]*queuedFault
@@ -65,7 +67,43 @@ type config struct {
 	autoLoginDelay  time.Duration
 	autoSelect      bool
 	autoSelectDelay time.Duration
+	random          *randomFaults // WithRandomFaults (random.go)
+
+	lang           string
+	altEnglish     bool
+	usernameFirst  bool
+	scriptCallback bool
+	camelReturnTo  bool
+	dataProps      bool
 }
+
+// WithLanguage makes the accounts pages speak lang (one of [Languages])
+// whatever the browser's Accept-Language, as for a person whose Pixiv
+// setting says so; a lang parameter on the URL still wins.
+func WithLanguage(lang string) Option {
+	return func(c *config) { c.lang = normLang(lang) }
+}
+
+// WithAltEnglish gives the English account selection button a second
+// wording: Pixiv's English label is not confirmed.
+func WithAltEnglish() Option { return func(c *config) { c.altEnglish = true } }
+
+// WithUsernameFirst makes the login form ask for the username first and the
+// password on a second step (one report says some pages do).
+func WithUsernameFirst() Option { return func(c *config) { c.usernameFirst = true } }
+
+// WithScriptCallback makes the callback answer 200 with a page whose script
+// goes to pixiv://, instead of a 302 (which of the two Pixiv does is not
+// confirmed).
+func WithScriptCallback() Option { return func(c *config) { c.scriptCallback = true } }
+
+// WithCamelReturnTo makes a successful /ajax/login answer say returnTo
+// instead of return_to (some answers do).
+func WithCamelReturnTo() Option { return func(c *config) { c.camelReturnTo = true } }
+
+// WithDataProps makes the pages carry their data in a data-props attribute
+// too, as some of Pixiv's do.
+func WithDataProps() Option { return func(c *config) { c.dataProps = true } }
 
 // WithAccount adds an account that can log in. It can be given more than
 // once; the first account is the one [WithAutoLogin] logs in with. An account
@@ -157,7 +195,8 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	cert, leaf, err := newCertificate()
+	cert, err := NewCertificate()
+	leaf := cert.Leaf
 	if err != nil {
 		panic(fmt.Sprintf("pixivtest: %v", err))
 	}
@@ -173,6 +212,7 @@ func New(opts ...Option) *Server {
 		done:     make(chan struct{}),
 		sessions: map[string]session{},
 		pending:  map[string]pendingLogin{},
+		visitors: map[string]bool{},
 		codes:    map[string]*codeGrant{},
 		refresh:  map[string]string{},
 		faults:   map[Endpoint][]*queuedFault{},
@@ -182,13 +222,7 @@ func New(opts ...Option) *Server {
 	for _, a := range cfg.accounts {
 		s.AddAccount(a)
 	}
-	s.transport = &http.Transport{
-		Proxy:               nil, // never a proxy from the environment
-		DialContext:         s.DialContext,
-		TLSClientConfig:     &tls.Config{RootCAs: s.pool, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout: 10 * time.Second,
-		MaxIdleConnsPerHost: 8,
-	}
+	s.transport = NewTransport(s.addr, s.pool)
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.serve),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -238,19 +272,7 @@ func (s *Server) Client() *http.Client {
 // under it) and refuses every other address, so that code under test can
 // never reach past loopback through it.
 func (s *Server) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if !pixiv.IsPixivHost(host) {
-		return nil, fmt.Errorf("pixivtest: refusing to dial %s: only Pixiv hosts lead to the double", addr)
-	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, network, s.addr)
-	if err != nil {
-		return nil, fmt.Errorf("pixivtest: dialling the double for %s: %w", host, err)
-	}
-	return conn, nil
+	return DialPixiv(s.addr)(ctx, network, addr)
 }
 
 // RootCAs returns a pool that trusts the double's certificate, which is
@@ -299,7 +321,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f := s.takeFaultLocked(e)
 	s.mu.Unlock()
 
-	if f != nil && !s.applyFault(w, r, e, f) {
+	if f != nil && !s.applyFault(w, r, e, f) || f == nil && !s.randomFault(w, r, host, e) {
 		return
 	}
 	switch host {
@@ -309,6 +331,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.serveAccounts(w, r)
 	case pixiv.OAuthHost:
 		s.serveOAuth(w, r)
+	case pixiv.RecaptchaHost:
+		s.serveRecaptcha(w, r)
 	default:
 		// Cloudflare answers a name it does not serve on this address
 		// with 421 (inferred); a client reaching here sent the wrong Host.
@@ -387,11 +411,26 @@ func (s *Server) Issued() []Issued {
 }
 
 // SetCaptcha with true makes every submitted username and password, right or
-// wrong, answer with a reCAPTCHA challenge page instead of logging in.
+// wrong, answer validation_errors.captcha instead of logging in; the page
+// then shows the checkbox inside the form, which nobody can solve here.
 func (s *Server) SetCaptcha(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.captcha = on
+}
+
+// EmailedCode is a verification code the double "e-mailed".
+type EmailedCode struct {
+	AccountID, Mail, Code string
+	// Time is by the server's clock; the code lasts 15 minutes.
+	Time time.Time
+}
+
+// EmailedCodes returns every verification code "sent" so far, in order.
+func (s *Server) EmailedCodes() []EmailedCode {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]EmailedCode(nil), s.emailed...)
 }
 
 // SetNoRedirect with true makes the post-redirect page stay where it is: a login

@@ -52,6 +52,15 @@ const (
 	// NoToken: there is no token to use or refresh: none was given and the
 	// cache holds none.
 	NoToken Reason = "there is no token to refresh"
+	// NoBrowserProfile: the desktop browser or profile to read cookies from
+	// is not there.
+	NoBrowserProfile Reason = "no such browser profile"
+	// NoBrowserSession: the desktop browser's cookie store holds no Pixiv
+	// session: nobody is logged in to pixiv.net in it.
+	NoBrowserSession Reason = "the browser holds no Pixiv session"
+	// BrowserStoreUnreadable: the desktop browser's cookie store, or the key
+	// its cookies are encrypted with, cannot be read.
+	BrowserStoreUnreadable Reason = "the browser's cookie store cannot be read"
 
 	// Unreachable: Pixiv could not be reached (a network error).
 	Unreachable Reason = "Pixiv is unreachable"

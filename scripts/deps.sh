@@ -4,11 +4,14 @@
 #   scripts/deps.sh demo   - a browser
 #   scripts/deps.sh test   - a browser, Xvfb, zsh and fish (the completion
 #                            tests), node and the PowerShell grammar that
-#                            checks the PowerShell completion script
+#                            checks the PowerShell completion script, and
+#                            for --cookies-from-browser's tests firefox-esr,
+#                            certutil, GNOME Keyring and a D-Bus session bus
 # Debian has Chromium and its headless shell as packages. Ubuntu has
 # Chromium only as a snap (its chromium-browser package just installs the
 # snap) and no chromium-headless-shell: there the browser comes from snap,
-# and the headless shell, which pixivauth can do without, is skipped.
+# and the headless shell, which pixivauth can do without, is skipped; so is
+# firefox-esr, which Ubuntu does not package (its Firefox is a snap too).
 # A package apt does not have is named, with what to do instead; only a
 # missing browser, or a missing tool the tests need, fails the script.
 # PIXIVAUTH_OS_RELEASE names the os-release file to read (for its tests).
@@ -48,6 +51,14 @@ if [ "$want" = test ]; then
 	have fish || packages="$packages fish"
 	have node || packages="$packages nodejs"
 	have npm || packages="$packages npm"
+	have certutil || packages="$packages libnss3-tools"
+	have gnome-keyring-daemon || packages="$packages gnome-keyring"
+	have dbus-daemon || packages="$packages dbus-daemon"
+	have dbus-send || packages="$packages dbus-bin"
+	have secret-tool || packages="$packages libsecret-tools"
+	if ! have firefox-esr && ! have firefox; then
+		if [ "$distro" = debian ]; then packages="$packages firefox-esr"; else optional="$optional firefox-esr"; fi
+	fi
 	if [ "$distro" = debian ] && ! have chromium-headless-shell; then
 		optional="$optional chromium-headless-shell"
 	fi

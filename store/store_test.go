@@ -583,9 +583,14 @@ func TestUnwritable(t *testing.T) {
 			if _, err := p.Lock(t.Context()); err == nil {
 				t.Error("Lock succeeded")
 			}
-			// A path through a file is ENOTDIR: an error, not "no token".
-			if _, err := p.LoadToken(); err == nil || errors.Is(err, ErrNoToken) {
+			// A path through a file is ENOTDIR: an error, not "no token",
+			// that names the file in the way.
+			_, err := p.LoadToken()
+			if err == nil || errors.Is(err, ErrNoToken) {
 				t.Errorf("LoadToken: %v, want an error that is not ErrNoToken", err)
+			}
+			if in := tt.block(s, p); !errors.Is(err, reason.NotADirectory) || !strings.Contains(err.Error(), in+" is not a directory") {
+				t.Errorf("LoadToken: %v, want %s named as not a directory", err, in)
 			}
 		})
 	}

@@ -1,7 +1,12 @@
-// Package testenv holds what the browser tests of several packages need
-// from the machine: a browser (or, under CI, a failure saying it is missing)
-// and a virtual display for the visible-window path. Like Go's own
-// internal/testenv, it is for tests only.
+// Package testenv holds the test helpers that several packages share, one
+// copy of each: what the machine must have (a browser, or under CI a
+// failure saying it is missing; a virtual display for the window path),
+// the world of a run ([Run]: a config dir, HOME and TMPDIR of the test's
+// own, and running the binary there), the leftover checks ([CheckClean]:
+// browser processes, temporary profiles, Chromium's files) and the secret
+// scanner ([SecretsOf]). Like Go's own internal/testenv, it is for tests
+// only. The Pixiv double's certificate and dialer are pixivtest's
+// (NewCertificate, DialPixiv, NewTransport), for any package to use.
 package testenv
 
 import (

@@ -1,0 +1,290 @@
+package browsercookies
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
+)
+
+// The testdata database is the Cookies file Debian's Chromium 156 wrote
+// with --password-store=basic after logging in to the double (meta
+// version 24: the plaintext starts with the SHA-256 of the host key), and
+// the Local State beside it. Tests re-encrypt its session cookie the way
+// each platform's Chrome does, so that the macOS and Windows paths, which
+// cannot run here, read the real browser's schema.
+const (
+	realCookiesDB  = "testdata/chromium-156-Cookies"
+	realLocalState = "testdata/chromium-156-Local-State.json"
+	realAccountID  = "11111111" // pixivtest.DemoAccount
+)
+
+// realProfile copies the testdata database into a user data directory of
+// the test's own (dir/Default/Cookies, dir/Local State).
+func realProfile(t *testing.T) (userData, db string) {
+	t.Helper()
+	userData = t.TempDir()
+	os.MkdirAll(filepath.Join(userData, "Default"), 0o700)
+	for from, to := range map[string]string{realCookiesDB: filepath.Join(userData, "Default", "Cookies"), realLocalState: filepath.Join(userData, localStateFile)} {
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return userData, filepath.Join(userData, "Default", "Cookies")
+}
+
+// reencrypt replaces every encrypted_value of db with encrypt(plaintext),
+// plaintext being what Chromium stored (host hash and value).
+func reencrypt(t *testing.T, db string, encrypt func(plain []byte) []byte) (values []string) {
+	t.Helper()
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(`SELECT rowid, host_key, encrypted_value FROM cookies`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id    int64
+		plain []byte
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		var host string
+		var enc []byte
+		if err := rows.Scan(&r.id, &host, &enc); err != nil {
+			t.Fatal(err)
+		}
+		plain, err := decryptCBC(deriveKey([]byte(peanuts), linuxIterations), enc[3:])
+		if err != nil {
+			t.Fatalf("the testdata's v10 value does not decrypt with Linux's fixed key: %v", err)
+		}
+		hash := sha256.Sum256([]byte(host))
+		if !strings.HasPrefix(string(plain), string(hash[:])) {
+			t.Fatal("the testdata's plaintext does not start with the host's SHA-256")
+		}
+		values = append(values, string(plain[hostHashLen:]))
+		all = append(all, r)
+		all[len(all)-1].plain = plain
+	}
+	rows.Close()
+	for _, r := range all {
+		if _, err := conn.Exec(`UPDATE cookies SET encrypted_value = ? WHERE rowid = ?`, encrypt(r.plain), r.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return values
+}
+
+func readWith(t *testing.T, userData string, keys keySource) (string, error) {
+	t.Helper()
+	cookies, err := Read(context.Background(), "chrome:"+userData, Options{TempDir: t.TempDir(), keys: keys})
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cookies {
+		if c.Name == pixiv.SessionCookie {
+			return c.Value, nil
+		}
+	}
+	t.Fatalf("no session cookie among %v", cookies)
+	return "", nil
+}
+
+func secret(b []byte) func(context.Context) ([]byte, error) {
+	return func(context.Context) ([]byte, error) { return b, nil }
+}
+
+func TestRealDatabaseEachPlatform(t *testing.T) {
+	const (
+		keychainPassword = "q1w2e3r4t5y6u7i8o9p0==" // what the Keychain holds, base64 like Chrome's
+		keyringPassword  = "k9j8h7g6f5d4s3a2"       // what the Secret Service holds
+	)
+	gcmKey := make([]byte, 32)
+	rand.Read(gcmKey)
+	gcmEncrypt := func(plain []byte) []byte {
+		block, _ := aes.NewCipher(gcmKey)
+		gcm, _ := cipher.NewGCM(block)
+		nonce := make([]byte, gcmNonceLen)
+		rand.Read(nonce)
+		return append([]byte(prefixV10), gcm.Seal(nonce, nonce, plain, nil)...)
+	}
+	noDPAPI := func([]byte) ([]byte, error) { return nil, errors.New("no DPAPI here") }
+	tests := []struct {
+		name    string
+		encrypt func(plain []byte) []byte // nil leaves Chromium's own value
+		keys    func(p *Profile) decrypter
+		wantErr []string // the error says these; nil is success
+	}{
+		{"linux v10, as written", nil,
+			func(*Profile) decrypter { return linuxDecrypter(secret(nil)) }, nil},
+		{"linux v11, key from the keyring",
+			func(p []byte) []byte {
+				return append([]byte(prefixV11), encryptCBC(deriveKey([]byte(keyringPassword), 1), p)...)
+			},
+			func(*Profile) decrypter { return linuxDecrypter(secret([]byte(keyringPassword))) }, nil},
+		{"linux v11, keyring unreachable",
+			func(p []byte) []byte {
+				return append([]byte(prefixV11), encryptCBC(deriveKey([]byte(keyringPassword), 1), p)...)
+			},
+			func(*Profile) decrypter {
+				return linuxDecrypter(func(context.Context) ([]byte, error) {
+					return nil, fmt.Errorf("neither the Secret Service nor KWallet answered: %w", reason.BrowserStoreUnreadable)
+				})
+			}, []string{"neither the Secret Service nor KWallet answered"}},
+		{"linux v11, another key",
+			func(p []byte) []byte {
+				return append([]byte(prefixV11), encryptCBC(deriveKey([]byte(keyringPassword), 1), p)...)
+			},
+			func(*Profile) decrypter { return linuxDecrypter(secret([]byte("another"))) }, []string{"cannot decrypt cookie PHPSESSID"}},
+		{"macOS, keychain password, 1003 iterations",
+			func(p []byte) []byte {
+				return append([]byte(prefixV10), encryptCBC(deriveKey([]byte(keychainPassword), macIterations), p)...)
+			},
+			func(*Profile) decrypter { return macDecrypter(secret([]byte(keychainPassword))) }, nil},
+		{"macOS, wrong keychain password",
+			func(p []byte) []byte {
+				return append([]byte(prefixV10), encryptCBC(deriveKey([]byte(keychainPassword), macIterations), p)...)
+			},
+			func(*Profile) decrypter { return macDecrypter(secret([]byte("not it"))) }, []string{"cannot decrypt"}},
+		{"windows v10, AES-GCM with the Local State key", gcmEncrypt,
+			func(*Profile) decrypter { return windowsDecrypter(secret(gcmKey), noDPAPI) }, nil},
+		{"windows v10, wrong key", gcmEncrypt,
+			func(*Profile) decrypter { return windowsDecrypter(secret(make([]byte, 32)), noDPAPI) }, []string{"cannot decrypt"}},
+		{"windows v20, app-bound",
+			func(p []byte) []byte {
+				v := make([]byte, 3+gcmNonceLen+len(p)+16)
+				rand.Read(v)
+				return append([]byte(prefixV20), v...)
+			},
+			func(*Profile) decrypter { return windowsDecrypter(secret(gcmKey), noDPAPI) },
+			[]string{"app-bound encryption (v20)", "only the browser itself", "cookies.txt"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			userData, db := realProfile(t)
+			var values []string
+			if tt.encrypt != nil {
+				values = reencrypt(t, db, tt.encrypt)
+			} else {
+				values = reencrypt(t, db, func(p []byte) []byte {
+					return append([]byte(prefixV10), encryptCBC(deriveKey([]byte(peanuts), 1), p)...)
+				})
+			}
+			got, err := readWith(t, userData, func(p *Profile, _ *Options) decrypter { return tt.keys(p) })
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != values[0] || !strings.HasPrefix(got, realAccountID+"_") {
+					t.Errorf("the session cookie is not the one Chromium stored")
+				}
+				return
+			}
+			if !errors.Is(err, reason.BrowserStoreUnreadable) {
+				t.Fatalf("err = %v, want one wrapping %q", err, reason.BrowserStoreUnreadable)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			for _, v := range values {
+				if strings.Contains(err.Error(), v) {
+					t.Error("the error holds the cookie's value")
+				}
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("the error is more than one line: %q", err)
+			}
+		})
+	}
+}
+
+// TestRealDatabaseBeforeVersion24: a database from before Chrome 130
+// holds values without the host's hash.
+func TestRealDatabaseBeforeVersion24(t *testing.T) {
+	userData, db := realProfile(t)
+	values := reencrypt(t, db, func(p []byte) []byte {
+		return append([]byte(prefixV10), encryptCBC(deriveKey([]byte(peanuts), 1), p[hostHashLen:])...)
+	})
+	conn, _ := sql.Open("sqlite", db)
+	if _, err := conn.Exec(`UPDATE meta SET value = '23' WHERE key = 'version'`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	got, err := readWith(t, userData, func(*Profile, *Options) decrypter { return linuxDecrypter(secret(nil)) })
+	if err != nil || got != values[0] {
+		t.Fatalf("read %v, want the stored value", err)
+	}
+}
+
+// TestLocalStateKey: Windows' key is os_crypt.encrypted_key of Local
+// State, base64 of "DPAPI" and the wrapped key, which DPAPI unwraps.
+func TestLocalStateKey(t *testing.T) {
+	userData, _ := realProfile(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	wrap := func(b []byte) []byte { // stands in for CryptProtectData
+		out := make([]byte, len(b))
+		for i := range b {
+			out[i] = b[i] ^ 0x5a
+		}
+		return out
+	}
+	var ls map[string]any
+	data, _ := os.ReadFile(filepath.Join(userData, localStateFile))
+	if err := json.Unmarshal(data, &ls); err != nil {
+		t.Fatal(err)
+	}
+	ls["os_crypt"] = map[string]any{"encrypted_key": base64.StdEncoding.EncodeToString(append([]byte(dpapiPrefix), wrap(key)...))}
+	data, _ = json.Marshal(ls)
+	os.WriteFile(filepath.Join(userData, localStateFile), data, 0o600)
+
+	p, err := profileAt(Chrome, userData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := localStateKey(p, &Options{}, func(b []byte) ([]byte, error) { return wrap(b), nil })
+	if err != nil || string(got) != string(key) {
+		t.Fatalf("localStateKey = %v", err)
+	}
+	_, err = localStateKey(p, &Options{}, func([]byte) ([]byte, error) { return nil, errors.New("The data is invalid.") })
+	if !errors.Is(err, reason.BrowserStoreUnreadable) || !strings.Contains(err.Error(), "only for the Windows user") {
+		t.Errorf("DPAPI refusing: %v", err)
+	}
+	// The testdata's own Local State (Linux) has no key.
+	p.localState = realLocalState
+	if _, err := localStateKey(p, &Options{}, nil); !errors.Is(err, reason.BrowserStoreUnreadable) {
+		t.Errorf("no encrypted_key: %v", err)
+	}
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}

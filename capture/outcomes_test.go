@@ -1,0 +1,192 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
+	"github.com/pixivauth/pixivauth/session"
+)
+
+// outcome is one way a headless login against the 2026 pages ends.
+type outcome struct {
+	name  string
+	opts  []pixivtest.Option
+	setup func(*fixture)
+	// want is the reason the login ends with; "" is a login that works.
+	want reason.Reason
+	// submits is how many login forms (/ajax/login) the double must see.
+	submits int
+	// check, if set, looks at the double afterwards.
+	check func(*testing.T, *fixture)
+}
+
+func requestsTo(f *fixture, path string) int {
+	n := 0
+	for _, r := range f.srv.Requests() {
+		if r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+func outcomes() []outcome {
+	const secret = "JBSWY3DPEHPK3PXP"
+	session := func(f *fixture) {
+		f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(pixivtest.DemoAccount().ID))}
+	}
+	account := func(a pixivtest.Account) func(*fixture) {
+		return func(f *fixture) {
+			f.srv.AddAccount(a)
+			f.opts.Username, f.opts.Password = a.Username, a.Password
+		}
+	}
+	return []outcome{
+		{name: "stored session", setup: session},
+		{name: "stored session, data-props", opts: []pixivtest.Option{pixivtest.WithDataProps()}, setup: session},
+		{name: "stored session, JS callback", opts: []pixivtest.Option{pixivtest.WithScriptCallback()}, setup: session},
+		{name: "password", setup: func(f *fixture) { f.withPassword() }, submits: 1},
+		{name: "password, returnTo", opts: []pixivtest.Option{pixivtest.WithCamelReturnTo()}, setup: func(f *fixture) { f.withPassword() }, submits: 1},
+		{name: "password, username first", opts: []pixivtest.Option{pixivtest.WithUsernameFirst()}, setup: func(f *fixture) { f.withPassword() }, submits: 1},
+		{name: "setup prompts skipped", setup: account(pixivtest.Account{Username: "prompted", Password: "pw-p",
+			Prompts: []pixivtest.Prompt{pixivtest.PromptPasskey, pixivtest.PromptTwoFactorSetup}}), submits: 1,
+			check: func(t *testing.T, f *fixture) {
+				if n := requestsTo(f, "/setup-prompt"); n != 2 {
+					t.Errorf("%d setup prompts shown, want 2", n)
+				}
+			}},
+		{name: "two-factor", setup: func(f *fixture) {
+			account(pixivtest.Account{Username: "totp", Password: "pw-t", TOTPSecret: secret})(f)
+			f.opts.TOTPSecret = secret
+		}, submits: 1},
+		{name: "two-factor without a secret", setup: account(pixivtest.Account{Username: "totp", Password: "pw-t", TOTPSecret: secret}),
+			want: reason.OneTimeCode, submits: 1},
+		{name: "e-mailed code asked for", setup: func(f *fixture) {
+			account(pixivtest.Account{Username: "mailed", Password: "pw-m", EmailCode: true, Mail: "m@example.com"})(f)
+			f.opts.EmailCode = func(context.Context) (string, error) {
+				sent := f.srv.EmailedCodes()
+				if len(sent) != 1 {
+					return "", errors.New("no code was e-mailed")
+				}
+				return sent[0].Code, nil
+			}
+		}, submits: 1},
+		{name: "e-mailed code, nobody to ask", setup: account(pixivtest.Account{Username: "mailed", Password: "pw-m", EmailCode: true, Mail: "m@example.com"}),
+			want: reason.EmailCode, submits: 1},
+		{name: "wrong password", setup: func(f *fixture) { f.withPassword(); f.opts.Password = "wrong" }, want: reason.WrongPassword, submits: 1},
+		{name: "locked", setup: account(pixivtest.Account{Username: "locked", Password: "pw-l", Locked: true}), want: reason.AccountLocked, submits: 1},
+		{name: "captcha", setup: func(f *fixture) { f.withPassword(); f.srv.SetCaptcha(true) }, want: reason.Captcha, submits: 1},
+		{name: "expired session", setup: func(f *fixture) { session(f); f.srv.ExpireSessions() }, want: reason.SessionExpired},
+		{name: "no credentials", setup: func(*fixture) {}, want: reason.NoCredentials},
+		{name: "callback error", setup: func(f *fixture) { f.withPassword(); f.srv.SetCallbackError("access_denied") }, want: reason.Rejected, submits: 1},
+	}
+}
+
+// TestOutcomes: every way a headless login ends, in every language the
+// double speaks, against real Chromium: at once (well before a long
+// timeout), with the right reason, and never a second submit.
+func TestOutcomes(t *testing.T) {
+	const timeout = 90 * time.Second
+	langs := append(pixivtest.Languages(), "en-alt")
+	for _, lang := range langs {
+		for _, o := range outcomes() {
+			t.Run(lang+"/"+o.name, func(t *testing.T) {
+				t.Parallel()
+				opts := append([]pixivtest.Option{}, o.opts...)
+				if lang == "en-alt" {
+					opts = append(opts, pixivtest.WithAltEnglish())
+				} else {
+					opts = append(opts, pixivtest.WithLanguage(lang))
+				}
+				f := newFixture(t, opts...)
+				f.opts.Timeout = timeout
+				var mu sync.Mutex
+				var log []string
+				f.opts.Logf = func(format string, args ...any) {
+					mu.Lock()
+					log = append(log, time.Now().Format("15:04:05.000 ")+sprintf(format, args...))
+					mu.Unlock()
+				}
+				o.setup(f)
+				start := time.Now()
+				tok, _, err := f.login(t)
+				took := time.Since(start)
+				mu.Lock()
+				defer mu.Unlock()
+				if o.want == "" {
+					if err != nil || tok == nil {
+						t.Fatalf("login: %v\n%s", err, strings.Join(log, "\n"))
+					}
+				} else if !errors.Is(err, o.want) || !errors.Is(err, ErrNeedsPerson) {
+					t.Fatalf("err = %v; want %q (and ErrNeedsPerson)\n%s", err, o.want, strings.Join(log, "\n"))
+				} else if strings.Contains(err.Error(), "--") || strings.Contains(err.Error(), "pixivauth login") {
+					t.Errorf("err = %v names the CLI", err)
+				}
+				if took > timeout/3 {
+					t.Errorf("took %s, not well before the %s timeout", took, timeout)
+				}
+				if n := requestsTo(f, pixiv.AjaxLoginPath); n != o.submits {
+					t.Errorf("the login form was submitted %d times, want %d", n, o.submits)
+				}
+				if o.want != "" && len(f.srv.Issued()) != 0 {
+					t.Errorf("the double issued tokens")
+				}
+				if o.check != nil {
+					o.check(t, f)
+				}
+			})
+		}
+	}
+}
+
+// TestChallengeFrameNotBadge: the invisible reCAPTCHA score frame in its
+// badge is on every login page and is no captcha; a visible checkbox frame
+// is, and ends a headless login at once.
+func TestChallengeFrameNotBadge(t *testing.T) {
+	needBrowser(t, false)
+	const page = `<!doctype html><html><body>
+<input type="hidden" id="init-config" class="json-data" value='{"pixivAccount":{"tt":"x","userId":null}}'>
+<div class="grecaptcha-badge" style="width:256px;height:60px;position:fixed;bottom:14px;right:-186px"><iframe title="reCAPTCHA" width="256" height="60" src="https://www.google.com/recaptcha/enterprise/anchor?k=k&amp;size=invisible"></iframe></div>
+%s
+</body></html>`
+	tests := []struct {
+		name, extra string
+		want        reason.Reason
+	}{
+		{"badge only", ``, reason.Stalled},
+		{"checkbox", `<form><div><iframe title="reCAPTCHA" width="304" height="78" src="https://www.google.com/recaptcha/enterprise/anchor?k=k&amp;size=normal"></iframe></div></form>`, reason.Captcha},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, page, tc.extra)
+			}))
+			defer ts.Close()
+			start := time.Now()
+			l, err := Start(context.Background(), Options{LoginURL: ts.URL + "/login", TempDir: t.TempDir(),
+				Timeout: 60 * time.Second, StallTimeout: 3 * time.Second,
+				Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			_, err = l.Code(context.Background())
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if took := time.Since(start); took > 20*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
+	}
+}

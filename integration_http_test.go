@@ -1,0 +1,223 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/internal/testenv"
+	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
+)
+
+// noBrowserPATH is a PATH where no browser (nor anything else) is found,
+// with $PIXIVAUTH_BROWSER unset by cleanEnv: a server or CI runner without
+// a browser installed.
+func noBrowserPATH(t *testing.T) string { return "PATH=" + t.TempDir() }
+
+// sessionEnv gives pixivauth a live session of the fixture's account.
+func (f *fixture) sessionEnv() (env []string, value string) {
+	c := f.srv.NewSession(f.account.ID)
+	return []string{"PIXIV_PHPSESSID=" + c.Value}, c.Value
+}
+
+// browserlessRequests are the requests of the login before the token
+// endpoint, and whether the callback was among them.
+func (f *fixture) noCallback() {
+	f.t.Helper()
+	for _, r := range f.srv.Requests() {
+		if r.Path == pixiv.CallbackPath {
+			f.t.Errorf("the callback was requested: a browser (or a client following redirects) ran")
+		}
+	}
+}
+
+// A session login on a machine with no browser: login --headless and
+// --no-browser both go over HTTP, print the tokens and save the session.
+func TestSessionLoginWithoutABrowser(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"login", "--headless", "--json"},
+		{"login", "--no-browser", "--json"},
+		{"login", "--headless", "--no-browser", "--json", "-v"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			env, sessid := f.sessionEnv()
+			r := f.run(append(env, noBrowserPATH(t)), "", args...)
+			expectCode(t, r, 0)
+			if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken || got.User.ID != f.account.ID {
+				t.Errorf("printed %+v, want the issued token of %s", got, f.account.ID)
+			}
+			if strings.Contains(r.Stderr, sessid) || strings.Contains(r.Stderr, f.issued().AccessToken) {
+				t.Errorf("stderr carries a secret:\n%s", r.Stderr)
+			}
+			s, err := f.profile().LoadSession()
+			if err != nil || !strings.Contains(fmt.Sprint(s.Cookies), pixiv.SessionCookie) {
+				t.Errorf("the session was not saved as the profile's: %v %v", s, err)
+			}
+			f.noCallback()
+		})
+	}
+}
+
+// The stored session (saved by an earlier login) is used without a browser,
+// and check --login makes the same choice.
+func TestStoredSessionLoginAndCheckWithoutABrowser(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	env, _ := f.sessionEnv()
+	expectCode(t, f.run(append(env, noBrowserPATH(t)), "", "login", "--no-browser", "--json"), 0)
+
+	r := f.run([]string{noBrowserPATH(t)}, "", "login", "--headless", "--json")
+	expectCode(t, r, 0)
+	r = f.run([]string{noBrowserPATH(t)}, "", "check", "--login", "--json")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.Stdout, `"ok": true`) {
+		t.Errorf("check --login printed %q", r.Stdout)
+	}
+	r = f.run([]string{noBrowserPATH(t)}, "", "check", "--login", "--no-browser")
+	expectCode(t, r, 0)
+	f.noCallback()
+}
+
+// What ends a --no-browser login, and how: never by starting a browser.
+func TestNoBrowserFailures(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		prepare func(f *fixture)
+		code    int
+		say     []string
+		saved   bool
+	}{
+		{"dead session", func(f *fixture) { f.srv.ExpireSessions() }, exitPerson,
+			[]string{"session has expired", "pixivauth login", "--username"}, false},
+		{"Cloudflare at account selection", func(f *fixture) {
+			f.srv.Inject(pixivtest.EndpointAccountSelected, pixivtest.CloudflareBlock())
+		}, exitUnavailable, []string{"Cloudflare", "another network", "last-failure"}, true},
+		{"a page it does not know", func(f *fixture) {
+			f.srv.Inject(pixivtest.EndpointPostRedirect, pixivtest.Fault{Status: 200, Body: "<html><body>new</body></html>"})
+		}, exitUnavailable, []string{"post-redirect", "init-config", "last-failure"}, true},
+		{"5xx at authorize", func(f *fixture) {
+			f.srv.Inject(pixivtest.EndpointAuthorize, pixivtest.Fault{Status: 502, Body: "bad gateway"})
+		}, exitUnavailable, []string{"authorize", "HTTP 502", "try again later"}, true},
+		{"connection reset at start", func(f *fixture) {
+			f.srv.Inject(pixivtest.EndpointStart, pixivtest.Fault{Reset: true})
+		}, exitUnavailable, []string{"start", "unreachable"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			env, sessid := f.sessionEnv()
+			c.prepare(f)
+			r := f.run(append(env, noBrowserPATH(t)), "", "login", "--no-browser", "--timeout", long)
+			expectCode(t, r, c.code)
+			for _, s := range c.say {
+				if !strings.Contains(r.Stderr, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, r.Stderr)
+				}
+			}
+			if strings.Contains(r.Stderr, sessid) {
+				t.Errorf("stderr carries the session cookie")
+			}
+			dir := f.profile().LastFailureDir()
+			_, err := os.Stat(filepath.Join(dir, "response.txt"))
+			if (err == nil) != c.saved {
+				t.Errorf("last-failure saved: %v, want %v", err == nil, c.saved)
+			}
+			if c.saved && !strings.Contains(r.Stderr, dir) {
+				t.Errorf("stderr does not name %s", dir)
+			}
+			if r.Took > wellBefore {
+				t.Errorf("took %s", r.Took)
+			}
+			f.noCallback()
+		})
+	}
+}
+
+func TestNoBrowserUsage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, args := range [][]string{
+		{"login", "--no-browser"}, // nothing to log in with
+		{"login", "--no-browser", "--username", "demo", "--password-stdin"},
+		{"login", "--no-browser", "--phpsessid", "1_x", "--browser-url", "ws://127.0.0.1:1/x"},
+	} {
+		r := f.run([]string{noBrowserPATH(t)}, "pw\n", args...)
+		expectCode(t, r, exitUsage)
+	}
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("usage errors made %d requests", n)
+	}
+}
+
+// The browserless login goes through --proxy like every other request.
+func TestNoBrowserThroughProxy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	proxy, proxyURL := startProxy(t, f.srv.Addr())
+	env, _ := f.sessionEnv()
+	env = append(env, trustDouble(t, f.srv.Addr()), noBrowserPATH(t))
+	r := runPixivauth(t, env, "", "login", "--no-browser", "--json", "--config-dir", f.dir, "--proxy", proxyURL, "--timeout", long)
+	expectCode(t, r, 0)
+	seen := strings.Join(proxy.requests(), " ")
+	for _, host := range pixiv.Hosts() {
+		if !strings.Contains(seen, "CONNECT "+host+":443") {
+			t.Errorf("the proxy saw %q, not a tunnel to %s", seen, host)
+		}
+	}
+}
+
+// A headless session login that meets something the HTTP path does not
+// expect (here a Cloudflare page at account selection) falls back to the
+// browser, which gets past it, and says so at -v.
+func TestHeadlessFallsBackToTheBrowser(t *testing.T) {
+	t.Parallel()
+	_, err := capture.FindBrowser("", false)
+	testenv.Need(t, err == nil, fmt.Sprint(err))
+	f := newFixture(t)
+	env, _ := f.sessionEnv()
+	f.srv.Inject(pixivtest.EndpointAccountSelected, func() pixivtest.Fault {
+		fault := pixivtest.CloudflareBlock()
+		fault.Times = 1
+		return fault
+	}())
+	r := f.run(env, "", "login", "--headless", "--json", "-v", "--timeout", long)
+	expectCode(t, r, 0)
+	if !strings.Contains(r.Stderr, "trying the next way to log in") || !strings.Contains(r.Stderr, "Cloudflare") {
+		t.Errorf("-v does not say why it fell back to a browser:\n%s", r.Stderr)
+	}
+	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
+		t.Errorf("printed %q, want the issued token", got.AccessToken)
+	}
+
+	// A dead session is not a reason to start a browser: the browser would
+	// meet the same login form.
+	f.srv.ExpireSessions()
+	r = f.run(nil, "", "login", "--headless", "-v", "--timeout", long)
+	expectCode(t, r, exitPerson)
+	if strings.Contains(r.Stderr, "starting the browser") {
+		t.Errorf("a dead session started a browser:\n%s", r.Stderr)
+	}
+}
+
+// Without a browser installed, what stops the HTTP path is what the run
+// reports (exit 4, Cloudflare), not a missing browser (exit 5).
+func TestHeadlessWithoutABrowserReportsTheHTTPError(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	env, _ := f.sessionEnv()
+	f.srv.Inject(pixivtest.EndpointAccountSelected, pixivtest.CloudflareBlock())
+	r := f.run(append(env, noBrowserPATH(t)), "", "login", "--headless", "-v", "--timeout", long)
+	expectCode(t, r, exitUnavailable)
+	if !strings.Contains(r.Stderr, "Cloudflare") || !strings.Contains(r.Stderr, "no browser to fall back to") {
+		t.Errorf("stderr does not say what stopped the login:\n%s", r.Stderr)
+	}
+}
