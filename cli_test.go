@@ -77,7 +77,8 @@ func TestCookiesInBadFilesSayWhy(t *testing.T) {
 			file := writeFile(t, "cookies", tt.file)
 			// No browser is given or found: the error must come first.
 			r := runPixivauth(t, []string{"PIXIVAUTH_BROWSER=/nonexistent"}, "",
-				"login", "--headless", "--cookies", file, "--config-dir", t.TempDir(), "--timeout", long)
+				"login", "--headless", "--cookies", file, "--config-dir", t.TempDir(), "--timeout", long,
+				"--pixiv-server", closedPort(t), "--insecure")
 			expectCode(t, r, tt.code)
 			if !strings.Contains(r.Stderr, tt.want) {
 				t.Errorf("stderr does not say %q:\n%v", tt.want, r)
@@ -864,12 +865,13 @@ func TestArgvSecretWarning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			// A browser that is not there ends the run once the options
-			// are read.
+			// A browser that is not there, or a double that is not
+			// running, ends the run once the options are read.
 			r := runPixivauth(t, append(tt.env, "PIXIVAUTH_BROWSER=/nonexistent/chrome"), "",
-				append([]string{"login", "--headless", "--config-dir", t.TempDir(), "--timeout", long}, tt.args...)...)
-			if r.Code != exitBrowser {
-				t.Fatalf("want the browser's failure (exit 5):\n%v", r)
+				append([]string{"login", "--headless", "--config-dir", t.TempDir(), "--timeout", long,
+					"--pixiv-server", closedPort(t), "--insecure"}, tt.args...)...)
+			if r.Code != exitBrowser && r.Code != exitUnavailable {
+				t.Fatalf("want the browser's or the double's failure (exit 5 or 4):\n%v", r)
 			}
 			if strings.Contains(r.Stderr, sessid) || strings.Contains(r.Stderr, totp) {
 				t.Errorf("stderr holds the secret:\n%v", r)

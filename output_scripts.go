@@ -35,6 +35,10 @@ var reasonKeys = map[reason.Reason]string{
 	reason.CacheBusy:      "cache_busy",
 	reason.OtherUser:      "other_user",
 	reason.NotADirectory:  "not_a_directory",
+
+	reason.NoBrowserProfile:       "no_browser_profile",
+	reason.NoBrowserSession:       "no_browser_session",
+	reason.BrowserStoreUnreadable: "browser_store_unreadable",
 }
 
 // exitKeys name the failures that carry no reason, by their exit status.
