@@ -78,8 +78,8 @@ clean:
 	rm -f $(BIN) bench.out pixivauth.1
 
 ## soak: issue 15's random-fault soak: SOAK_RUNS refresh/token/check runs
-## (some in bursts of ten on one profile) and SOAK_LOGINS headless session
-## logins against Pixiv doubles that fail at random, with signals to the runs
+## (some in bursts of ten on one profile) and SOAK_LOGINS headless logins
+## (stored session, or username and password) against Pixiv doubles that fail at random, with signals to the runs
 ## and SIGKILLs to their browsers, every run judged (scripts/soak). The same
 ## SOAK_SEED makes the same choices. Figures: RELIABILITY.md.
 SOAK_RUNS   ?= 300

@@ -239,7 +239,7 @@ func (l *lane) judgeRun(r *result, stepFaults []pixivtest.FaultRecord) {
 		r.violate("exit-code", "exit %d, but no signal was sent", r.Code)
 		return
 	}
-	if sp.Command == "login" {
+	if isLogin(sp.Command) {
 		l.judgeLogin(r)
 		return
 	}
@@ -277,7 +277,9 @@ func (l *lane) judgeLogin(r *result) {
 	killTime := r.start.Add(r.ActionAt)
 	caught := false // the callback, with the code, was asked for before the kill
 	for _, f := range r.Faults {
-		if f.Endpoint == pixivtest.EndpointCallback && (!killed || f.Time.Before(killTime)) {
+		// The callback asked for, or the code exchange begun (the browser's
+		// request for the callback may never reach the double).
+		if (f.Endpoint == pixivtest.EndpointCallback || f.Endpoint == pixivtest.EndpointToken) && (!killed || f.Time.Before(killTime)) {
 			caught = true
 		}
 	}

@@ -14,7 +14,8 @@
 // random stream of its own, seeded from -seed and the lane's name: token
 // lanes run refresh, token and check one at a time or in bursts of ten on
 // the lane's profile; login lanes run `login --headless` with the profile's
-// stored session. A lane's plan (commands, timeouts, signals, kills, and the
+// stored session (which pixivauth tries over plain HTTP first) or with the
+// username and password (which always drive the browser). A lane's plan (commands, timeouts, signals, kills, and the
 // double's faults, request by request) is the same for a seed; the timing
 // is not. -lane runs one lane alone, to reproduce what it found.
 //
@@ -58,7 +59,7 @@ func main() {
 	var c config
 	flag.StringVar(&c.bin, "bin", "", "the pixivauth binary (default: go build it from the module)")
 	flag.IntVar(&c.runs, "runs", 300, "refresh/token/check runs, bursts included")
-	flag.IntVar(&c.logins, "logins", 50, "headless session logins")
+	flag.IntVar(&c.logins, "logins", 50, "headless logins")
 	flag.Int64Var(&c.seed, "seed", 1, "seed of every random choice")
 	flag.Float64Var(&c.rate, "rate", 0.25, "chance that the double faults a token request")
 	flag.Float64Var(&c.loginRate, "login-rate", 0.06, "chance that the double faults a request of a login (pages, scripts, token)")

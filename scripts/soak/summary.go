@@ -45,7 +45,7 @@ func summarize(c config, lanes []*lane, took time.Duration, stopped bool) *summa
 		seenStep := map[int]bool{}
 		for _, r := range l.results {
 			group := "token commands"
-			if r.Spec.Command == "login" {
+			if isLogin(r.Spec.Command) {
 				group = "logins"
 			}
 			s.runs[r.Spec.Command]++
@@ -183,7 +183,7 @@ func (s *summary) markdown() string {
 // defectOf names the defect of issue 15 that a violation looks like, by its
 // signs; "other" is anything else, to be looked at.
 func defectOf(r *result, v violation) string {
-	login := r.Spec.Command == "login"
+	login := isLogin(r.Spec.Command)
 	switch {
 	case v.Kind == "crash-unnoticed" && r.Spec.Action == actKillRenderers:
 		return "15.1 a crashed renderer goes unnoticed"
@@ -192,9 +192,11 @@ func defectOf(r *result, v violation) string {
 		return "15.2 the browser killed while starting: exit 1"
 	case v.Kind == "wall-time" && !login && r.Burst && slices.ContainsFunc(r.Faults, func(f pixivtest.FaultRecord) bool {
 		return f.Fault == pixivtest.RandomStall || f.Fault == pixivtest.RandomSlow
-	}), v.Kind == "exit-code" && !login && strings.Contains(r.Stderr, "waiting for the lock"):
+	}) && (strings.Contains(r.Stderr, "saved the tokens") || strings.Contains(r.Stderr, "lock")),
+		v.Kind == "exit-code" && !login && strings.Contains(r.Stderr, "waiting for the lock"):
 		// Over the timeout beside a run whose refresh stalled (holding the
-		// lock), or a lock wait that timed out reported as Pixiv's.
+		// lock), after its own refresh or in a wait for the lock, or a
+		// lock wait that timed out reported as Pixiv's.
 		return "15.3 the profile lock: waited for without limit, or a timed-out wait is exit 4"
 	case v.Kind == "wall-time" && login && strings.Contains(r.Stderr, "code exchange"):
 		return "15.4 a login takes more than its --timeout (exchange after the browser phase)"
