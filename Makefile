@@ -8,7 +8,7 @@ BIN         := pixivauth
 FUZZTIME    ?= 60s
 PKGS        := ./...
 
-.PHONY: build demo test deps-demo deps-test staticcheck lint cross fuzz bench clean soak soak-ci
+.PHONY: build demo test deps-demo deps-test staticcheck lint cross fuzz bench man clean soak soak-ci
 
 build:
 	$(GO) build -o $(BIN) .
@@ -64,6 +64,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseAnswer$$' -fuzztime $(FUZZTIME) ./capture/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseResponse$$' -fuzztime $(FUZZTIME) ./exchange/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseCookiesTxt$$' -fuzztime $(FUZZTIME) ./session/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseExtensionJSON$$' -fuzztime $(FUZZTIME) ./session/
 	$(GO) test -run '^$$' -fuzz '^FuzzParsePage$$' -fuzztime $(FUZZTIME) ./httplogin/
 
 ## bench: the benchmarks, and the table in BENCHMARKS.md. The browser
@@ -77,8 +78,13 @@ bench: deps-test build
 	$(GO) run ./scripts/benchtable < bench.out > BENCHMARKS.md
 	@echo "wrote BENCHMARKS.md"
 
+## man: the man page, pixivauth.1, made from the same command definitions
+## as --help (for packagers: install it as man1/pixivauth.1).
+man:
+	$(GO) run . __man > pixivauth.1
+
 clean:
-	rm -f $(BIN) bench.out
+	rm -f $(BIN) bench.out pixivauth.1
 
 ## soak: issue 15's random-fault soak: SOAK_RUNS refresh/token/check runs
 ## (some in bursts of ten on one profile) and SOAK_LOGINS headless logins

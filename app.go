@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -29,6 +31,14 @@ type program struct {
 	// stdinTaken names the input that read stdin, so that a second one
 	// is a usage error instead of an empty read.
 	stdinTaken string
+	// command is the path of the command that runs ("session export"),
+	// for hints that name only options it has.
+	command string
+	// doubleUntrusted is set when --pixiv-server is given without
+	// --insecure, so that a certificate error says to add it.
+	doubleUntrusted bool
+	// argvWarned holds the options whose secret-in-argv warning was given.
+	argvWarned sync.Map
 
 	deps deps
 }
@@ -64,7 +74,8 @@ token that begins with "-" still works.
 EXAMPLES:
    pixivauth login                        log in in a window; saves tokens and session
    pixivauth token                        print a valid access token
-   eval "$(pixivauth token --format env)" export PIXIV_ACCESS_TOKEN and PIXIV_REFRESH_TOKEN
+   pixivauth token --format env > pixiv.env && . ./pixiv.env
+                                          export PIXIV_ACCESS_TOKEN and PIXIV_REFRESH_TOKEN
    pixivauth check --json                 CI smoke test with $PIXIV_REFRESH_TOKEN
    pixivauth demo                         see a whole login against a built-in double
 
@@ -73,8 +84,18 @@ EXAMPLES:
 		Reader:      p.stdin,
 		Writer:      p.stdout,
 		ErrWriter:   p.stderr,
-		Flags: append(commonFlags(nil),
-			&cli.BoolFlag{Name: "version", Usage: "print the version"}),
+		// Every option works before the command too (args.go moves it
+		// there); the app itself takes only --version's.
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "version", Usage: "print the version"},
+			&cli.BoolFlag{Name: optVerbose, Aliases: []string{"v"},
+				Usage: "log each step on stderr (URLs without query values, statuses, timings; never a secret)"},
+			&cli.StringFlag{Name: optFormat, Usage: "print the version as `FORMAT`: text, json"},
+			&cli.BoolFlag{Name: optJSON, Usage: "same as --format json"},
+			// urfave/cli adds its help flag only with its own help command.
+			cli.HelpFlag,
+		},
+		HideHelpCommand: true,
 		Action:          p.root,
 		CommandNotFound: p.commandNotFound,
 		OnUsageError:    p.onUsageError,
@@ -91,6 +112,9 @@ EXAMPLES:
 			doctorCommand(p),
 			versionCommand(p),
 			completionCommand(p),
+			helpCommand(),
+			completeCommand(p),
+			manCommand(p),
 		},
 	}
 	forEachCommand(app.Commands, func(cmd *cli.Command) {
@@ -144,7 +168,36 @@ func (p *program) commandNotFound(c *cli.Context, name string) {
 
 // onUsageError turns a parse error (a bad value) into a usage error.
 func (p *program) onUsageError(c *cli.Context, err error, _ bool) error {
-	return withHelpTopic(c, &usageError{msg: err.Error()})
+	return withHelpTopic(c, &usageError{msg: userWords(err.Error())})
+}
+
+// urfave/cli's and the flag package's messages for a value that does not
+// parse, which speak of Go ("strconv.ParseBool", "flag -timeout").
+var (
+	badFlagValueRE = regexp.MustCompile(`^invalid value ".*" for flag -+([a-z][a-z0-9-]*): .*$`)
+	badEnvValueRE  = regexp.MustCompile(`^could not parse ".*" as (\w+) value from environment variable "([A-Z0-9_]+)" for flag ([a-z][a-z0-9-]*): .*$`)
+)
+
+// userWords rewrites a parse error of an option's value in the user's
+// words, naming what the option takes, never the value (it may be a
+// secret given to the wrong option).
+func userWords(msg string) string {
+	takes := func(name, kind string) string {
+		switch {
+		case name == optTimeout || kind == "duration":
+			return "a duration, such as 90s, 5m or 1h30m"
+		case kind == "bool":
+			return "true or false (1 or 0)"
+		}
+		return "a " + kind
+	}
+	if m := badFlagValueRE.FindStringSubmatch(msg); m != nil {
+		return "--" + m[1] + " takes " + takes(m[1], "value")
+	}
+	if m := badEnvValueRE.FindStringSubmatch(msg); m != nil {
+		return "$" + m[2] + " (for --" + m[3] + ") must be " + takes(m[3], m[1])
+	}
+	return msg
 }
 
 // withHelpTopic makes a usage error of the command of c point to that

@@ -81,6 +81,24 @@ func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
 		flags = cmd.Flags
 	}
 	isHelp := len(path) > 0 && path[0].HasName(helpCommandName)
+	if isHelp && len(args) > 0 {
+		// "help session export" is "session export --help": the help of
+		// the subcommand itself, which urfave/cli's help command does not
+		// reach.
+		var target []*cli.Command
+		for _, a := range args {
+			cmd := subcommand(app, target, a)
+			if cmd == nil {
+				return nil, unknownCommand(app, target, a)
+			}
+			target = append(target, cmd)
+		}
+		out := []string{argv[0]}
+		for _, cmd := range target {
+			out = append(out, cmd.Name)
+		}
+		return append(out, "--help"), nil
+	}
 	for _, opt := range options {
 		switch {
 		case isHelp:
@@ -291,23 +309,30 @@ func nearest(typed string, names []string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance between a and b.
+// editDistance is the optimal string alignment distance between a and b:
+// the Levenshtein distance with the swap of two neighbouring letters
+// counted as one edit, since "tokne" is one slip from "token", not two.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	// d[i][j] is the distance between a[:i] and b[:j].
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

@@ -63,7 +63,11 @@ func (p *program) runDemo(ctx context.Context, do demoOpts) error {
 		}
 		defer os.RemoveAll(dir)
 		o.store = &store.Store{Dir: dir, Warnf: o.warnf}
-		if o.profile, err = o.store.Profile(do.profile); err != nil {
+		name := do.profile
+		if name == "" {
+			name = defaultProfile
+		}
+		if o.profile, err = o.store.Profile(name); err != nil {
 			return usageErrorf("--profile: %v", err)
 		}
 		o.storeErr = nil

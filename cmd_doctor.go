@@ -34,7 +34,8 @@ line is ok or FAILED with the fix. Exits 0 only when every check passes.
 EXAMPLES:
    pixivauth doctor
    pixivauth doctor --browser /usr/bin/chromium --json`,
-		Flags:  append(commonFlags(reportFormats), browserFlags()[0]),
+		Flags: append(pick(commonFlags(reportFormats), optConfigDir, optTimeout, optVerbose, optPixivServer, optInsecure, optProxy, optFormat, optJSON),
+			browserFlags()[0]),
 		Action: bind(readDoctor, p.runDoctor),
 	}
 }

@@ -58,7 +58,7 @@ func browserFlags() []cli.Flag {
 func sessionFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: optCookies,
-			Usage: "log in with the session in `FILE`: session export's JSON or a cookies.txt"},
+			Usage: "log in with the session in `FILE`: session export's JSON, a cookies.txt, or Cookie-Editor's or EditThisCookie's JSON export"},
 		&cli.StringFlag{Name: optCookiesFromBrowser,
 			Usage: "log in with the Pixiv session of your desktop browser: `BROWSER[:PROFILE]`, BROWSER chrome, chromium, edge, brave or firefox, PROFILE a name or a directory (default: the browser's last used)"},
 		&cli.StringFlag{Name: optPHPSESSID,
@@ -128,9 +128,12 @@ uses a temporary config dir unless --config-dir is given.
 EXAMPLES:
    pixivauth demo
    pixivauth demo --visible`,
-		Flags: append(commonFlags(reportFormats),
-			&cli.BoolFlag{Name: optVisible, Usage: "show the browser window"},
-			browserFlags()[0]),
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: optConfigDir,
+				Usage: "keep the demo's tokens and session in `DIR` (default: a temporary dir, removed at the end)"}},
+			append(pick(commonFlags(reportFormats), optTimeout, optVerbose, optFormat, optJSON),
+				&cli.BoolFlag{Name: optVisible, Usage: "show the browser window"},
+				browserFlags()[0])...),
 		Action: bind(readDemo, p.runDemo),
 	}
 }
@@ -153,15 +156,21 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 	}
 	saveSession := !lo.noSaveSession
 	client := o.exchangeClient()
+	canFallBack := lo.fallbackWindow && !opts.Visible && hasDisplay()
+	if lo.fallbackWindow && !opts.Visible && !canFallBack {
+		// Said before the login, not after it failed: the person can stop
+		// it now rather than learn at the end why no window opened.
+		o.warnf("--fallback-window: there is no display here ($DISPLAY and $WAYLAND_DISPLAY are unset), so if the login needs a person it ends instead of opening a window")
+	}
 	res, err := o.browserLogin(o.ctx, opts, in, client, saveSession, lo.session.noBrowser)
-	if err != nil && !opts.Visible && lo.fallbackWindow && (errors.Is(err, capture.ErrNeedsPerson) || errors.Is(err, reason.SessionExpired)) {
-		if hasDisplay() {
-			o.warnf("%v; finishing the login in a window", err)
-			opts.Visible, opts.LastFailureDir = true, ""
-			res, err = o.browserLogin(o.ctx, opts, in, client, saveSession, false)
-		} else {
-			o.warnf("--fallback-window: no display to open a window on")
+	if err != nil && canFallBack && (errors.Is(err, capture.ErrNeedsPerson) || errors.Is(err, reason.SessionExpired)) {
+		why := string(reason.Of(err))
+		if why == "" {
+			why = "a person must act"
 		}
+		fmt.Fprintf(o.stderr, "%s: the headless login stopped (%s): finishing it in a window (--fallback-window)\n", programName, why)
+		opts.Visible, opts.LastFailureDir = true, ""
+		res, err = o.browserLogin(o.ctx, opts, in, client, saveSession, false)
 	}
 	if res.Token == nil {
 		return err
@@ -259,11 +268,15 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 		return opts, err
 	}
 	opts.Cookies = cookies
-	live := (&session.Session{Cookies: cookies}).Live(time.Now())
-	if !visible && opts.Username == "" && !live {
+	dead := (&session.Session{Cookies: cookies}).Check(time.Now())
+	if !visible && opts.Username == "" && dead != nil {
+		if from != "" && errors.Is(dead, session.ErrNoSessionCookie) {
+			return opts, usageErrorf("the session from %s %v: export the cookies of www.pixiv.net from a browser that is logged in to Pixiv",
+				from, dead)
+		}
 		if from != "" {
-			return opts, needsPersonf("the session from %s has expired (no live %s cookie): log in again with a window (`pixivauth login`), or give --%s with a password",
-				from, pixiv.SessionCookie, optUsername)
+			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`), or give --%s with a password",
+				from, dead, optUsername)
 		}
 		return opts, usageErrorf("a headless login needs something to log in with: a session stored by an earlier login, --%s FILE, --%s BROWSER, --%s, or --%s with a password",
 			optCookies, optCookiesFromBrowser, optPHPSESSID, optUsername)
@@ -283,12 +296,19 @@ func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 	case !haveUser:
 		return "", nil
 	case lo.passwordStdin:
+		if fd, ok := o.terminalIn(); ok {
+			return o.promptPassword(fd, lo.username.value)
+		}
 		return o.readSecretFile("--"+optPasswordStdin, "-")
 	case lo.passwordFile.set:
 		return o.readSecretFile("--"+optPasswordFile, lo.passwordFile.value)
 	}
 	if v, ok := os.LookupEnv(envPassword); ok {
 		return checkSecret("$"+envPassword, v)
+	}
+	if fd, ok := o.terminalIn(); ok && lo.headless {
+		// No source given, and a person at the terminal: ask.
+		return o.promptPassword(fd, lo.username.value)
 	}
 	return "", nil
 }

@@ -5,6 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -19,10 +23,14 @@ func profilesCommand(p *program) *cli.Command {
 	return &cli.Command{
 		Name:  "profiles",
 		Usage: "list the profiles: user, token expiry, whether a session is stored",
-		Description: `EXAMPLES:
+		Description: `Lists the profiles of the config dir that hold a token or a session: the
+Pixiv user, when the access token expires, and whether a browser session is
+stored for headless logins.
+
+EXAMPLES:
    pixivauth profiles
    pixivauth profiles --json`,
-		Flags:  commonFlags(reportFormats),
+		Flags:  pick(commonFlags(reportFormats), optConfigDir, optVerbose, optPixivServer, optInsecure, optFormat, optJSON),
 		Action: bind(readCommon, p.runProfiles),
 	}
 }
@@ -31,10 +39,14 @@ func logoutCommand(p *program) *cli.Command {
 	return &cli.Command{
 		Name:  "logout",
 		Usage: "delete the profile's tokens and session",
-		Description: `EXAMPLES:
+		Description: `Deletes the profile's cached tokens and stored browser session, and the
+profile's directory with them, and says what was there. Pixiv's side of the
+login is untouched: the refresh token stays valid until Pixiv ends it.
+
+EXAMPLES:
    pixivauth logout
    pixivauth logout --profile work`,
-		Flags:  commonFlags(nil),
+		Flags:  pick(commonFlags(nil), optConfigDir, optProfile, optVerbose, optPixivServer, optInsecure),
 		Action: bind(readCommon, p.runLogout),
 	}
 }
@@ -47,8 +59,7 @@ func sessionCommand(p *program) *cli.Command {
 headless login can skip the login form.
 
 EXAMPLES:
-   pixivauth session export > session.json`,
-		Flags: commonFlags(nil),
+   pixivauth session export --output session.json`,
 		Subcommands: []*cli.Command{{
 			Name:  "export",
 			Usage: "print the profile's browser session, to log in headless elsewhere",
@@ -57,11 +68,12 @@ Netscape cookies.txt: the way to copy a window login to a server. The output
 holds the session cookie: treat it as a password.
 
 EXAMPLES:
-   pixivauth session export > session.json
+   pixivauth session export --output session.json        (written 0600)
    pixivauth login --headless --cookies session.json     (on the server)
-   pixivauth session export --format cookies.txt`,
-			Flags:  commonFlags(sessionFormats),
-			Action: bind(readCommon, p.runSessionExport),
+   pixivauth session export --format cookies.txt --output cookies.txt`,
+			Flags: append(pick(commonFlags(sessionFormats), optConfigDir, optProfile, optVerbose, optPixivServer, optInsecure, optFormat, optJSON),
+				&cli.StringFlag{Name: optOutput, Usage: "write the session to `FILE`, readable by you alone (0600), instead of stdout"}),
+			Action: bind(readSessionExport, p.runSessionExport),
 		}},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
@@ -147,15 +159,41 @@ func (p *program) runLogout(ctx context.Context, co commonOpts) error {
 	}
 	ctx, cancel := o.withTimeout()
 	defer cancel()
-	if err := o.profile.Delete(ctx); err != nil {
+	removed, err := o.profile.Remove(ctx)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.stderr, "%s: logged out: deleted the tokens and session of profile %q\n", programName, o.profile.Name())
+	var what []string
+	if removed.Token {
+		what = append(what, "the tokens")
+	}
+	if removed.Session {
+		what = append(what, "the browser session")
+	}
+	if removed.Other > 0 {
+		what = append(what, "what earlier failures left")
+	}
+	if len(what) == 0 {
+		fmt.Fprintf(o.stderr, "%s: profile %q held nothing: nothing to log out of\n", programName, o.profile.Name())
+		return nil
+	}
+	fmt.Fprintf(o.stderr, "%s: logged out of profile %q: deleted %s, and the profile's directory\n", programName, o.profile.Name(), strings.Join(what, " and "))
 	return nil
 }
 
 // sessionExport is the session export command.
-func (p *program) runSessionExport(ctx context.Context, co commonOpts) error {
+// sessionExportOpts are session export's options.
+type sessionExportOpts struct {
+	commonOpts
+	output string // --output FILE; "" or "-" for stdout
+}
+
+func readSessionExport(c *cli.Context) sessionExportOpts {
+	return sessionExportOpts{commonOpts: readCommon(c), output: c.String(optOutput)}
+}
+
+func (p *program) runSessionExport(ctx context.Context, so sessionExportOpts) error {
+	co := so.commonOpts
 	o, err := p.setup(ctx, co, sessionFormats)
 	if err != nil {
 		return err
@@ -181,6 +219,13 @@ func (p *program) runSessionExport(ctx context.Context, co commonOpts) error {
 	} else {
 		writeJSON(&b, s)
 	}
+	if out := so.output; out != "" && out != "-" {
+		if err := writePrivateFile(out, b.Bytes()); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.stderr, "%s: wrote the session of profile %q to %s (mode 0600): treat it as a password\n", programName, o.profile.Name(), out)
+		return nil
+	}
 	values := make([]string, len(s.Cookies))
 	for i, ck := range s.Cookies {
 		values[i] = ck.Value
@@ -188,10 +233,57 @@ func (p *program) runSessionExport(ctx context.Context, co commonOpts) error {
 	return o.printResult(b.Bytes(), values...)
 }
 
+// optOutput is session export's file to write instead of stdout.
+const optOutput = "output"
+
+// writePrivateFile writes data to path readable by its owner alone (0600),
+// whatever the umask, atomically: a temporary file beside it, renamed over
+// it, so that no reader ever sees half a session and an old file with
+// looser permissions is replaced, not rewritten.
+func writePrivateFile(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	// CreateTemp makes it 0600 already; say so for every platform's sake.
+	if err := f.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("--%s: %w", optOutput, err)
+	}
+	return nil
+}
+
 // noStore is the error of a command that needs the config dir and has none.
 func (o *options) noStore() error {
 	if o.storeErr != nil {
 		return o.storeErr
 	}
-	return usageErrorf("with --pixiv-server, profiles are kept only in a --config-dir of their own: give one")
+	return usageErrorf("with --pixiv-server, profiles are kept only in a --config-dir given on the command line: give one%s", o.envDirNote())
+}
+
+// envDirNote adds, to what a run under --pixiv-server did not read or
+// save, that $PIXIVAUTH_CONFIG_DIR was set and why it did not count.
+func (o *options) envDirNote() string {
+	if !o.envDirIgnored {
+		return ""
+	}
+	return " ($" + envConfigDir + " does not count with --pixiv-server, so that a test double's tokens never land in a real profile)"
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -149,12 +150,22 @@ func (p *program) runToken(ctx context.Context, co commonOpts) error {
 	return o.deliver(res.Token, true, err)
 }
 
-// runCheck is the check command.
+// runCheck is the check command. With --json a failure is reported on
+// stdout too, as {"ok":false,…}, once the options are read.
 func (p *program) runCheck(ctx context.Context, co checkOpts) error {
 	o, err := p.setup(ctx, co.commonOpts, reportFormats)
 	if err != nil {
 		return err
 	}
+	err = p.checkWith(o, co)
+	var save *saveError
+	if err != nil && o.format == formatJSON && !errors.As(err, &save) {
+		o.reportFailure(err)
+	}
+	return err
+}
+
+func (p *program) checkWith(o *options, co checkOpts) error {
 	if co.login {
 		return p.checkLogin(o, co.loginOpts)
 	}
@@ -267,7 +278,11 @@ func (o *options) notSaved(what string) error {
 	if o.storeErr != nil {
 		return &saveError{o.storeErr}
 	}
-	fmt.Fprintf(o.stderr, "%s: %s not saved: with --pixiv-server, only a --config-dir keeps anything\n", programName, what)
+	verb := "were" // the tokens
+	if !strings.HasSuffix(what, "s") {
+		verb = "was" // the session
+	}
+	fmt.Fprintf(o.stderr, "%s: %s %s not saved: with --pixiv-server, only a --config-dir given on the command line keeps anything%s\n", programName, what, verb, o.envDirNote())
 	return nil
 }
 

@@ -20,10 +20,13 @@ func versionCommand(p *program) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
 		Usage: "print the version (also --version)",
-		Description: `EXAMPLES:
+		Description: `Prints pixivauth's version, the Go it was built with, and the OS and
+architecture it was built for.
+
+EXAMPLES:
    pixivauth version
    pixivauth --version --json`,
-		Flags:  commonFlags(reportFormats),
+		Flags:  pick(commonFlags(reportFormats), optVerbose, optFormat, optJSON),
 		Action: bind(readCommon, p.runVersion),
 	}
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
@@ -29,11 +32,12 @@ const exitCodesHelp = `EXIT STATUS:
    1    other failure (doctor found a problem; tokens printed but not saved)
    2    usage: unknown command or option, a blank token, nothing to log in with
    3    a person must act: token or code rejected, session expired, wrong
-        password, captcha, two-factor code without --totp-secret, no token
+        password, captcha, two-factor code without a TOTP secret, no token
+        anywhere, a window login that timed out waiting for the person
    4    Pixiv unreachable, blocked (Cloudflare) or failing; a headless login
         that stopped making progress
-   5    browser problem: not found, failed to start, crashed, window closed,
-        no display for a window (use --headless)
+   5    browser problem: not found, not a browser, failed to start, crashed,
+        window closed, no display for a window
    130  interrupted (SIGINT)
    143  terminated (SIGTERM)`
 
@@ -165,6 +169,19 @@ func hint(err error) string {
 	return reasons[reason.Of(err)].hint
 }
 
+// isCertificateError reports whether err is a refused certificate: Go's
+// own, or the browser's (net::ERR_CERT_…).
+func isCertificateError(err error) bool {
+	var (
+		unknown   x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verifyErr *tls.CertificateVerificationError
+	)
+	return errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid) ||
+		errors.As(err, &verifyErr) || strings.Contains(err.Error(), "ERR_CERT_")
+}
+
 // report prints err, if any, on stderr and returns the run's exit status.
 // A usage error gets a hint where to read more; nothing else is printed on
 // stdout.
@@ -172,9 +189,16 @@ func (p *program) report(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	msg := err.Error()
-	if h := hint(err); h != "" {
+	// Library errors name their package ("store: …"), as Go's do; a
+	// person reading pixivauth's message has no use for that.
+	msg := strings.ReplaceAll(err.Error(), "store: ", "")
+	if h := commandHint(p.command, err); h != "" {
 		msg += ": " + h
+	}
+	if p.doubleUntrusted && isCertificateError(err) {
+		// The generic advice is about corporate proxies; a double's
+		// certificate is the one --insecure is for.
+		msg += "; the --pixiv-server double's certificate is not trusted here: add --insecure"
 	}
 	fmt.Fprintf(p.stderr, "%s: %s\n", programName, msg)
 	var usage *usageError

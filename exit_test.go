@@ -127,7 +127,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown session subcommand", nil, []string{"session", "import"}, `unknown session command "import"`},
 		{"completion without shell", nil, []string{"completion"}, "one shell"},
 		{"completion for an unknown shell", nil, []string{"completion", "tcsh"}, `no completion for "tcsh"`},
-		{"demo with a pixiv server", nil, []string{"demo", "--pixiv-server", "127.0.0.1:1"}, "demo runs its own Pixiv double"},
+		{"demo with a pixiv server", nil, []string{"demo", "--pixiv-server", "127.0.0.1:1"}, "unknown option --pixiv-server for demo"},
 		{"test setting without a pixiv server", map[string]string{envTestStall: "1s"}, []string{"token"}, "accepted only together with --pixiv-server"},
 		{"test setting that is not a duration", map[string]string{envTestBackoff: "soon"}, []string{"token", "--pixiv-server", "127.0.0.1:1"}, "positive duration"},
 	}

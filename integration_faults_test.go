@@ -547,7 +547,7 @@ func fmCases() []fmCase {
 			code:  exitOK, check: fmAll(fmTokenRequests(2), fmPrintsIssued)},
 		{name: "refresh: Pixiv unreachable (closed port)", retries: true, args: refresh,
 			setup: func(t *testing.T, f *fmFixture) { f.addr = closedPort(t) },
-			code:  exitUnavailable, say: []string{"cannot reach " + pixiv.OAuthHost, "connection refused", "check the network"}},
+			code:  exitUnavailable, say: []string{"cannot reach " + pixiv.OAuthHost, "connection refused", "nothing listens at", "start the server"}},
 		{name: "refresh: invalid refresh token",
 			args: func(f *fmFixture) []string { return []string{"refresh", "fm-unknown-refresh-token"} },
 			setup: func(_ *testing.T, f *fmFixture) {

@@ -90,6 +90,20 @@ func commonFlags(formats []string) []cli.Flag {
 	}
 }
 
+// pick returns those of flags named names, in the order of flags: each
+// command lists the options it uses, and nothing else (issue 14).
+func pick(flags []cli.Flag, names ...string) []cli.Flag {
+	var out []cli.Flag
+	for _, f := range flags {
+		for _, n := range names {
+			if f.Names()[0] == n {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
 // options is what the common options say for one run of a command, and the
 // clients they set up.
 type options struct {
@@ -118,6 +132,22 @@ type options struct {
 
 	// githubActions turns on ::add-mask:: for every secret printed.
 	githubActions bool
+
+	// envDirIgnored says $PIXIVAUTH_CONFIG_DIR is set but not used,
+	// under --pixiv-server without --config-dir.
+	envDirIgnored bool
+
+	// insecureWarned makes the --insecure warning appear once, when a
+	// connection to the double is first made (not on a usage error, not
+	// on a command that reads only the cache).
+	insecureWarned sync.Once
+}
+
+// warnInsecure warns, once, that --insecure accepts any certificate.
+func (o *options) warnInsecure() {
+	if o.insecure {
+		o.insecureWarned.Do(func() { o.warnf("--insecure: any certificate is accepted from %s", o.server) })
+	}
 }
 
 // setup checks the common options c of a command that prints the given
@@ -146,8 +176,9 @@ func (p *program) setup(ctx context.Context, c commonOpts, formats []string) (*o
 		if o.server == "" {
 			return nil, usageErrorf("--insecure ($PIXIVAUTH_INSECURE) is accepted only together with --pixiv-server")
 		}
-		o.warnf("--insecure: any certificate is accepted from %s", o.server)
 	}
+	p.doubleUntrusted = o.server != "" && !o.insecure
+	p.command = c.command
 	if o.test, err = readTestSettings(o.server); err != nil {
 		return nil, err
 	}
@@ -277,7 +308,13 @@ func (o *options) setProfile(c commonOpts) error {
 	if name == "" {
 		name = defaultProfile
 	}
+	// The CLI contract's isolation rule: under --pixiv-server a profile
+	// is read and saved only in a --config-dir given on the command line.
+	// $PIXIVAUTH_CONFIG_DIR, likely set for real use, does not count (a
+	// double's tokens never land in a real profile, and a real refresh
+	// token is never sent to a double); the run says so where it matters.
 	if o.server != "" && !o.given[optConfigDir] {
+		o.envDirIgnored = os.Getenv(envConfigDir) != ""
 		return nil
 	}
 	dir, err := configDir(c.configDir.value)
@@ -331,6 +368,7 @@ func (o *options) httpClient() *http.Client {
 			if err != nil || !pixiv.IsPixivHost(host) {
 				return nil, fmt.Errorf("--pixiv-server: refusing to dial %s, which is not a Pixiv host", addr)
 			}
+			o.warnInsecure()
 			return dialer.DialContext(ctx, network, server)
 		}
 		if o.insecure {
@@ -353,6 +391,7 @@ func (o *options) browserOptions() capture.Options {
 		opts.Flags = map[string]any{"host-resolver-rules": pixiv.HostResolverRules(o.server)}
 		if o.insecure {
 			opts.Flags["ignore-certificate-errors"] = true
+			o.warnInsecure() // the browser is about to connect
 		}
 	}
 	if o.proxy != nil && !noProxyMatches(o.noProxy, pixiv.AccountsHost) {

@@ -86,6 +86,9 @@ func (p *program) secretFrom(value opt, valueName string, file opt, fileName str
 	case value.set:
 		source = "--" + valueName
 		secret, err = checkSecret(source, value.value)
+		if err == nil {
+			p.warnArgvSecret(valueName, fileName, envVar)
+		}
 	case file.set:
 		source = "--" + fileName
 		secret, err = p.readSecretFile(source, file.value)

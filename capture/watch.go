@@ -72,6 +72,8 @@ func watchScript() string {
 		"invisible":  pixiv.RecaptchaInvisible,
 		"badge":      pixiv.RecaptchaBadge,
 		"blocked":    pixiv.CloudflareBlocked,
+		"cfcheck":    pixiv.CloudflareChallenge,
+		"cftitle":    pixiv.CloudflareChallengeTitle,
 		"continue":   pixiv.ContinueLabels(),
 		"skip":       pixiv.SkipLabels(),
 	})
@@ -147,6 +149,9 @@ func watchScript() string {
       if (acc[F.returnTo] && st.user && !st["continue"]) { st.kind = "redirect"; }
     }
     if (first(F.blocked)) { st.kind = "blocked"; return st; }
+    // Cloudflare's "Just a moment..." check: no program passes it, so a
+    // headless login ends at once rather than after the stall (issue 14).
+    if (document.querySelector(F.cfcheck) || document.title.indexOf(F.cftitle) === 0) { st.kind = "blocked"; return st; }
     if (challenge()) { st.kind = "challenge"; return st; }
     var code = first(F.code), pass = first(F.password), user = first(F.username);
     if (code) { st.kind = "code"; st.code = at(code); var s = submitOf(code); if (s) { st.submit = at(s); } return st; }

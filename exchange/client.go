@@ -244,6 +244,11 @@ func (c *Client) retry(op string, e *Error, res outcome, try int) (wait time.Dur
 		}
 		return d
 	}
+	// A loopback address that refused the connection is a double that is not
+	// running: no try will find it.
+	if _, refused := refusedLoopback(e.Err); refused {
+		return 0, false
+	}
 	switch op {
 	case OpPassword:
 		// A password that reached Pixiv may have been counted: only a dial

@@ -250,6 +250,9 @@ func describeNetwork(err error) string {
 	case errors.As(err, &dnsErr):
 		return "cannot resolve " + host + " (" + dnsErr.Err + ")"
 	case errors.Is(err, syscall.ECONNREFUSED):
+		if addr, ok := refusedLoopback(err); ok {
+			return "cannot reach " + host + ": nothing listens at " + addr + " on this machine (connection refused)"
+		}
 		return "cannot reach " + host + " (connection refused)"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return host + " closed the connection before answering"
@@ -260,10 +263,29 @@ func describeNetwork(err error) string {
 }
 
 func networkTodo(err error, again string) string {
+	if addr, ok := refusedLoopback(err); ok {
+		return "start the server that should listen at " + addr + " (a test double?), then " + again
+	}
 	if isTLSError(err) {
 		return "check the network or proxy (a proxy that intercepts TLS needs its CA trusted), then " + again
 	}
 	return "check the network or proxy, then " + again
+}
+
+// refusedLoopback reports whether err is a connection refused by this
+// machine itself, and the address dialled: nothing listens there, which no
+// retry a few seconds later will change (a test double that is not
+// running, say).
+func refusedLoopback(err error) (addr string, ok bool) {
+	var opErr *net.OpError
+	if !errors.Is(err, syscall.ECONNREFUSED) || !errors.As(err, &opErr) || opErr.Addr == nil {
+		return "", false
+	}
+	host, _, splitErr := net.SplitHostPort(opErr.Addr.String())
+	if ip := net.ParseIP(host); splitErr != nil || ip == nil || !ip.IsLoopback() {
+		return "", false
+	}
+	return opErr.Addr.String(), true
 }
 
 // unavailable is the Err of a request that got no answer: it is

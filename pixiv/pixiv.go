@@ -168,9 +168,13 @@ const (
 	RecaptchaBadge      = `.grecaptcha-badge`
 
 	// CloudflareBlocked matches Cloudflare's "Sorry, you have been blocked"
-	// page, which Pixiv's hosts answer a blocked client with. Its "Just a
-	// moment..." check is not here: that one can pass by itself.
+	// page, which Pixiv's hosts answer a blocked client with.
 	CloudflareBlocked = `#cf-error-details, .cf-error-details`
+
+	// CloudflareChallenge matches Cloudflare's "Just a moment..." check (a
+	// script, often with a Turnstile box), which a headless browser rarely
+	// passes.
+	CloudflareChallenge = `#challenge-running, #challenge-stage, #challenge-form, #cf-challenge-running, .cf-browser-verification, .cf-turnstile, script[src*='/cdn-cgi/challenge-platform/']`
 )
 
 // ContinueLabels are labels of the account selection button. Only zh is

@@ -313,6 +313,32 @@ func CloudflareUnavailable() Fault {
 	}
 }
 
+// CloudflareChallenge is Cloudflare's "Just a moment..." check in front of
+// Pixiv: 403 with cf-mitigated: challenge, and a page whose script (which
+// never loads here, as it often does not pass in a headless browser) would
+// decide whether the browser goes on.
+func CloudflareChallenge() Fault {
+	h := cloudflareHeader()
+	h.Set("Cf-Mitigated", "challenge")
+	return Fault{
+		Status:      http.StatusForbidden,
+		ContentType: "text/html; charset=UTF-8",
+		Header:      h,
+		Body: `<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8">
+<meta name="robots" content="noindex,nofollow">
+</head><body><div class="main-wrapper" role="main"><div class="main-content">
+<h1 class="zone-name-title h1">accounts.pixiv.net</h1>
+<h2 id="challenge-running" class="h2">Verifying you are human. This may take a few seconds.</h2>
+<div id="challenge-stage"><div class="cf-turnstile"></div></div>
+<div id="challenge-body-text" class="core-msg spacer">accounts.pixiv.net needs to review the security of your connection before proceeding.</div>
+</div></div>
+<script src="/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray=` + randomHex(8) + `"></script>
+</body></html>
+`,
+	}
+}
+
 func cloudflareHeader() http.Header {
 	return http.Header{
 		"Server": {"cloudflare"},

@@ -32,6 +32,7 @@ const (
 // it holds a cookie's value.
 const (
 	msgFields        = "want 7 tab-separated fields (domain, include subdomains, path, secure, expiry, name, value), found %d"
+	msgTabs          = "fields must be separated by tabs, not spaces (an editor or a copy from a web page can turn tabs into spaces)"
 	msgDomain        = "the domain field is empty or has a space, a control character or a leading '#'"
 	msgSubdomains    = "the include-subdomains field (2nd) must be TRUE or FALSE"
 	msgPath          = "the path field (3rd) must start with /"
@@ -104,6 +105,11 @@ func parseCookieLine(line string) (c Cookie, ok bool, msg string) {
 	}
 	f := strings.Split(line, "\t")
 	if len(f) != cookiesTxtFields {
+		if words := len(strings.Fields(line)); len(f) < cookiesTxtFields && words > len(f) && words >= cookiesTxtFields-1 {
+			// Six words are a cookie with an empty value, seven or more one
+			// whose value has spaces: either way, spaces where tabs belong.
+			return Cookie{}, false, msgTabs
+		}
 		return Cookie{}, false, fmt.Sprintf(msgFields, len(f))
 	}
 	for _, field := range []struct {

@@ -77,7 +77,10 @@ func TestParseCookiesTxtErrors(t *testing.T) {
 	}{
 		{"too few fields", ".pixiv.net\tTRUE\t/\tTRUE\t0\t" + secret, "want 7 tab-separated fields (domain, include subdomains, path, secure, expiry, name, value), found 6"},
 		{"too many fields", ".pixiv.net\tTRUE\t/\tTRUE\t0\tPHPSESSID\t" + secret + "\textra", "found 8"},
-		{"spaces, not tabs", ".pixiv.net TRUE / TRUE 0 PHPSESSID " + secret, "found 1"},
+		{"spaces, not tabs", ".pixiv.net TRUE / TRUE 0 PHPSESSID " + secret, msgTabs},
+		{"spaces, not tabs, empty value", ".pixiv.net TRUE / TRUE 0 PHPSESSID", msgTabs},
+		{"tabs and spaces mixed", ".pixiv.net\tTRUE / TRUE\t0 PHPSESSID " + secret, msgTabs},
+		{"a word", "hello", "found 1"},
 		{"HttpOnly mark alone", "#HttpOnly_", "found 1"},
 		{"empty domain", "\tTRUE\t/\tTRUE\t0\tPHPSESSID\t" + secret, msgDomain},
 		{"domain with a space", "pixiv .net\tTRUE\t/\tTRUE\t0\tPHPSESSID\t" + secret, msgDomain},

@@ -1,16 +1,18 @@
 // Package session is a browser's Pixiv session: its cookies ([Cookie]), the
-// filter that keeps Pixiv's alone ([PixivOnly]), and the two formats a session
-// travels in — pixivauth's own JSON ([Decode], [Session]) and the Netscape
+// filter that keeps Pixiv's alone ([PixivOnly]), and the formats a session
+// travels in — pixivauth's own JSON ([Decode], [Session]), the Netscape
 // cookies.txt that browser extensions, curl, yt-dlp and gallery-dl write
-// ([ParseCookiesTxt], [WriteCookiesTxt]). It is a leaf: the browser driver,
-// the store and the CLI all use it, and it depends on nothing of theirs.
+// ([ParseCookiesTxt], [WriteCookiesTxt]), and the JSON array that the
+// Cookie-Editor and EditThisCookie extensions export ([ParseExtensionJSON]).
+// It is a leaf: the browser driver, the store and the CLI all use it, and it
+// depends on nothing of theirs.
 //
 // # The session format
 //
 // session.json holds the cookies of a browser logged in to Pixiv, so that a
 // later login can skip the login form. It is also what `pixivauth session
 // export` prints, and what an import accepts beside a Netscape cookies.txt
-// ([ParseFile]). Version 1:
+// and an extension's JSON array ([ParseFile]). Version 1:
 //
 //	{
 //	  "version": 1,
@@ -35,5 +37,5 @@
 // same_site ("Strict", "Lax" or "None") are absent when false or unset.
 // Unknown fields are ignored. Only cookies of pixiv.net and its subdomains
 // are kept ([PixivOnly]); a session is live while it holds an unexpired
-// PHPSESSID ([Session.Live]).
+// PHPSESSID ([Session.Live], and [Session.Check] for why not).
 package session

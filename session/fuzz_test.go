@@ -64,7 +64,7 @@ func checkErrorHoldsNoValue(t *testing.T, in []byte, err error) {
 	if se.Line < 1 || err.Error() != cookiesTxtPrefix+strconv.Itoa(se.Line)+": "+se.Msg {
 		t.Fatalf("error %q at line %d", err, se.Line)
 	}
-	allowed := []string{msgDomain, msgSubdomains, msgPath, msgSecure, msgExpiry, msgName}
+	allowed := []string{msgTabs, msgDomain, msgSubdomains, msgPath, msgSecure, msgExpiry, msgName}
 	for _, field := range []string{"domain", "path", "name", "value"} {
 		allowed = append(allowed, fmt.Sprintf(msgControl, field), fmt.Sprintf(msgUTF8, field))
 	}

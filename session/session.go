@@ -142,15 +142,21 @@ func Decode(data []byte) (*Session, error) {
 	return &s, nil
 }
 
-// ParseFile reads a session a person brings: the session format of the
-// package documentation (as `pixivauth session export` prints it), or a
-// Netscape cookies.txt ([ParseCookiesTxt]), told apart by the first
-// non-space byte ('{' for JSON). Only Pixiv cookies are kept ([PixivOnly]);
-// whether any of them is a live session is [Session.Live]'s to say. Errors
-// never quote a cookie's value.
+// ParseFile reads a session a person brings, in any of three formats told
+// apart by the first non-space byte: the session format of the package
+// documentation ('{', as `pixivauth session export` prints it), the JSON
+// array that the Cookie-Editor and EditThisCookie extensions export ('[',
+// [ParseExtensionJSON]), or else a Netscape cookies.txt ([ParseCookiesTxt]).
+// Only Pixiv cookies are kept ([PixivOnly]). A cookie exported from one Pixiv
+// page can be host-only ("www.pixiv.net"), which a browser would not send
+// to the login host: from the two foreign formats, each is widened to the
+// whole of pixiv.net ([ForLogin]). Whether any of them is a live session is
+// [Session.Check]'s to say. Errors never quote a cookie's value.
 func ParseFile(data []byte) (*Session, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '{':
 		s, err := Decode(trimmed)
 		var format *FormatError
 		if errors.As(err, &format) {
@@ -161,10 +167,91 @@ func ParseFile(data []byte) (*Session, error) {
 		}
 		s.Cookies = PixivOnly(s.Cookies)
 		return s, nil
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		cookies, err := ParseExtensionJSON(trimmed)
+		if err != nil {
+			return nil, fmt.Errorf("cookie extension JSON (Cookie-Editor, EditThisCookie): %w", err)
+		}
+		return &Session{Version: Version, Cookies: ForLogin(PixivOnly(cookies))}, nil
 	}
 	cookies, err := ParseCookiesTxt(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	return &Session{Version: Version, Cookies: PixivOnly(cookies)}, nil
+	return &Session{Version: Version, Cookies: ForLogin(PixivOnly(cookies))}, nil
+}
+
+// ForLogin returns Pixiv cookies so that a browser sends each of them to
+// the login host (pixiv.AccountsHost): a cookie of another Pixiv host
+// ("www.pixiv.net", host-only or not) gets the domain of all of pixiv.net,
+// which is where Pixiv itself sets its session cookie. A widened cookie that
+// would clash with one already sent there (same name and path) is dropped:
+// the one Pixiv set for the login host wins. The order is kept.
+func ForLogin(cookies []Cookie) []Cookie {
+	type key struct{ name, path string }
+	sent := map[key]bool{}
+	for _, c := range cookies {
+		if sentToAccounts(c.Domain) {
+			sent[key{c.Name, c.Path}] = true
+		}
+	}
+	var out []Cookie
+	for _, c := range cookies {
+		if !sentToAccounts(c.Domain) {
+			k := key{c.Name, c.Path}
+			if sent[k] {
+				continue
+			}
+			sent[k] = true
+			c.Domain = pixiv.CookieDomain
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// sentToAccounts reports whether a browser sends a cookie of domain to the
+// login host: a host-only cookie of that host, or a domain cookie of it or
+// a domain above it.
+func sentToAccounts(domain string) bool {
+	d := strings.ToLower(strings.TrimSuffix(domain, "."))
+	host := pixiv.AccountsHost
+	if wide, ok := strings.CutPrefix(d, "."); ok {
+		return wide == host || strings.HasSuffix(host, "."+wide)
+	}
+	return d == host
+}
+
+// ErrNoSessionCookie is why a session without any Pixiv session cookie
+// (pixiv.SessionCookie) cannot log a browser in; [ErrExpired] is why one
+// whose session cookie has expired cannot.
+var (
+	ErrNoSessionCookie = errors.New("holds no " + pixiv.SessionCookie + " cookie, the one that keeps a Pixiv login")
+	ErrExpired         = errors.New("has expired")
+)
+
+// Check says why s cannot log a browser in, or nil if [Session.Live]: an
+// error that is [ErrNoSessionCookie] when s has no non-empty Pixiv session
+// cookie at all (an export of the wrong site, or of a logged-out browser),
+// and [ErrExpired], naming when, when it has only expired ones.
+func (s *Session) Check(now time.Time) error {
+	if s.Live(now) {
+		return nil
+	}
+	var last time.Time
+	found := false
+	if s != nil {
+		for _, c := range s.Cookies {
+			if c.Name == pixiv.SessionCookie && c.Value != "" && c.isPixiv() {
+				found = true
+				if c.Expires.After(last) {
+					last = c.Expires
+				}
+			}
+		}
+	}
+	if !found {
+		return ErrNoSessionCookie
+	}
+	return fmt.Errorf("%w: its %s cookie expired at %s", ErrExpired, pixiv.SessionCookie, last.UTC().Format(time.RFC3339))
 }

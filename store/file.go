@@ -65,6 +65,27 @@ func notADirectory(dir string) error {
 	}
 }
 
+// repairDirs repairs, on a read, the permissions of the config and profile
+// directories that exist and let anyone else in (0755 from a tar or a
+// hand-made directory): a read repairs a directory as it repairs a file.
+// It creates nothing.
+func (p *Profile) repairDirs() error {
+	if !permsApply {
+		return nil
+	}
+	for _, dir := range []string{p.store.Dir, p.dir} {
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 == 0 {
+			continue // absent, or not a directory: the read says so
+		}
+		if err := os.Chmod(dir, dirPerm); err != nil {
+			return fmt.Errorf("store: repair permissions: %w", err)
+		}
+		p.store.warnf("repaired permissions of %s (was %04o)", dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
 // corruptError says why a cache file is not what it should be. Its reason
 // never quotes the file.
 type corruptError struct{ reason string }
@@ -103,6 +124,10 @@ func (p *Profile) load(name string, decode func([]byte) error) (found bool, err 
 		return false, fmt.Errorf("store: %w", err)
 	}
 	defer f.Close()
+	// The directories of a file that is read are repaired like it.
+	if err := p.repairDirs(); err != nil {
+		return false, err
+	}
 	fi, err := f.Stat()
 	if err != nil {
 		return false, fmt.Errorf("store: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -74,6 +75,13 @@ func (p *Profile) Lock(ctx context.Context) (*Locked, error) {
 	if err != nil {
 		_ = fl.Close()
 		return nil, fmt.Errorf("store: lock profile %q: %w", p.name, err)
+	}
+	if _, statErr := os.Stat(fl.Path()); statErr != nil {
+		// A logout removed the profile (Profile.Remove) while this one
+		// waited: the lock held is on a file no one else will open.
+		// Take the lock of the profile as it is now.
+		_ = fl.Close()
+		return p.Lock(ctx)
 	}
 	p.mu.Lock()
 	p.held = fl

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -147,6 +148,58 @@ func (p *Profile) Delete(ctx context.Context) error {
 	return p.withLock(ctx, "Delete", func(l *Locked) error { return l.Delete() })
 }
 
+// Removed says what [Profile.Remove] found and removed.
+type Removed struct {
+	// Token and Session report a token and a session file; Other counts
+	// the rest (files moved aside as corrupt, the last failure).
+	Token, Session bool
+	Other          int
+}
+
+// Remove deletes the profile as a logout does: what [Profile.Delete]
+// deletes, then the lock file and the profile directory themselves, while
+// holding the lock (a process that was waiting on it takes the lock of the
+// profile anew, see [Profile.Lock]). It reports what was there; a profile
+// that does not exist is no error and holds nothing. Where an open file
+// cannot be removed (Windows), the lock file and the directory stay.
+func (p *Profile) Remove(ctx context.Context) (Removed, error) {
+	var found Removed
+	if _, err := os.Stat(p.dir); errors.Is(err, os.ErrNotExist) {
+		return found, nil
+	}
+	err := p.withLock(ctx, "Remove", func(l *Locked) error {
+		entries, err := os.ReadDir(p.dir)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		for _, e := range entries {
+			switch e.Name() {
+			case lockFile:
+			case tokenFile:
+				found.Token = true
+			case sessionFile:
+				found.Session = true
+			default:
+				found.Other++
+			}
+		}
+		if err := p.deleteAll(); err != nil {
+			return err
+		}
+		if runtime.GOOS == "windows" {
+			return nil
+		}
+		if err := os.Remove(filepath.Join(p.dir, lockFile)); err != nil {
+			return fmt.Errorf("store: remove profile %q: %w", p.name, err)
+		}
+		if err := os.Remove(p.dir); err != nil {
+			return fmt.Errorf("store: remove profile %q: %w", p.name, err)
+		}
+		return syncDir(p.store.Dir)
+	})
+	return found, err
+}
+
 // deleteAll is Delete for a caller that holds the lock.
 func (p *Profile) deleteAll() error {
 	entries, err := os.ReadDir(p.dir)
@@ -162,8 +215,13 @@ func (p *Profile) deleteAll() error {
 			errs = append(errs, err)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("store: delete profile %q: %w", p.name, err)
+	if len(errs) > 0 {
+		// One line: the first failure says why (a read-only disk, say).
+		more := ""
+		if len(errs) > 1 {
+			more = fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+		return fmt.Errorf("cannot delete profile %q: %w%s", p.name, errs[0], more)
 	}
 	return syncDir(p.dir)
 }

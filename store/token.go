@@ -43,8 +43,11 @@ func decodeToken(data []byte) (*exchange.Token, error) {
 	if err := json.Unmarshal(data, &t); err != nil {
 		return nil, jsonReason(err)
 	}
-	if err := checkToken(&t); err != nil {
-		return nil, &corruptError{err.Error()}
+	// A refresh token alone is still worth something: the caller refreshes
+	// with it (its access token is never valid), rather than lose it to
+	// the corrupt pile.
+	if t.RefreshToken == "" {
+		return nil, &corruptError{"no refresh_token"}
 	}
 	return &t, nil
 }
