@@ -187,13 +187,37 @@ func (p *program) checkWith(o *options, co checkOpts) error {
 	o.logf("refreshing with the refresh token from %s", source)
 	ctx, cancel := o.withTimeout()
 	defer cancel()
+	// check prints a report, not the tokens, so tokens it could not save
+	// would be lost: it takes the profile's lock before it refreshes (no
+	// longer than --timeout allows) and saves under it. A lock it cannot get
+	// for another reason (no config dir) leaves saveToken to say why.
+	var lock *store.Locked
+	if o.profile != nil {
+		l, err := o.profile.Lock(ctx)
+		if errors.Is(err, reason.CacheBusy) {
+			return err
+		}
+		if err == nil {
+			lock = l
+			defer l.Unlock()
+		}
+	}
 	start := time.Now()
 	t, err := o.exchangeClient().Refresh(ctx, rt)
 	if err != nil {
 		return err
 	}
 	latency := time.Since(start)
-	saveErr := o.saveToken(ctx, t)
+	var saveErr error
+	if lock != nil {
+		if err := lock.SaveToken(t); err != nil {
+			saveErr = o.saveErr(&auth.SaveError{Err: err})
+		} else {
+			o.logf("saved the tokens in profile %q", o.profile.Name())
+		}
+	} else {
+		saveErr = o.saveToken(ctx, t)
+	}
 	if err := o.printCheck(t, latency); err != nil {
 		return err
 	}

@@ -1004,4 +1004,15 @@ func TestLockHeldBeyondTimeout(t *testing.T) {
 	if f.tokenRequests() != before {
 		t.Error("token refreshed without the lock")
 	}
+
+	// check prints a report, not the tokens: a refresh it could not save
+	// would lose them, so it does not refresh without the lock.
+	r = f.run(nil, "", "check", "--timeout", "2s", "--json")
+	expectCode(t, r, exitFailure)
+	if !strings.Contains(r.Stderr, "lock") || r.Took > wellBefore {
+		t.Errorf("check:\n%v", r)
+	}
+	if f.tokenRequests() != before {
+		t.Error("check refreshed without the lock: its tokens are lost")
+	}
 }
