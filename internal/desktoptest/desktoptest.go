@@ -136,10 +136,17 @@ func watch(tb testing.TB, cmd *exec.Cmd, home, dir string) *Browser {
 }
 
 // newHome is a short HOME of the test's own: Chrome's singleton socket
-// must fit in a Unix socket address.
+// must fit in a Unix socket address (107 bytes), so under a deep TMPDIR
+// (make test runs the suite once under one) it goes in /tmp. It is the
+// test's own desktop browser, not pixivauth's: pixivauth's layout is what
+// the deep TMPDIR tests.
 func newHome(tb testing.TB) string {
 	tb.Helper()
-	dir, err := os.MkdirTemp("", "pa-desk")
+	base := os.TempDir()
+	if len(base) > 40 {
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "pa-desk")
 	if err != nil {
 		tb.Fatal(err)
 	}
