@@ -66,12 +66,12 @@ func (l *Login) drive() {
 				timer.Reset(left)
 				continue
 			}
-			kind := "page"
+			kind := ""
 			if st.report != nil {
 				kind = st.report.Kind
 			}
 			saved := l.saveFailure()
-			l.failWith(reason.Mark(fmt.Errorf("%w: the headless login made no progress for %s on %s (%s)%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), kind, saved), reason.Stalled))
+			l.failWith(reason.Mark(fmt.Errorf("%w: the headless login made no progress for %s on %s, %s%s", ErrStalled, l.opts.StallTimeout.Round(time.Second), l.LastURL(), describeKind(kind), saved), reason.Stalled))
 			return
 		}
 		for _, ev := range l.watchedEvents.take() {
@@ -438,4 +438,27 @@ func (l *Login) saveFailure() string {
 	}
 	os.WriteFile(filepath.Join(dir, "url.txt"), []byte(l.LastURL()+"\n"), 0o600)
 	return "; saved a screenshot and the page in " + dir
+}
+
+// describeKind says in words what the watch script took a page for, for
+// the error that ends a stalled login: its kinds are the script's own
+// names ("other", "select", …), not words for a person.
+func describeKind(kind string) string {
+	switch kind {
+	case "select":
+		return "an account selection page"
+	case "form", "username":
+		return "the login form"
+	case "code":
+		return "a one-time code page"
+	case "skip":
+		return "a setup prompt"
+	case "redirect":
+		return "a page that should have moved on by itself"
+	case "challenge":
+		return "a challenge page"
+	case "blocked":
+		return "a block page"
+	}
+	return "a page pixivauth does not know"
 }

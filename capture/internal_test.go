@@ -2,6 +2,8 @@ package capture
 
 import (
 	"fmt"
+	"strings"
+	"testing"
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -21,3 +23,12 @@ func closeTab(l *Login) error {
 }
 
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func TestDescribeKind(t *testing.T) {
+	for _, kind := range []string{"", "other", "select", "form", "username", "code", "skip", "redirect", "challenge", "blocked", "new-kind"} {
+		got := describeKind(kind)
+		if got == "" || got == kind || strings.ContainsAny(got, "()") {
+			t.Errorf("describeKind(%q) = %q: not words for a person", kind, got)
+		}
+	}
+}
