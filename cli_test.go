@@ -1211,3 +1211,30 @@ func isFailureReport(stdout string, code int) bool {
 	}
 	return json.Unmarshal([]byte(stdout), &report) == nil && report.OK != nil && !*report.OK && report.ExitCode == code
 }
+
+// TestNoBrowserHints: --no-browser refuses --username, so neither its
+// "nothing to log in with" error nor a dead session's names it; a refused
+// refresh token says "log in again" once.
+func TestNoBrowserHints(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	r := f.run(nil, "", append(f.server(), "login", "--no-browser", "--config-dir", t.TempDir())...)
+	expectCode(t, r, exitUsage)
+	if strings.Contains(r.Stderr, "--username") || !strings.Contains(r.Stderr, "--no-browser needs a session") {
+		t.Errorf("login --no-browser with nothing to log in with:\n%v", r)
+	}
+
+	c := f.srv.NewSession(f.account.ID)
+	f.srv.ExpireSessions()
+	r = f.run(nil, "", append(f.server(), "login", "--no-browser", "--phpsessid", c.Value, "--timeout", long)...)
+	expectCode(t, r, exitPerson)
+	if strings.Contains(r.Stderr, "--username") || !strings.Contains(r.Stderr, "pixivauth login") || strings.Contains(r.Stderr, "httplogin:") {
+		t.Errorf("login --no-browser with a dead session:\n%v", r)
+	}
+
+	r = f.run(nil, "", append(f.server(), "refresh", "--", "-not-a-token")...)
+	expectCode(t, r, exitPerson)
+	if strings.Count(r.Stderr, "log in again") != 1 {
+		t.Errorf("refresh with a refused token says 'log in again' %d times:\n%v", strings.Count(r.Stderr, "log in again"), r)
+	}
+}

@@ -274,9 +274,17 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 			return opts, usageErrorf("the session from %s %v: export the cookies of www.pixiv.net from a browser that is logged in to Pixiv",
 				from, dead)
 		}
+		if from != "" && lo.session.noBrowser {
+			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`); --%s needs a live session",
+				from, dead, optNoBrowser)
+		}
 		if from != "" {
 			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`), or give --%s with a password",
 				from, dead, optUsername)
+		}
+		if lo.session.noBrowser {
+			return opts, usageErrorf("a login with --%s needs a session: one stored by an earlier login, --%s FILE, --%s BROWSER or --%s",
+				optNoBrowser, optCookies, optCookiesFromBrowser, optPHPSESSID)
 		}
 		return opts, usageErrorf("a headless login needs something to log in with: a session stored by an earlier login, --%s FILE, --%s BROWSER, --%s, or --%s with a password",
 			optCookies, optCookiesFromBrowser, optPHPSESSID, optUsername)

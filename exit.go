@@ -191,8 +191,15 @@ func (p *program) report(err error) int {
 	}
 	// Library errors name their package ("store: …"), as Go's do; a
 	// person reading pixivauth's message has no use for that.
-	msg := strings.ReplaceAll(err.Error(), "store: ", "")
-	if h := commandHint(p.command, err); h != "" {
+	msg := err.Error()
+	for _, pkg := range []string{"store: ", "httplogin: ", "browsercookies: "} {
+		msg = strings.ReplaceAll(msg, pkg, "")
+	}
+	command := p.command
+	if command == "login" && p.given[optNoBrowser] {
+		command = "login --no-browser"
+	}
+	if h := commandHint(command, err); h != "" {
 		msg += ": " + h
 	}
 	if p.doubleUntrusted && isCertificateError(err) {

@@ -69,6 +69,11 @@ var commandHints = map[string]map[reason.Reason]string{
 	"login": {
 		reason.NoDisplay: "run under a desktop session, or use --headless with a stored session, --cookies, --phpsessid, or --username and a password",
 	},
+	// --no-browser refuses --username: a dead session has one way out.
+	"login --no-browser": {
+		reason.SessionExpired: "log in again with a window (`pixivauth login`); --no-browser needs a live session",
+		reason.NoCredentials:  "log in again with a window (`pixivauth login`); --no-browser needs a live session",
+	},
 	"doctor": {
 		reason.ProfileInUse: "close the browser that uses it",
 	},

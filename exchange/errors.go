@@ -168,9 +168,9 @@ func (e *Error) explain() (what, todo string) {
 			return "Pixiv rejected the username or password" + detail,
 				"check them, or log in with the browser"
 		case e.Op == OpRefresh:
-			return "Pixiv rejected the refresh token" + detail, "log in again"
+			return "Pixiv rejected the refresh token" + detail, "it was revoked, has expired, or is not a refresh token"
 		}
-		return "Pixiv rejected the request" + detail, "log in again"
+		return "Pixiv rejected the request" + detail, "a person must log in again"
 	case kindBlocked:
 		return "Pixiv blocked the request or is unavailable" + e.pixivSays(status, e.tries(), "an HTML page — Cloudflare?"),
 			later + " or from another network"
