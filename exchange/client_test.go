@@ -225,7 +225,7 @@ func TestSendsOnce(t *testing.T) {
 
 func TestExchangeHangsUntilDeadline(t *testing.T) {
 	f := newFakePixiv(t, answer{hang: true})
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second) // long enough to reach a busy machine's double
 	defer cancel()
 	_, err := f.client(nil).Exchange(ctx, testCode, testVerifier)
 	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
@@ -242,7 +242,7 @@ func TestExchangeHangsUntilDeadline(t *testing.T) {
 
 func TestRefreshDeadline(t *testing.T) {
 	f := newFakePixiv(t, answer{hang: true})
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second) // long enough to reach a busy machine's double
 	defer cancel()
 	_, err := f.client(nil).Refresh(ctx, testRefresh)
 	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {

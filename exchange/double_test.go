@@ -140,7 +140,7 @@ func TestDoubleExchangeSendsOnce(t *testing.T) {
 			verifier := exchange.NewVerifier()
 			code := codeFor(t, s, verifier)
 			s.Inject(pixivtest.EndpointToken, f)
-			ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second) // long enough to reach a busy machine's double
 			defer cancel()
 			var waits []time.Duration
 			c := clientFor(s, nil)
@@ -379,7 +379,7 @@ func TestDoubleHangsMidAnswer(t *testing.T) {
 	s := newDouble(t)
 	rt := s.NewRefreshToken(demo.ID)
 	s.Inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true})
-	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second) // long enough to reach a busy machine's double
 	defer cancel()
 	_, err := clientFor(s, nil).Refresh(ctx, rt)
 	if !errors.Is(err, exchange.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) ||
