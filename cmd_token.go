@@ -150,19 +150,14 @@ func (p *program) runToken(ctx context.Context, co commonOpts) error {
 	return o.deliver(res.Token, true, err)
 }
 
-// runCheck is the check command. With --json a failure is reported on
-// stdout too, as {"ok":false,…}, once the options are read.
+// runCheck is the check command. A failure leaves stdout empty, --json
+// or not, as the CLI contract says; the exit status tells what failed.
 func (p *program) runCheck(ctx context.Context, co checkOpts) error {
 	o, err := p.setup(ctx, co.commonOpts, reportFormats)
 	if err != nil {
 		return err
 	}
-	err = p.checkWith(o, co)
-	var save *saveError
-	if err != nil && o.format == formatJSON && !errors.As(err, &save) {
-		o.reportFailure(err)
-	}
-	return err
+	return p.checkWith(o, co)
 }
 
 func (p *program) checkWith(o *options, co checkOpts) error {
