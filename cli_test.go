@@ -976,6 +976,11 @@ func TestConfigDirEnvUnderPixivServer(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("%d entries written to $PIXIVAUTH_CONFIG_DIR", len(entries))
 	}
+	r = runPixivauth(t, []string{"PIXIVAUTH_CONFIG_DIR=" + dir}, "", "token", "--pixiv-server", f.srv.Addr(), "--insecure")
+	expectCode(t, r, exitPerson)
+	if !strings.Contains(r.Stderr, "unless --config-dir DIR is given ($PIXIVAUTH_CONFIG_DIR does not count") {
+		t.Errorf("token does not say why $PIXIVAUTH_CONFIG_DIR was not used:\n%v", r)
+	}
 	r = runPixivauth(t, []string{"PIXIVAUTH_CONFIG_DIR=" + dir}, "", "profiles", "--pixiv-server", f.srv.Addr())
 	expectCode(t, r, exitUsage)
 	if !strings.Contains(r.Stderr, "give one ($PIXIVAUTH_CONFIG_DIR does not count") {

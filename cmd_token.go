@@ -264,7 +264,7 @@ func (o *options) noCacheReason() string {
 	case o.storeErr != nil:
 		return "no config dir: " + o.storeErr.Error()
 	}
-	return "no profile is read with --pixiv-server and no --config-dir"
+	return "with --pixiv-server no profile is read unless --config-dir DIR is given" + o.envDirNote()
 }
 
 // saveToken caches t in the profile, waiting for its lock no longer than
