@@ -312,6 +312,11 @@ func TestTokenFailures(t *testing.T) {
 		if !errors.Is(err, reason.NoToken) {
 			t.Errorf("Token: %v, want NoToken", err)
 		}
+		// Asking a profile that holds nothing makes nothing (no
+		// directory with a lock file in it).
+		if _, err := os.Stat(f.profile.Dir()); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the profile's directory after Token: %v", err)
+		}
 	})
 	t.Run("config dir is a file", func(t *testing.T) {
 		t.Parallel()

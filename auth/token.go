@@ -66,6 +66,12 @@ func Token(ctx context.Context, cfg TokenConfig) (TokenResult, error) {
 			return TokenResult{Token: cached}, nil
 		}
 	}
+	// With nothing to refresh with there is nothing to save: a profile
+	// that holds no token is not made (a lock file in a new directory) by
+	// asking it for one.
+	if p != nil && cacheErr == nil && cached == nil && cfg.RefreshToken == "" {
+		return TokenResult{}, fmt.Errorf("no token: profile %q holds none: %w", p.Name(), reason.NoToken)
+	}
 	var lock *store.Locked
 	if p != nil && cacheErr == nil {
 		var err error
