@@ -77,8 +77,8 @@ func ParseSpec(spec string) (Spec, error) {
 		for _, b := range Browsers() {
 			names = append(names, string(b))
 		}
-		return Spec{}, fmt.Errorf("browsercookies: unknown browser %q (want one of %s): %w",
-			name, strings.Join(names, ", "), reason.NoBrowserProfile)
+		return Spec{}, reason.Mark(fmt.Errorf("browsercookies: unknown browser %q (want one of %s)",
+			name, strings.Join(names, ", ")), reason.NoBrowserProfile)
 	}
 	return Spec{Browser: b, Profile: profile}, nil
 }
@@ -150,8 +150,8 @@ func (p *Profile) Cookies(ctx context.Context, opts Options) ([]session.Cookie, 
 	cookies = session.PixivOnly(cookies)
 	opts.logf("read %d cookies of %s from %s", len(cookies), strings.TrimPrefix(pixiv.CookieDomain, "."), p)
 	if !(&session.Session{Cookies: cookies}).Live(time.Now()) {
-		return nil, fmt.Errorf("browsercookies: %s has no live %s cookie of %s: log in to pixiv.net in that browser first: %w",
-			p, pixiv.SessionCookie, strings.TrimPrefix(pixiv.CookieDomain, "."), reason.NoBrowserSession)
+		return nil, reason.Mark(fmt.Errorf("browsercookies: %s has no live %s cookie of %s: log in to pixiv.net in that browser first",
+			p, pixiv.SessionCookie, strings.TrimPrefix(pixiv.CookieDomain, ".")), reason.NoBrowserSession)
 	}
 	return cookies, nil
 }
@@ -182,7 +182,7 @@ func expandHome(p string) string {
 func profileAt(b Browser, dir string) (*Profile, error) {
 	fi, err := os.Stat(dir)
 	if err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("browsercookies: no %s profile at %s (not a directory): %w", b, dir, reason.NoBrowserProfile)
+		return nil, reason.Mark(fmt.Errorf("browsercookies: no %s profile at %s (not a directory)", b, dir), reason.NoBrowserProfile)
 	}
 	abs, err := filepath.Abs(dir)
 	if err == nil {
@@ -199,8 +199,8 @@ func profileAt(b Browser, dir string) (*Profile, error) {
 		if exists(filepath.Join(dir, localStateFile)) {
 			return chromiumProfileIn(b, dir, "")
 		}
-		return nil, fmt.Errorf("browsercookies: %s holds neither a %s profile (no Cookies database) nor its user data (no %q): %w",
-			dir, b, localStateFile, reason.NoBrowserProfile)
+		return nil, reason.Mark(fmt.Errorf("browsercookies: %s holds neither a %s profile (no Cookies database) nor its user data (no %q)",
+			dir, b, localStateFile), reason.NoBrowserProfile)
 	}
 	if exists(filepath.Join(dir, firefoxCookiesDB)) {
 		return &Profile{Browser: b, Name: filepath.Base(dir), Dir: dir}, nil
@@ -208,8 +208,8 @@ func profileAt(b Browser, dir string) (*Profile, error) {
 	if exists(filepath.Join(dir, "profiles.ini")) {
 		return firefoxProfileIn(dir, "")
 	}
-	return nil, fmt.Errorf("browsercookies: %s holds neither a Firefox profile (no %s) nor profiles.ini: %w",
-		dir, firefoxCookiesDB, reason.NoBrowserProfile)
+	return nil, reason.Mark(fmt.Errorf("browsercookies: %s holds neither a Firefox profile (no %s) nor profiles.ini",
+		dir, firefoxCookiesDB), reason.NoBrowserProfile)
 }
 
 func exists(path string) bool {
@@ -225,18 +225,18 @@ func noProfile(b Browser, name, where string, found []string) error {
 		list = strings.Join(found, ", ")
 	}
 	if name == "" {
-		return fmt.Errorf("browsercookies: no %s profile in %s (profiles found: %s): %w", b, where, list, reason.NoBrowserProfile)
+		return reason.Mark(fmt.Errorf("browsercookies: no %s profile in %s (profiles found: %s)", b, where, list), reason.NoBrowserProfile)
 	}
-	return fmt.Errorf("browsercookies: no %s profile %q in %s (profiles found: %s): %w", b, name, where, list, reason.NoBrowserProfile)
+	return reason.Mark(fmt.Errorf("browsercookies: no %s profile %q in %s (profiles found: %s)", b, name, where, list), reason.NoBrowserProfile)
 }
 
 // noBrowser is the error for a browser with no data on this machine.
 func noBrowser(b Browser, looked []string) error {
-	return fmt.Errorf("browsercookies: %s has no data on this machine (looked in %s); give the profile's directory as %s:DIR: %w",
-		b, strings.Join(looked, ", "), b, reason.NoBrowserProfile)
+	return reason.Mark(fmt.Errorf("browsercookies: %s has no data on this machine (looked in %s); give the profile's directory as %s:DIR",
+		b, strings.Join(looked, ", "), b), reason.NoBrowserProfile)
 }
 
 // unreadable wraps an error reading the store.
 func unreadable(format string, args ...any) error {
-	return fmt.Errorf("browsercookies: "+format+": %w", append(args, reason.BrowserStoreUnreadable)...)
+	return reason.Mark(fmt.Errorf("browsercookies: "+format, args...), reason.BrowserStoreUnreadable)
 }

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // platformKeys is macOS' scheme: v10 with a key derived from the password
@@ -28,11 +30,11 @@ func keychainPassword(ctx context.Context, b Browser, o *Options) ([]byte, error
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit) && exit.ExitCode() == 44:
-		return nil, fmt.Errorf("the login Keychain holds no %q: has %s run as this user? %w", service, b, reasonUnreadable)
+		return nil, reason.Mark(fmt.Errorf("the login Keychain holds no %q: has %s run as this user?", service, b), reasonUnreadable)
 	case errors.As(err, &exit) && (exit.ExitCode() == 51 || exit.ExitCode() == 128):
-		return nil, fmt.Errorf("access to %q in the Keychain was denied: allow it when macOS asks: %w", service, reasonUnreadable)
+		return nil, reason.Mark(fmt.Errorf("access to %q in the Keychain was denied: allow it when macOS asks", service), reasonUnreadable)
 	case err != nil:
-		return nil, fmt.Errorf("cannot read %q from the Keychain (security: %v): %w", service, err, reasonUnreadable)
+		return nil, reason.Mark(fmt.Errorf("cannot read %q from the Keychain (security: %v)", service, err), reasonUnreadable)
 	}
 	o.logf("the key of %s's cookies is %q in the login Keychain", b, service)
 	return bytes.TrimRight(out, "\r\n"), nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // platformKeys is Linux's scheme: v10 with the fixed key, v11 with the
@@ -40,8 +41,8 @@ func linuxPassword(ctx context.Context, b Browser, o *Options) ([]byte, error) {
 	name := keyringName(b, "linux")
 	conn, err := sessionBus(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s's v11 cookies are encrypted with a password kept in the Secret Service or KWallet, which are reached over the D-Bus session bus: %v; run this in the desktop session the browser runs in (with DBUS_SESSION_BUS_ADDRESS set), or export the cookies as a cookies.txt instead: %w",
-			b, err, reasonUnreadable)
+		return nil, reason.Mark(fmt.Errorf("%s's v11 cookies are encrypted with a password kept in the Secret Service or KWallet, which are reached over the D-Bus session bus: %v; run this in the desktop session the browser runs in (with DBUS_SESSION_BUS_ADDRESS set), or export the cookies as a cookies.txt instead",
+			b, err), reasonUnreadable)
 	}
 	defer conn.Close()
 	type attempt struct {
@@ -64,8 +65,8 @@ func linuxPassword(ctx context.Context, b Browser, o *Options) ([]byte, error) {
 		}
 		why = append(why, fmt.Sprintf("%s: %v", a.name, err))
 	}
-	return nil, fmt.Errorf("%s's v11 cookies are encrypted with the password %q, and neither keyring has it (%s); start and unlock the keyring the browser uses (gnome-keyring-daemon, KeePassXC's Secret Service, or kwalletd) in this session, or export the cookies as a cookies.txt instead: %w",
-		b, name+" Safe Storage", strings.Join(why, "; "), reasonUnreadable)
+	return nil, reason.Mark(fmt.Errorf("%s's v11 cookies are encrypted with the password %q, and neither keyring has it (%s); start and unlock the keyring the browser uses (gnome-keyring-daemon, KeePassXC's Secret Service, or kwalletd) in this session, or export the cookies as a cookies.txt instead",
+		b, name+" Safe Storage", strings.Join(why, "; ")), reasonUnreadable)
 }
 
 // sessionBus connects to the D-Bus session bus the environment names, and

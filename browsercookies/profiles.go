@@ -248,7 +248,7 @@ func readINI(path string) ([]iniSection, error) {
 func firefoxProfileIn(root, name string) (*Profile, error) {
 	secs, err := readINI(filepath.Join(root, "profiles.ini"))
 	if err != nil {
-		return nil, fmt.Errorf("browsercookies: cannot read Firefox's profiles.ini in %s: %v: %w", root, cause(err), reason.NoBrowserProfile)
+		return nil, reason.Mark(fmt.Errorf("browsercookies: cannot read Firefox's profiles.ini in %s: %v", root, cause(err)), reason.NoBrowserProfile)
 	}
 	type ffProfile struct{ name, dir string }
 	var profiles []ffProfile
