@@ -96,7 +96,7 @@ func TestNoBrowserFailures(t *testing.T) {
 		saved   bool
 	}{
 		{"dead session", func(f *fixture) { f.srv.ExpireSessions() }, exitPerson,
-			[]string{"session has expired", "pixivauth login", "--username"}, false},
+			[]string{"session has expired", "pixivauth login", "--no-browser needs a live session"}, false},
 		{"Cloudflare at account selection", func(f *fixture) {
 			f.srv.Inject(pixivtest.EndpointAccountSelected, pixivtest.CloudflareBlock())
 		}, exitUnavailable, []string{"Cloudflare", "another network", "last-failure"}, true},

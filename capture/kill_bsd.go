@@ -13,3 +13,6 @@ func groupRuns(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
 // killStaleGroup leaves a dead run's browser alone where pixivauth cannot
 // check that the recorded group is still that browser's.
 func killStaleGroup(pgid int, marker string) {}
+
+// killMarked does nothing here: without /proc no environment can be read.
+func killMarked(string) {}

@@ -74,3 +74,30 @@ func groupMarked(pgid int, marker []byte) bool {
 	})
 	return marked
 }
+
+// killMarked kills the processes whose environment holds marker, the run's
+// own runEnv setting: the browser's helpers that leave its process group
+// (a window's crashpad handler starts a session of its own). Only a process
+// the run's browser started carries the marker, which names the run's own
+// temporary directory.
+func killMarked(marker string) {
+	entries, _ := os.ReadDir("/proc")
+	want := []byte(marker)
+	self := strconv.Itoa(os.Getpid())
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil || e.Name() == self {
+			continue
+		}
+		environ, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		for v := range bytes.SplitSeq(environ, []byte{0}) {
+			if bytes.Equal(v, want) {
+				pid, _ := strconv.Atoi(e.Name())
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				break
+			}
+		}
+	}
+}

@@ -13,3 +13,6 @@ func killGroup(int) {}
 
 // killStaleGroup does nothing on Windows; see ownGroup.
 func killStaleGroup(int, string) {}
+
+// killMarked does nothing on Windows.
+func killMarked(string) {}

@@ -582,6 +582,10 @@ func (l *Login) Close() error {
 		l.cmdMu.Lock()
 		if l.cmd != nil && l.cmd.Process != nil {
 			killGroup(l.cmd.Process.Pid)
+			// and the helpers that left the group, known by the run's marker.
+			if l.dirs.root != "" {
+				killMarked(runEnv + "=" + l.dirs.root)
+			}
 		}
 		l.cmdMu.Unlock()
 		if err := l.dirs.remove(); err != nil {

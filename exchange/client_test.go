@@ -114,7 +114,7 @@ func TestErrorTexts(t *testing.T) {
 	}{
 		{
 			"refresh token rejected", []answer{{status: 400, body: bodyBadToken}}, refresh, []error{ErrRejected},
-			"refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again",
+			"refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): it was revoked, has expired, or is not a refresh token",
 		},
 		{
 			"code rejected", []answer{{status: 400, body: bodyCodeGone}}, exchange, []error{ErrRejected},
@@ -168,7 +168,7 @@ func TestErrorTexts(t *testing.T) {
 		{
 			"a message echoing the secret", []answer{{status: 400, body: `{"errors":{"system":{"message":"Invalid refresh token RT-sent-secret","code":1508}}}`}},
 			refresh, []error{ErrRejected},
-			"refresh: Pixiv rejected the refresh token (Invalid refresh token [redacted], code 1508): log in again",
+			"refresh: Pixiv rejected the refresh token (Invalid refresh token [redacted], code 1508): it was revoked, has expired, or is not a refresh token",
 		},
 	}
 	for _, tt := range tests {

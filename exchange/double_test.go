@@ -300,10 +300,10 @@ func TestDoubleInvalidRefreshToken(t *testing.T) {
 	for name, legacy := range map[string]bool{"current": false, "legacy": true} {
 		t.Run(name, func(t *testing.T) {
 			var opts []pixivtest.Option
-			want := "refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again"
+			want := "refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): it was revoked, has expired, or is not a refresh token"
 			if legacy {
 				opts = append(opts, pixivtest.WithLegacyErrors())
-				want = "refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508): log in again"
+				want = "refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508): it was revoked, has expired, or is not a refresh token"
 			}
 			s := newDouble(t, opts...)
 			rt := s.NewRefreshToken(demo.ID)

@@ -60,7 +60,7 @@ func ExampleError() {
 		fmt.Println(e.Status, e.Code, e.OAuth)
 	}
 	// Output:
-	// a person must act: refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): log in again
+	// a person must act: refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508, invalid_grant): it was revoked, has expired, or is not a refresh token
 	// 400 1508 invalid_grant
 }
 

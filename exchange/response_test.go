@@ -69,12 +69,12 @@ func TestParseResponseErrors(t *testing.T) {
 	}{
 		{
 			name: "invalid refresh token", status: 400, body: bodyBadToken, is: ErrRejected,
-			want: "Pixiv rejected the request (Invalid refresh token, code 1508, invalid_grant): log in again",
+			want: "Pixiv rejected the request (Invalid refresh token, code 1508, invalid_grant): a person must log in again",
 			code: 1508, message: "Invalid refresh token", oauth: "invalid_grant",
 		},
 		{
 			name: "legacy error without the OAuth key", status: 400, body: bodyBadLegacy, is: ErrRejected,
-			want: "Pixiv rejected the request (Invalid refresh token, code 1508): log in again",
+			want: "Pixiv rejected the request (Invalid refresh token, code 1508): a person must log in again",
 			code: 1508, message: "Invalid refresh token",
 		},
 		{
@@ -129,7 +129,7 @@ func TestParseResponseErrors(t *testing.T) {
 			name: "an error that carries a token says nothing of it", status: 400,
 			body: `{"refresh_token":"RT-leaked","errors":{"system":{"message":"RT-leaked","code":1508}},"error":"RT-leaked"}`,
 			is:   ErrRejected, code: 1508,
-			want: "Pixiv rejected the request (code 1508): log in again",
+			want: "Pixiv rejected the request (code 1508): a person must log in again",
 		},
 		{
 			name: "a message is one line", status: 400,
@@ -178,7 +178,7 @@ func TestErrorBuiltByHand(t *testing.T) {
 		want string
 	}{
 		{&Error{Op: OpRefresh, Status: 400, Code: 1508, Message: "Invalid refresh token", Err: ErrRejected},
-			"refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508): log in again"},
+			"refresh: Pixiv rejected the refresh token (Invalid refresh token, code 1508): it was revoked, has expired, or is not a refresh token"},
 		{&Error{Op: OpPassword, Status: 400, Err: ErrPasswordGrantRetired},
 			"password login: Pixiv retired the password grant in February 2021: log in with the browser instead"},
 		{&Error{Op: OpRefresh, Status: 418, Err: ErrUnavailable},
