@@ -120,6 +120,7 @@ func (r *terminalRun) typeUnechoed(t *testing.T, line string) {
 // password option (which used to exit 2) and with --password-stdin (which
 // used to read with echo, silently). It logs in with what was typed.
 func TestPasswordPromptOnATerminal(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		extra []string

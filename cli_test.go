@@ -257,15 +257,17 @@ var ansiRE = regexp.MustCompile(`\x1b(\[[0-9;?]*[A-Za-z]|[()][A-Za-z0-9]|[=>])`)
 // TestCompletionZsh types each case into an interactive zsh and reads what
 // its completion shows or inserts.
 func TestCompletionZsh(t *testing.T) {
+	t.Parallel()
 	needShell(t, "zsh")
 	script, env := completionScript(t, "zsh"), shellEnv(t)
 	driver := writeFile(t, "driver.zsh", zshDriver)
 	cfg, dir := completionDirs(t)
 	for _, tt := range completionCases {
 		t.Run(tt.line, func(t *testing.T) {
+			t.Parallel()
 			line := strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(tt.line)
 			cmd := exec.Command("zsh", "-f", driver, script, line)
-			cmd.Env = append(env, "TERM=dumb")
+			cmd.Env = append(slices.Clip(env), "TERM=dumb")
 			out, err := cmd.CombinedOutput()
 			// No wanted word is part of the line as typed, so it shows
 			// only if zsh completed it or listed it.
@@ -289,6 +291,7 @@ func TestCompletionZsh(t *testing.T) {
 // parsed, not run. It also checks that the script holds each case's words,
 // and that the parser does catch a broken script.
 func TestCompletionPowerShell(t *testing.T) {
+	t.Parallel()
 	checker, err := filepath.Abs("scripts/pscheck/check.mjs")
 	if err != nil {
 		t.Fatal(err)
@@ -384,6 +387,7 @@ mkdir -p "$5/node_modules/tree-sitter-powershell"`,
 // snap and npm (and the few tools the script uses), for a Debian and an
 // Ubuntu machine, with and without the packages apt can have.
 func TestDepsScript(t *testing.T) {
+	t.Parallel()
 	realSh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Fatal(err)
@@ -780,6 +784,7 @@ func TestSuggestionsForSlips(t *testing.T) {
 // headless login with exit 4 as soon as the page shows: the error names the
 // check, not the 15 s stall that used to end it.
 func TestCloudflareCheckEndsAHeadlessLoginAtOnce(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		fault pixivtest.Fault
@@ -853,6 +858,7 @@ func TestArgvSecretWarning(t *testing.T) {
 // every description says something before its examples, and a
 // subcommand's help is its own.
 func TestEachCommandListsTheOptionsItUses(t *testing.T) {
+	t.Parallel()
 	network := []string{optTimeout, optPixivServer, optInsecure, optProxy}
 	tests := []struct {
 		path       string
@@ -987,7 +993,7 @@ func TestConfigDirEnvUnderPixivServer(t *testing.T) {
 		t.Errorf("profiles does not say why: %v", r)
 	}
 	// --config-dir is honoured.
-	r = runPixivauth(t, nil, "", "refresh", f.srv.NewRefreshToken(f.account.ID), "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", dir)
+	r = runPixivauth(t, nil, "", "refresh", f.newRefreshToken(), "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", dir)
 	expectCode(t, r, 0)
 	if _, err := os.Stat(filepath.Join(dir, "default", "token.json")); err != nil {
 		t.Errorf("--config-dir was not used: %v", err)
@@ -1020,7 +1026,7 @@ func TestLogoutSaysWhatWasThere(t *testing.T) {
 		t.Errorf("the profile directory is still there (%v): %v", err, entries)
 	}
 	// The profile works again after it.
-	expectCode(t, f.run(nil, "", "refresh", f.srv.NewRefreshToken(f.account.ID)), 0)
+	expectCode(t, f.run(nil, "", "refresh", f.newRefreshToken()), 0)
 }
 
 // TestCacheRepairs: a token.json with a refresh token and an empty access
@@ -1066,6 +1072,7 @@ func TestCacheRepairs(t *testing.T) {
 // says before the login that it cannot open a window; with one, it says
 // once, in one line, that the login goes on in a window.
 func TestFallbackWindowSaysWhatHappens(t *testing.T) {
+	t.Parallel()
 	acct := pixivtest.Account{Username: "fallback", Password: "pw-fb", Name: "Fallback", Account: "fallback", TOTPSecret: "JBSWY3DPEHPK3PXP"}
 	b := newBrowserRun(t, pixivtest.WithAccount(acct))
 	r := b.run(nil, acct.Password, "login", "--headless", "--fallback-window", "--username", acct.Username,

@@ -94,6 +94,7 @@ func TestLoginWithCookiesFromBrowser(t *testing.T) {
 // line naming the fix and a documented status, with no cookie value, and
 // no browser started for the login.
 func TestCookiesFromBrowserErrors(t *testing.T) {
+	t.Parallel()
 	b := newBrowserRun(t, pixivtest.WithAutoLogin(0))
 	desk := desktoptest.StartFirefox(t, b.srv)
 	waitForBrowserSession(t, desk, "firefox:"+desk.Dir)

@@ -79,6 +79,7 @@ func running(pid int) bool {
 // login ends at once with exit 5 and the message the contract gives, and
 // the person's browser still runs.
 func TestHarmProfileInUse(t *testing.T) {
+	t.Parallel()
 	b := newBrowserRun(t)
 	profile := t.TempDir()
 	pid := startOwnBrowser(t, profile)
@@ -98,6 +99,7 @@ func TestHarmProfileInUse(t *testing.T) {
 // file is a usage error before any browser starts (Chromium would fall
 // back to ~/.config/chromium); a missing one is made 0700.
 func TestHarmBrowserProfileChecked(t *testing.T) {
+	t.Parallel()
 	b := newBrowserRun(t)
 	file := filepath.Join(t.TempDir(), "profile")
 	os.WriteFile(file, []byte("mine"), 0o600)
@@ -135,6 +137,7 @@ func TestHarmAttachedWithPixivServer(t *testing.T) {
 // TestHarmHomeUntouched: a login with a temporary profile writes nothing in
 // HOME: listed before and after a real login.
 func TestHarmHomeUntouched(t *testing.T) {
+	t.Parallel()
 	b := newBrowserRun(t)
 	home := t.TempDir()
 	os.WriteFile(filepath.Join(home, ".profile"), []byte("# mine\n"), 0o600)

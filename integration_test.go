@@ -100,7 +100,7 @@ type result = testenv.Result
 // browserSlots bounds the browsers the tests of this package run at once:
 // the machine has two cores, and Chromium is heavy. Every test that starts
 // one (a login, the demo, doctor) holds a slot while its browser runs.
-var browserSlots = make(chan struct{}, 3)
+var browserSlots = make(chan struct{}, 4)
 
 // holdBrowserSlot takes a slot of browserSlots for the rest of the test.
 func holdBrowserSlot(t testing.TB) {
@@ -152,14 +152,22 @@ func newFixture(t *testing.T, opts ...pixivtest.Option) *fixture {
 	account := pixivtest.DemoAccount()
 	srv := pixivtest.New(append([]pixivtest.Option{pixivtest.WithAccount(account)}, opts...)...)
 	t.Cleanup(srv.Close)
-	// Tests pass rt as an argument before options; one that begins with
-	// "-" would need "--" (TestRefreshTokenBeginningWithDash covers that).
-	rt := srv.NewRefreshToken(account.ID)
-	for strings.HasPrefix(rt, "-") {
-		rt = srv.NewRefreshToken(account.ID)
-	}
 	r := testenv.NewRun(t)
-	return &fixture{Run: r, t: t, srv: srv, account: account, rt: rt, dir: r.Config}
+	f := &fixture{Run: r, t: t, srv: srv, account: account, dir: r.Config}
+	f.rt = f.newRefreshToken()
+	return f
+}
+
+// newRefreshToken is a new refresh token of the account from the double.
+// Tests pass it as an argument before options; one that begins with "-"
+// (one in 64 of them) would need "--" (TestRefreshTokenBeginningWithDash
+// covers that), so it never does.
+func (f *fixture) newRefreshToken() string {
+	rt := f.srv.NewRefreshToken(f.account.ID)
+	for strings.HasPrefix(rt, "-") {
+		rt = f.srv.NewRefreshToken(f.account.ID)
+	}
+	return rt
 }
 
 // server is the options that point pixivauth at the double, with the
@@ -986,7 +994,7 @@ func TestLockHeldBeyondTimeout(t *testing.T) {
 	}
 	defer l.Unlock()
 
-	r := f.run(nil, "", "refresh", f.srv.NewRefreshToken(f.account.ID), "--timeout", "2s", "--json")
+	r := f.run(nil, "", "refresh", f.newRefreshToken(), "--timeout", "2s", "--json")
 	expectCode(t, r, exitFailure)
 	if got := decodeToken(t, r); got.AccessToken != f.issued().AccessToken {
 		t.Errorf("printed %q, want the issued token", got.AccessToken)

@@ -114,6 +114,7 @@ func TestLoginOtherUsersProfile(t *testing.T) {
 // what is left (at least auth's short floor) for its exchange, not a fresh
 // --timeout (issue 15.4: the run used to take up to twice its timeout).
 func TestLoginTimeoutBoundsTheExchange(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true})
 	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID, Delay: 5500 * time.Millisecond}
