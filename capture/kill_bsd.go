@@ -8,6 +8,10 @@ import "syscall"
 func deathSignal(*syscall.SysProcAttr) {}
 
 // groupRuns reports whether the group pgid has a member.
+// quietLooks is three looks in a row: a helper may fork as the group is
+// killed.
+const quietLooks = 3
+
 func groupRuns(pgid int) bool { return syscall.Kill(-pgid, 0) == nil }
 
 // killStaleGroup leaves a dead run's browser alone where pixivauth cannot

@@ -21,21 +21,24 @@ func ownGroup(cmd *exec.Cmd) {
 }
 
 // killGroup kills the process group pgid, which pixivauth made for a
-// browser it started, until a few looks in a row find it empty: a helper
-// can fork just as the main process dies. A group id cannot be reused
-// while the group has a member, so this reaches only the browser's
+// browser it started, until quietLooks looks in a row find it empty: a
+// helper can fork just as the main process dies. A group id cannot be
+// reused while the group has a member, so this reaches only the browser's
 // processes.
 func killGroup(pgid int) {
 	if pgid <= 0 {
 		return
 	}
 	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for quiet := 0; ; time.Sleep(10 * time.Millisecond) {
 		err := syscall.Kill(-pgid, syscall.SIGKILL)
 		if errors.Is(err, syscall.ESRCH) || !groupRuns(pgid) {
 			quiet++
 		} else {
 			quiet = 0
+		}
+		if quiet >= quietLooks || !time.Now().Before(deadline) {
+			return
 		}
 	}
 }
