@@ -450,6 +450,10 @@ type windowNotice struct {
 	timeout time.Duration
 }
 
+// KeepsOwnTimer: the window's login ends at its timeout by itself
+// (auth.OwnTimer), saying that the window timed out.
+func (w windowNotice) KeepsOwnTimer() {}
+
 func (w windowNotice) Start(ctx context.Context, loginURL string, in auth.Input) (auth.Attempt, error) {
 	a, err := w.Coder.Start(ctx, loginURL, in)
 	if err != nil {

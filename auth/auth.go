@@ -55,11 +55,20 @@ const ExchangeFloor = 2 * time.Second
 // hold tokens already in hand.
 const finishTimeout = 5 * time.Second
 
-// coderGrace is how much longer than the login's timeout a Coder may take
-// before Login's own deadline cuts it off: a Coder that keeps its own timer
-// (the browser does, with a message that says what timed out) should be the
-// one to report it.
+// coderGrace is how much longer than the login's timeout a Coder that keeps
+// its own timer (the browser does, with a message that says what timed out
+// and on which page) may take before Login's own deadline cuts it off: that
+// Coder should be the one to report it. Any other Coder (the browserless
+// login, a caller's) gets the deadline itself.
 const coderGrace = 2 * time.Second
+
+// OwnTimer is implemented by a Coder that ends its login at the login's
+// timeout by itself, with a message of its own, as [Browser] does: [Login]
+// then cuts it off only coderGrace (2 s) later.
+type OwnTimer interface {
+	// KeepsOwnTimer marks the Coder; it does nothing.
+	KeepsOwnTimer()
+}
 
 // Input is what a login is made with: a session, credentials, or both.
 type Input struct {
@@ -204,7 +213,11 @@ func loginWith(ctx context.Context, cfg Config, c Coder, deadline time.Time) (Re
 	codeCtx := ctx
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc
-		codeCtx, cancel = context.WithDeadline(ctx, deadline.Add(coderGrace))
+		end := deadline
+		if _, ok := c.(OwnTimer); ok {
+			end = deadline.Add(coderGrace)
+		}
+		codeCtx, cancel = context.WithDeadline(ctx, end)
 		defer cancel()
 	}
 	verifier := exchange.NewVerifier()

@@ -239,6 +239,9 @@ func TestLoginTimeout(t *testing.T) {
 		f.fake.Delay = 300 * time.Millisecond
 		cfg := f.config()
 		cfg.Timeout = 100 * time.Millisecond
+		// As the browser would: it keeps its own timer, so Login lets it
+		// run a little past the timeout, and a code caught then counts.
+		cfg.Coders = []auth.Coder{timedFake{f.fake}}
 		res, err := auth.Login(t.Context(), cfg)
 		if err != nil || res.Token == nil || !res.Saved {
 			t.Errorf("Login: %v; result %+v", err, res)
@@ -259,6 +262,57 @@ func TestLoginTimeout(t *testing.T) {
 			t.Errorf("a hanging exchange held the login for %s", took)
 		}
 	})
+}
+
+// timedFake is the fake browser as an auth.OwnTimer, like the real one.
+type timedFake struct{ *authtest.Coder }
+
+func (timedFake) KeepsOwnTimer() {}
+
+// timedCoder is a Coder that says it keeps its own timer.
+type timedCoder struct{ auth.CodeFunc }
+
+func (timedCoder) KeepsOwnTimer() {}
+
+// TestCoderDeadline: a Coder gets the login's deadline itself, unless it
+// keeps its own timer (the browser), which gets 2 s more to report it in
+// its own words. The browserless login has no timer of its own: with the
+// grace, a stalled answer ran 2 s past --timeout (seen in make soak).
+func TestCoderDeadline(t *testing.T) {
+	t.Parallel()
+	const timeout = time.Minute
+	errStop := errors.New("stop")
+	tests := []struct {
+		name  string
+		coder func(auth.CodeFunc) auth.Coder
+		grace time.Duration
+	}{
+		{"no timer of its own", func(f auth.CodeFunc) auth.Coder { return f }, 0},
+		{"its own timer", func(f auth.CodeFunc) auth.Coder { return timedCoder{f} }, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			var deadline time.Time
+			var ok bool
+			before := time.Now()
+			cfg := f.config()
+			cfg.Timeout = timeout
+			cfg.Coders = []auth.Coder{tt.coder(func(ctx context.Context, _ string, _ []session.Cookie) (string, []session.Cookie, error) {
+				deadline, ok = ctx.Deadline()
+				return "", nil, errStop
+			})}
+			if _, err := auth.Login(t.Context(), cfg); !errors.Is(err, errStop) {
+				t.Fatalf("Login: %v", err)
+			}
+			after := time.Now()
+			// Login's clock starts between before and after.
+			if want := before.Add(timeout + tt.grace); !ok || deadline.Before(want) || deadline.After(after.Add(timeout+tt.grace)) {
+				t.Errorf("the Coder's deadline is %v (set: %v), want %v after the login's start", deadline.Sub(before), ok, timeout+tt.grace)
+			}
+		})
+	}
 }
 
 func seedStale(t *testing.T, f *fixture) string {

@@ -17,6 +17,10 @@ type Browser struct {
 	Options capture.Options
 }
 
+// KeepsOwnTimer marks Browser as an [OwnTimer]: capture ends the login at
+// Options.Timeout, naming the page it was on.
+func (Browser) KeepsOwnTimer() {}
+
 // Start starts the browser and opens the login page.
 func (b Browser) Start(ctx context.Context, loginURL string, in Input) (Attempt, error) {
 	opts := b.Options
