@@ -680,6 +680,13 @@ func TestSessionExportOutput(t *testing.T) {
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("under umask 0: %v, %v", fi.Mode(), err)
 	}
+	// A directory that is not there is named, and no temporary file is.
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "s.json")
+	r = runPixivauth(t, nil, "", append(f.server(), "session", "export", "--output", missing)...)
+	if r.Code == 0 || r.Stdout != "" || !strings.Contains(r.Stderr, "the directory "+filepath.Dir(missing)+" does not exist") ||
+		strings.Contains(r.Stderr, ".tmp-") || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+		t.Errorf("--output into a missing directory:\n%v", r)
+	}
 }
 
 // step0 runs script in sh with args, in a clean environment.

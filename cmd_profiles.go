@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -111,7 +112,7 @@ func (p *program) runProfiles(ctx context.Context, co commonOpts) error {
 	for _, info := range list {
 		e := profileEntry{Name: info.Name, Token: info.HasToken, Session: info.HasSession}
 		if info.HasToken {
-			user, expiry := info.User, info.Expiry.UTC()
+			user, expiry := info.User, info.Expiry.UTC().Truncate(time.Second)
 			e.User, e.ExpiresAt = &user, &expiry
 		}
 		entries = append(entries, e)
@@ -243,8 +244,15 @@ const optOutput = "output"
 func writePrivateFile(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("--%s: %w", optOutput, err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--%s %s: the directory %s does not exist: create it first, or write elsewhere", optOutput, path, dir)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("--%s %s: no permission to write in %s: write elsewhere", optOutput, path, dir)
+	case err != nil:
+		// Neither the OS's words nor the temporary file's name: the path
+		// given, and what went wrong.
+		return fmt.Errorf("--%s %s: cannot write in %s: %w", optOutput, path, dir, errors.Unwrap(err))
 	}
 	defer func() {
 		if err != nil {

@@ -76,7 +76,7 @@ func commonFlags(formats []string) []cli.Flag {
 		&cli.StringFlag{Name: optProfile, EnvVars: []string{"PIXIVAUTH_PROFILE"}, Value: defaultProfile,
 			Usage: "use the profile `NAME`: one Pixiv account's tokens and session"},
 		&cli.DurationFlag{Name: optTimeout, DefaultText: "2m; a login 60s headless, 5m with a window",
-			Usage: "give up after `DURATION`"},
+			Usage: "give up after `DURATION` (0 is the default)"},
 		&cli.BoolFlag{Name: optVerbose, Aliases: []string{"v"},
 			Usage: "log each step on stderr (URLs without query values, statuses, timings; never a secret)"},
 		&cli.StringFlag{Name: optPixivServer, EnvVars: []string{"PIXIVAUTH_PIXIV_SERVER"},

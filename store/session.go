@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/session"
@@ -62,7 +63,7 @@ func (p *Profile) saveSession(s *session.Session) error {
 	if s == nil {
 		return errors.New("store: SaveSession with a nil session")
 	}
-	out := session.Session{Version: SessionVersion, SavedAt: p.store.now().UTC(), Cookies: session.PixivOnly(s.Cookies)}
+	out := session.Session{Version: SessionVersion, SavedAt: p.store.now().UTC().Truncate(time.Second), Cookies: session.PixivOnly(s.Cookies)}
 	if len(out.Cookies) == 0 {
 		return fmt.Errorf("store: not saving a session with no cookie of %s", strings.TrimPrefix(pixiv.CookieDomain, "."))
 	}
