@@ -687,6 +687,12 @@ func TestSessionExportOutput(t *testing.T) {
 		strings.Contains(r.Stderr, ".tmp-") || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
 		t.Errorf("--output into a missing directory:\n%v", r)
 	}
+	// A directory as --output is named as one, and nothing is written in it.
+	dir := t.TempDir()
+	r = runPixivauth(t, nil, "", append(f.server(), "session", "export", "--output", dir)...)
+	if entries, _ := os.ReadDir(dir); r.Code == 0 || !strings.Contains(r.Stderr, dir+" is a directory") || strings.Contains(r.Stderr, ".tmp-") || len(entries) != 0 {
+		t.Errorf("--output a directory (it holds %v):\n%v", entries, r)
+	}
 }
 
 // step0 runs script in sh with args, in a clean environment.
@@ -1198,6 +1204,23 @@ func TestNoBrowserHints(t *testing.T) {
 	expectCode(t, r, exitPerson)
 	if strings.Contains(r.Stderr, "--username") || !strings.Contains(r.Stderr, "pixivauth login") || strings.Contains(r.Stderr, "httplogin:") {
 		t.Errorf("login --no-browser with a dead session:\n%v", r)
+	}
+
+	// check has no --username: check --login's hints do not name it.
+	r = f.run(nil, "", append(f.server(), "check", "--login", "--config-dir", t.TempDir())...)
+	expectCode(t, r, exitUsage)
+	if strings.Contains(r.Stderr, "--username") || !strings.Contains(r.Stderr, "check --login needs a session") {
+		t.Errorf("check --login with nothing to log in with:\n%v", r)
+	}
+	dir := t.TempDir()
+	cookies := filepath.Join(dir, "cookies.txt")
+	if err := os.WriteFile(cookies, []byte(".pixiv.net\tTRUE\t/\tTRUE\t1\tPHPSESSID\t"+c.Value+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = f.run(nil, "", append(f.server(), "check", "--login", "--cookies", cookies, "--config-dir", dir)...)
+	expectCode(t, r, exitPerson)
+	if strings.Contains(r.Stderr, "--username") || !strings.Contains(r.Stderr, "pixivauth login") {
+		t.Errorf("check --login with an expired cookies file:\n%v", r)
 	}
 
 	r = f.run(nil, "", append(f.server(), "refresh", "--", "-not-a-token")...)

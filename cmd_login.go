@@ -70,7 +70,7 @@ func sessionFlags() []cli.Flag {
 }
 
 func loginCommand(p *program) *cli.Command {
-	flags := append(commonFlags(tokenFormats), browserFlags()...)
+	flags := append(timeoutDefault(commonFlags(tokenFormats), "60s headless, 5m with a window"), browserFlags()...)
 	flags = append(flags,
 		&cli.StringFlag{Name: optBrowserProfile,
 			Usage: "use the persistent browser profile in `DIR` (default: a fresh temporary one)"},
@@ -131,7 +131,7 @@ EXAMPLES:
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: optConfigDir,
 				Usage: "keep the demo's tokens and session in `DIR` (default: a temporary dir, removed at the end)"}},
-			append(pick(commonFlags(reportFormats), optTimeout, optVerbose, optFormat, optJSON),
+			append(pick(timeoutDefault(commonFlags(reportFormats), "60s for the login, 5m with --visible"), optTimeout, optVerbose, optFormat, optJSON),
 				&cli.BoolFlag{Name: optVisible, Usage: "show the browser window"},
 				browserFlags()[0])...),
 		Action: bind(readDemo, p.runDemo),
@@ -278,13 +278,22 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`); --%s needs a live session",
 				from, dead, optNoBrowser)
 		}
-		if from != "" {
+		// check --login has no --username: its hints name only a session.
+		withPassword := o.command != "check"
+		if from != "" && withPassword {
 			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`), or give --%s with a password",
 				from, dead, optUsername)
+		}
+		if from != "" {
+			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`)", from, dead)
 		}
 		if lo.session.noBrowser {
 			return opts, usageErrorf("a login with --%s needs a session: one stored by an earlier login, --%s FILE, --%s BROWSER or --%s",
 				optNoBrowser, optCookies, optCookiesFromBrowser, optPHPSESSID)
+		}
+		if !withPassword {
+			return opts, usageErrorf("check --login needs a session: one stored by an earlier `pixivauth login`, --%s FILE, --%s BROWSER or --%s",
+				optCookies, optCookiesFromBrowser, optPHPSESSID)
 		}
 		return opts, usageErrorf("a headless login needs something to log in with: a session stored by an earlier login, --%s FILE, --%s BROWSER, --%s, or --%s with a password",
 			optCookies, optCookiesFromBrowser, optPHPSESSID, optUsername)
