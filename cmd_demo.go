@@ -56,7 +56,12 @@ func (p *program) runDemo(ctx context.Context, do demoOpts) error {
 	case o.server != "" || p.given[optProxy]:
 		return usageErrorf("demo runs its own Pixiv double on 127.0.0.1: --pixiv-server and --proxy do not apply")
 	}
-	if !p.given[optConfigDir] {
+	if p.given[optConfigDir] {
+		// A config dir that cannot be used is said before the login, once.
+		if err := o.profile.Usable(); err != nil {
+			return err
+		}
+	} else {
 		dir, err := os.MkdirTemp("", "pixivauth-demo-")
 		if err != nil {
 			return err

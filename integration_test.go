@@ -965,11 +965,19 @@ func TestConfigDirIsAFile(t *testing.T) {
 	if err := os.WriteFile(notADir, []byte("a file"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, cmd := range []string{"token", "check"} {
-		r := runPixivauth(t, nil, "", "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir, cmd, "--timeout", long)
+	server := []string{"--pixiv-server", f.srv.Addr(), "--insecure"}
+	timeout := []string{"--timeout", long}
+	for _, args := range [][]string{
+		append(append(server, "token"), timeout...), append(append(server, "check"), timeout...),
+		append(server, "profiles"), append(server, "session", "export"), append(server, "logout"),
+		// demo runs its own double; it says so before any login, once.
+		{"demo"},
+	} {
+		r := runPixivauth(t, nil, "", append(args, "--config-dir", notADir)...)
 		expectCode(t, r, exitFailure)
-		if !strings.Contains(r.Stderr, notADir+" is not a directory") || strings.Contains(r.Stderr, "pixivauth login") {
-			t.Errorf("%s:\n%v", cmd, r)
+		if !strings.Contains(r.Stderr, notADir+" is not a directory") || strings.Contains(r.Stderr, "pixivauth login") ||
+			strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 || r.Stdout != "" {
+			t.Errorf("%v:\n%v", args, r)
 		}
 	}
 	if n := len(f.srv.Requests()); n != 0 {

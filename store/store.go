@@ -129,6 +129,11 @@ func (p *Profile) Name() string { return p.name }
 // Dir is the profile's directory, <config>/<name>.
 func (p *Profile) Dir() string { return p.dir }
 
+// Usable reports, creating nothing, whether the profile's directory can be
+// made: an error wrapping [reason.NotADirectory] names the file that stands
+// where it or one of its parents should be.
+func (p *Profile) Usable() error { return notADirectory(p.dir) }
+
 // LastFailureDir is where a headless login that gave up leaves what it saw
 // (a screenshot, the page's HTML): <config>/<name>/last-failure. The
 // browser code makes it (0700) when it has something to save, replacing
@@ -247,6 +252,9 @@ func (s *Store) Profiles() ([]ProfileInfo, error) {
 		return nil, nil
 	}
 	if err != nil {
+		if nd := notADirectory(s.Dir); nd != nil {
+			return nil, nd
+		}
 		return nil, fmt.Errorf("store: list profiles: %w", err)
 	}
 	var list []ProfileInfo
