@@ -242,6 +242,9 @@ const optOutput = "output"
 // it, so that no reader ever sees half a session and an old file with
 // looser permissions is replaced, not rewritten.
 func writePrivateFile(path string, data []byte) (err error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("--%s %s is a directory: give the name of a file to write", optOutput, path)
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	switch {
