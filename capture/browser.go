@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"os/exec"
@@ -66,6 +67,11 @@ func candidates(goos string, visible bool) []string {
 func FindBrowser(path string, visible bool) (string, error) {
 	if path != "" {
 		found, err := exec.LookPath(path)
+		if _, serr := os.Stat(path); err != nil && filepath.Base(path) != path && (errors.Is(err, fs.ErrPermission) || serr == nil) {
+			// It is there, but no program: a directory, or a file without
+			// the execute bit.
+			return "", reason.Mark(fmt.Errorf("%w: %s is not an executable file", ErrBrowser, path), reason.BrowserMissing)
+		}
 		if err != nil {
 			return "", reason.Mark(fmt.Errorf("%w: browser %q not found (%s)", ErrBrowser, path, installHint()), reason.BrowserMissing)
 		}

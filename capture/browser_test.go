@@ -373,8 +373,12 @@ func TestBrowserProblems(t *testing.T) {
 	needBrowser(t, false)
 	notBrowser := filepath.Join(t.TempDir(), "not-a-browser")
 	os.WriteFile(notBrowser, []byte("#!/bin/sh\necho hello\n"), 0o755)
+	notExecutable := filepath.Join(t.TempDir(), "chromium")
+	os.WriteFile(notExecutable, []byte("not a program"), 0o644)
 	tests := []struct{ name, browser, text string }{
 		{"missing", "/nonexistent/chrome", "not found"},
+		{"not executable", notExecutable, "is not an executable file"},
+		{"a directory", t.TempDir(), "is not an executable file"},
 		{"not a browser", notBrowser, "not a browser"},
 		{"exits at once", "/bin/true", "not a browser"},
 	}
