@@ -56,6 +56,12 @@ type SyntaxError struct {
 // Error reads "cookies.txt line N: what is wrong".
 func (e *SyntaxError) Error() string { return fmt.Sprintf("%s%d: %s", cookiesTxtPrefix, e.Line, e.Msg) }
 
+// subdomainsField reports whether w could be a cookies.txt line's second
+// field, include subdomains.
+func subdomainsField(w string) bool {
+	return strings.EqualFold(w, "TRUE") || strings.EqualFold(w, "FALSE")
+}
+
 // ParseCookiesTxt reads a Netscape cookies.txt: per line, seven fields
 // separated by tabs — domain, include subdomains (TRUE or FALSE), path,
 // secure (TRUE or FALSE), expiry (Unix seconds, 0 for a session cookie),
@@ -105,9 +111,12 @@ func parseCookieLine(line string) (c Cookie, ok bool, msg string) {
 	}
 	f := strings.Split(line, "\t")
 	if len(f) != cookiesTxtFields {
-		if words := len(strings.Fields(line)); len(f) < cookiesTxtFields && words > len(f) && words >= cookiesTxtFields-1 {
+		words := strings.Fields(line)
+		if n := len(words); len(f) < cookiesTxtFields && n > len(f) && n >= cookiesTxtFields-1 && subdomainsField(words[1]) {
 			// Six words are a cookie with an empty value, seven or more one
-			// whose value has spaces: either way, spaces where tabs belong.
+			// whose value has spaces: either way, spaces where tabs belong,
+			// if the second word is the include-subdomains field (six words
+			// of prose are no cookie).
 			return Cookie{}, false, msgTabs
 		}
 		return Cookie{}, false, fmt.Sprintf(msgFields, len(f))

@@ -81,6 +81,7 @@ func TestParseCookiesTxtErrors(t *testing.T) {
 		{"spaces, not tabs, empty value", ".pixiv.net TRUE / TRUE 0 PHPSESSID", msgTabs},
 		{"tabs and spaces mixed", ".pixiv.net\tTRUE / TRUE\t0 PHPSESSID " + secret, msgTabs},
 		{"a word", "hello", "found 1"},
+		{"six words of prose", "this is not a cookie file", "found 1"},
 		{"HttpOnly mark alone", "#HttpOnly_", "found 1"},
 		{"empty domain", "\tTRUE\t/\tTRUE\t0\tPHPSESSID\t" + secret, msgDomain},
 		{"domain with a space", "pixiv .net\tTRUE\t/\tTRUE\t0\tPHPSESSID\t" + secret, msgDomain},
