@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/reason"
@@ -84,7 +85,11 @@ func (p *Profile) saveToken(t *exchange.Token) error {
 		return fmt.Errorf("%w: profile %q holds the token of %s, so this one, of %s, was not saved (%w)",
 			ErrOtherUser, p.name, describeUser(old.User), describeUser(t.User), reason.OtherUser)
 	}
-	data, err := json.MarshalIndent(t, "", "  ")
+	// In whole seconds, as the token is printed (never later than Pixiv
+	// said: a second's fraction is dropped, not rounded up).
+	saved := *t
+	saved.Expiry = saved.Expiry.Truncate(time.Second)
+	data, err := json.MarshalIndent(&saved, "", "  ")
 	if err != nil {
 		return fmt.Errorf("store: encode token: %w", err)
 	}
