@@ -60,7 +60,7 @@ EXAMPLES:
 }
 
 func checkCommand(p *program) *cli.Command {
-	flags := append(commonFlags(reportFormats), refreshTokenFileFlag(),
+	flags := append(timeoutDefault(commonFlags(reportFormats), "2m; with --login, 60s"), refreshTokenFileFlag(),
 		&cli.BoolFlag{Name: optLogin, Usage: "run a headless login with the stored session instead of a refresh"})
 	flags = append(flags, browserFlags()...)
 	flags = append(flags, sessionFlags()...)

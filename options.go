@@ -75,8 +75,8 @@ func commonFlags(formats []string) []cli.Flag {
 			Usage: "keep tokens and sessions in `DIR` (default: the user config dir's pixivauth)"},
 		&cli.StringFlag{Name: optProfile, EnvVars: []string{"PIXIVAUTH_PROFILE"}, Value: defaultProfile,
 			Usage: "use the profile `NAME`: one Pixiv account's tokens and session"},
-		&cli.DurationFlag{Name: optTimeout, DefaultText: "2m; a login 60s headless, 5m with a window",
-			Usage: "give up after `DURATION` (0 is the default)"},
+		&cli.DurationFlag{Name: optTimeout, DefaultText: "2m",
+			Usage: "give up after `DURATION` (0: the default)"},
 		&cli.BoolFlag{Name: optVerbose, Aliases: []string{"v"},
 			Usage: "log each step on stderr (URLs without query values, statuses, timings; never a secret)"},
 		&cli.StringFlag{Name: optPixivServer, EnvVars: []string{"PIXIVAUTH_PIXIV_SERVER"},
@@ -88,6 +88,25 @@ func commonFlags(formats []string) []cli.Flag {
 		&cli.StringFlag{Name: optFormat, Usage: formatUsage},
 		&cli.BoolFlag{Name: optJSON, Usage: "same as --format json"},
 	}
+}
+
+// oneOf lists words as a person would: "a", "a or b", "a, b or c".
+func oneOf(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
+}
+
+// timeoutDefault says in flags' --timeout what its default is for the
+// command: a login's differs from a refresh's.
+func timeoutDefault(flags []cli.Flag, text string) []cli.Flag {
+	for _, f := range flags {
+		if d, ok := f.(*cli.DurationFlag); ok && d.Name == optTimeout {
+			d.DefaultText = text
+		}
+	}
+	return flags
 }
 
 // pick returns those of flags named names, in the order of flags: each
@@ -212,7 +231,7 @@ func chooseFormat(c commonOpts, formats []string) (string, error) {
 	case format == "":
 		return formats[0], nil
 	case !slices.Contains(formats, format):
-		return "", usageErrorf("%s prints %s, not %q", c.command, strings.Join(formats, " or "), format)
+		return "", usageErrorf("%s prints %s, not %q", c.command, oneOf(formats), format)
 	}
 	return format, nil
 }

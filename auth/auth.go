@@ -292,7 +292,7 @@ func saveLogin(ctx context.Context, cfg Config, res *Result, deadline time.Time)
 		cfg.logf("saved the tokens in profile %q", cfg.Profile.Name())
 	}
 	if res.SessionSaved {
-		cfg.logf("saved the browser session in profile %q", cfg.Profile.Name())
+		cfg.logf("saved the session in profile %q", cfg.Profile.Name())
 	}
 	return err
 }
