@@ -63,6 +63,20 @@ if [ "$want" = test ]; then
 		optional="$optional chromium-headless-shell"
 	fi
 fi
+# The grammar's npm install takes ~20 s of CPU, so a copy is kept in the
+# user's cache dir, by the checksum of its package.json (exact versions), for the next
+# clone of the project on this machine (nothing else is kept there).
+grammar_cache=""
+cache_home=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}}
+if [ "$want" = test ] && [ -n "$cache_home" ] && have cksum && have cp && have mv; then
+	set -- $(cksum < "$here/pscheck/package.json")
+	grammar_cache="$cache_home/pixivauth-dev/pscheck-$1"
+fi
+if [ "$want" = test ] && [ ! -d "$here/pscheck/node_modules/tree-sitter-powershell" ] &&
+	[ -n "$grammar_cache" ] && [ -d "$grammar_cache/node_modules/tree-sitter-powershell" ]; then
+	echo "the PowerShell grammar from $grammar_cache" >&2
+	cp -R "$grammar_cache/node_modules" "$here/pscheck/"
+fi
 need_grammar=no
 if [ "$want" = test ] && [ ! -d "$here/pscheck/node_modules/tree-sitter-powershell" ]; then
 	need_grammar=yes
@@ -128,7 +142,17 @@ fi
 
 if [ "$need_grammar" = yes ] && [ -z "$failed" ]; then
 	echo "installing the PowerShell grammar the completion test parses with (npm)" >&2
-	npm install --no-audit --no-fund --prefix "$here/pscheck" >&2 || failed="$failed tree-sitter-powershell"
+	if npm install --no-audit --no-fund --prefix "$here/pscheck" >&2; then
+		if [ -n "$grammar_cache" ]; then
+			# Kept whole or not at all: a copy beside it, renamed.
+			tmp="$grammar_cache.tmp.$$"
+			if ! { mkdir -p "$tmp" && cp -R "$here/pscheck/node_modules" "$tmp/" && mv "$tmp" "$grammar_cache"; } 2>/dev/null; then
+				rm -rf "$tmp" 2>/dev/null || :
+			fi
+		fi
+	else
+		failed="$failed tree-sitter-powershell"
+	fi
 fi
 
 if [ -n "$failed" ]; then
