@@ -253,15 +253,17 @@ func unknownOption(app *cli.App, path []*cli.Command, token, name string) error 
 }
 
 // plausibleOptionName reports whether name could be an option someone
-// meant to type: short, letters, digits and dashes. A token (43 characters
-// of base64url) is not one, so its text is never echoed.
+// meant to type: short, lower-case letters, digits and dashes, as every
+// option of pixivauth is. A token (43 characters of base64url) is not one,
+// nor is a shorter secret with a capital letter in it, so its text is never
+// echoed.
 func plausibleOptionName(name string) bool {
 	if name == "" || len(name) > 32 {
 		return false
 	}
 	for i, r := range name {
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r >= 'a' && r <= 'z':
 		case i > 0 && (r == '-' || r >= '0' && r <= '9'):
 		default:
 			return false

@@ -103,6 +103,9 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown help topic", nil, []string{"help", "bogus"}, `unknown command "bogus"`},
 		{"a token where the command goes", nil, []string{"hNalhGZ8sQ2xYk1p0_4rT9vWmLq3JdZcBfUeH6aIoKy"}, "the first argument is not a command"},
 		{"unknown option", nil, []string{"token", "--bogus"}, "unknown option --bogus"},
+		// A short secret beginning with "-" is not echoed as an option name:
+		// no option of pixivauth has a capital letter.
+		{"a short token that begins with a dash", nil, []string{"refresh", "-BadTok123"}, `an argument that begins with "-" is not an option for refresh: if it is a token, put "--" before it`},
 		{"bad duration", nil, []string{"token", "--timeout", "soon"}, "timeout"},
 		{"negative duration", nil, []string{"token", "--timeout=-1s"}, "negative"},
 		{"json and format disagree", nil, []string{"token", "--json", "--format", "env"}, "--json and --format env disagree"},
