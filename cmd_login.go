@@ -312,6 +312,8 @@ func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 		return "", usageErrorf("a password needs --%s", optUsername)
 	case !haveUser:
 		return "", nil
+	case lo.passwordStdin && lo.passwordFile.set:
+		return "", usageErrorf("--%s and --%s both give the password: give one of them", optPasswordStdin, optPasswordFile)
 	case lo.passwordStdin:
 		if fd, ok := o.terminalIn(); ok {
 			return o.promptPassword(fd, lo.username.value)

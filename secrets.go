@@ -80,9 +80,12 @@ func (p *program) readSecretFile(what, path string) (string, error) {
 // precedence, as the value of the option valueOpt (named valueName), in the
 // file named by fileOpt (fileName; "-" for stdin), or in the environment
 // variable envVar. It returns "" when none of them is set, and names the
-// source for -v.
+// source for -v. The option and the file together are a usage error: one
+// of them would be ignored.
 func (p *program) secretFrom(value opt, valueName string, file opt, fileName string, envVar string) (secret, source string, err error) {
 	switch {
+	case value.set && file.set:
+		return "", "", usageErrorf("--%s and --%s give the same secret: give one of them", valueName, fileName)
 	case value.set:
 		source = "--" + valueName
 		secret, err = checkSecret(source, value.value)
