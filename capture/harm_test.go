@@ -637,3 +637,48 @@ func TestBrowserStaysInItsGroup(t *testing.T) {
 		})
 	}
 }
+
+// TestRendererKilledWhileStarting: renderers killed while chromedp attaches
+// to the first tab (issue 15's soak: SIGKILL of three renderers at +1 s)
+// left its domains unanswered, and Start waited out the whole timeout. Now
+// the crash ends Start at once with BrowserCrashed, or, when Chrome replaced
+// the renderer in time, the login goes on; either way well before the
+// timeout. The renderers are killed the moment three exist (the tab's and
+// Chrome's spares, as Start attaches), which lands in the attach on this
+// machine most of the time.
+func TestRendererKilledWhileStarting(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t).withPassword()
+	f.opts.Timeout = 2 * time.Minute
+	f.opts.StallTimeout = 2 * time.Minute
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+			if pids := pidsOf(f.tmp, "--type=renderer"); len(pids) >= 3 {
+				for _, pid := range pids {
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	l, err := Start(context.Background(), f.opts)
+	if err == nil {
+		_, err = l.Code(context.Background())
+		l.Close()
+	}
+	if err != nil && (!errors.Is(err, ErrBrowser) || reason.Of(err) != reason.BrowserCrashed) {
+		t.Errorf("err = %v; want none, or ErrBrowser with BrowserCrashed", err)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("the login ended %s after its start, with a %s timeout", took, f.opts.Timeout)
+	}
+	f.checkClean(t)
+}

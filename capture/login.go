@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
 
@@ -61,6 +62,9 @@ type Login struct {
 	code          chan captured // receives the one code taken
 	failOnce      sync.Once
 	fail          chan error // receives the first error that ends the login
+	crashOnce     sync.Once
+	crashed       chan struct{} // closed when the tab's renderer crashed; crashErr says so
+	crashErr      error
 	closeOnce     sync.Once
 	closeErr      error
 	mu            sync.Mutex
@@ -109,6 +113,7 @@ func newLogin(ctx context.Context, opts Options) *Login {
 		opts:       opts,
 		code:       make(chan captured, 1),
 		fail:       make(chan error, 1),
+		crashed:    make(chan struct{}),
 		driverDone: make(chan struct{}),
 		output:     &outputFilter{logf: opts.Logf},
 	}
@@ -148,18 +153,110 @@ func (l *Login) start() error {
 	allocCtx, allocCancel := chromedp.NewExecAllocator(l.timeoutCtx,
 		allocatorOptions(l.opts, path, l.userDataDir, env, l.sawCmd, l.output)...)
 	l.allocCancel = allocCancel
-	l.tab, l.tabCancel = chromedp.NewContext(allocCtx, chromedp.WithListener(l.listen))
+	// The browser first, with no tab attached: its own events say when a
+	// tab crashes, even before the tab's Inspector domain is enabled, when
+	// the tab itself says nothing and chromedp's attach waits for answers
+	// that never come. Then the login attaches to the browser's first tab.
+	conn, connCancel := chromedp.NewContext(allocCtx)
+	l.connCancel = connCancel
 	l.logf("starting the browser (%s)", l.browserName())
-	if err := chromedp.Do(l.tab); err != nil {
+	startErr := func(err error) error {
+		if errors.Is(err, ErrBrowser) {
+			return err // the tab crashed as it was attached to
+		}
 		if l.timeoutCtx.Err() != nil {
 			return l.ctxErr(err)
 		}
 		return browserStartError(err, l.execPath, l.opts.ProfileDir, l.output.Tail())
 	}
-	if p := chromedp.FromContext(l.tab).Browser.Process(); p != nil {
+	if _, err := chromedp.CallBrowser(conn, browser.GetVersion, cdp.Empty{}); err != nil {
+		return startErr(err)
+	}
+	if p := chromedp.FromContext(conn).Browser.Process(); p != nil {
 		l.dirs.recordGroup(p.Pid)
 	}
+	initial, err := l.watchCrashes(conn)
+	if err != nil {
+		return startErr(err)
+	}
+	// A tab of its own, whose renderer is new: the browser's first tab may
+	// already have lost its renderer, and a tab that crashed before its
+	// Inspector was enabled answers nothing.
+	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithListener(l.listen))
+	if err := l.firstAttach(); err != nil {
+		return startErr(err)
+	}
+	// The browser's first tab (about:blank) is not the login's: close it,
+	// so that a window shows the login alone.
+	for _, id := range initial {
+		ctx, cancel := context.WithTimeout(conn, cdpTimeout)
+		_, _ = chromedp.CallBrowser(ctx, target.CloseTarget, target.CloseTargetParams{TargetID: id})
+		cancel()
+	}
 	return l.open()
+}
+
+// watchCrashes arranges that the browser's report of a crashed tab
+// (Target.targetCrashed) ends the login, for every tab but the browser's
+// own first ones, which it returns: the login's tab is opened after this.
+// The browser reports a crash that the tab cannot report itself, before its
+// Inspector domain is enabled.
+func (l *Login) watchCrashes(conn context.Context) ([]target.ID, error) {
+	var mu sync.Mutex
+	known := map[target.ID]bool{} // the browser's own targets
+	pages := map[target.ID]bool{} // pages opened since: the login's tab
+	ready := false
+	err := chromedp.ListenBrowser(conn, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch ev := ev.(type) {
+		case *target.EventTargetCreated:
+			if ready && ev.TargetInfo.Type == "page" && !known[ev.TargetInfo.TargetID] {
+				pages[ev.TargetInfo.TargetID] = true
+			}
+		case *target.EventTargetCrashed:
+			if pages[ev.TargetID] {
+				go l.crash() // not under mu
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := chromedp.CallBrowser(conn, target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true}); err != nil {
+		return nil, err
+	}
+	res, err := chromedp.CallBrowser(conn, target.GetTargets, target.GetTargetsParams{})
+	if err != nil {
+		return nil, err
+	}
+	var initial []target.ID
+	mu.Lock()
+	for _, t := range res.TargetInfos {
+		known[t.TargetID] = true
+		if t.Type == "page" {
+			initial = append(initial, t.TargetID)
+		}
+	}
+	ready = true
+	mu.Unlock()
+	return initial, nil
+}
+
+// firstAttach starts the browser and attaches to its first tab
+// (chromedp.Do), or ends as soon as the listener hears that tab crash: a
+// renderer killed while chromedp enables the tab's domains leaves them
+// unanswered, and Do would wait out the whole timeout.
+func (l *Login) firstAttach() error {
+	done := make(chan error, 1)
+	go func() { done <- chromedp.Do(l.tab) }()
+	select {
+	case err := <-done:
+		return err
+	case <-l.crashed:
+		// Close cancels the tab, which ends Do.
+		return l.crashErr
+	}
 }
 
 // attach connects to the browser at Options.BrowserURL and opens the login
@@ -185,7 +282,10 @@ func (l *Login) attach() error {
 		return attachErr(err)
 	}
 	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithNewBrowserContext(), chromedp.WithListener(l.listen))
-	if err := chromedp.Do(l.tab); err != nil {
+	if err := l.firstAttach(); err != nil {
+		if errors.Is(err, ErrBrowser) {
+			return err
+		}
 		return attachErr(err)
 	}
 	return l.open()
@@ -210,14 +310,14 @@ func (l *Login) open() error {
 	l.mu.Unlock()
 
 	if err := l.prepareTab(); err != nil {
-		return l.ctxErr(reason.Mark(fmt.Errorf("%w: preparing the login tab: %w", ErrBrowser, err), reason.BrowserFailed))
+		return l.crashedErr(l.ctxErr(reason.Mark(fmt.Errorf("%w: preparing the login tab: %w", ErrBrowser, err), reason.BrowserFailed)))
 	}
 	l.setLastURL(l.opts.LoginURL)
 	l.logf("opening %s", RedactQuery(l.opts.LoginURL))
 	ctx, cancel := l.callCtx()
 	defer cancel()
 	if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: l.opts.LoginURL}); err != nil {
-		return l.ctxErr(reason.Mark(fmt.Errorf("%w: cannot open the login page: %w", ErrBrowser, err), reason.BrowserFailed))
+		return l.crashedErr(l.ctxErr(reason.Mark(fmt.Errorf("%w: cannot open the login page: %w", ErrBrowser, err), reason.BrowserFailed)))
 	}
 	l.driving = true
 	go l.drive()
@@ -229,8 +329,28 @@ func (l *Login) open() error {
 const cdpTimeout = 10 * time.Second
 
 // callCtx is the tab's context with cdpTimeout, for one DevTools command.
+// It ends at once when the tab crashes: a crashed tab answers nothing.
 func (l *Login) callCtx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(l.tab, cdpTimeout)
+	ctx, cancel := context.WithTimeout(l.tab, cdpTimeout)
+	go func() {
+		select {
+		case <-l.crashed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// crashedErr is the crash's error once the tab has crashed, else err: what
+// a DevTools command that the crash cut short reports.
+func (l *Login) crashedErr(err error) error {
+	select {
+	case <-l.crashed:
+		return l.crashErr
+	default:
+		return err
+	}
 }
 
 // prepareTab makes the tab look like a person's browser, arms the callback
@@ -333,8 +453,20 @@ func (l *Login) listen(ev any) {
 			l.mu.Unlock()
 		}
 	case *inspector.EventTargetCrashed:
-		l.failWith(reason.Mark(fmt.Errorf("%w: the page crashed (its renderer was killed or ran out of memory; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed))
+		l.crash()
 	}
+}
+
+// crash ends the login: the tab's renderer crashed (or was killed). The
+// tab says so (Inspector.targetCrashed), and so does the browser
+// (Target.targetCrashed); the first of the two counts.
+func (l *Login) crash() {
+	err := reason.Mark(fmt.Errorf("%w: the page crashed (its renderer was killed or ran out of memory; %s)", ErrBrowser, l.where()), reason.BrowserCrashed)
+	l.crashOnce.Do(func() {
+		l.crashErr = err
+		close(l.crashed)
+	})
+	l.failWith(err)
 }
 
 // see takes the code from the first callback URL, or ends the login when
@@ -492,9 +624,9 @@ func (l *Login) browserGone() error {
 	case closed && l.opts.Visible:
 		return reason.Mark(fmt.Errorf("%w: the browser window was closed before the login finished", ErrBrowser), reason.WindowClosed)
 	case closed:
-		return reason.Mark(fmt.Errorf("%w: the login tab was closed before the login finished (last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
+		return reason.Mark(fmt.Errorf("%w: the login tab was closed before the login finished (%s)", ErrBrowser, l.where()), reason.BrowserCrashed)
 	}
-	return reason.Mark(fmt.Errorf("%w: the browser exited during the login (crashed or was killed; last page %s)", ErrBrowser, l.LastURL()), reason.BrowserCrashed)
+	return reason.Mark(fmt.Errorf("%w: the browser exited during the login (crashed or was killed; %s)", ErrBrowser, l.where()), reason.BrowserCrashed)
 }
 
 // ctxErr turns the end of the login's context into the error to report:
@@ -509,7 +641,16 @@ func (l *Login) ctxErr(err error) error {
 	if l.opts.Visible {
 		return reason.Mark(fmt.Errorf("%w: timed out after %s waiting for the login in the window", ErrNeedsPerson, l.opts.Timeout), reason.TimedOut)
 	}
-	return reason.Mark(fmt.Errorf("%w: the headless login did not finish within %s (last page %s)", ErrStalled, l.opts.Timeout, l.LastURL()), reason.Stalled)
+	return reason.Mark(fmt.Errorf("%w: the headless login did not finish within %s (%s)", ErrStalled, l.opts.Timeout, l.where()), reason.Stalled)
+}
+
+// where says where the login was, for an error: "last page URL", or that no
+// page had opened yet.
+func (l *Login) where() string {
+	if u := l.LastURL(); u != "" {
+		return "last page " + u
+	}
+	return "before the login page opened"
 }
 
 // Cookies returns the browser's Pixiv cookies, for saving as a session.
