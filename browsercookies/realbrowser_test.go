@@ -67,12 +67,20 @@ func expectSessionOf(t *testing.T, srv *pixivtest.Server, account pixivtest.Acco
 	if d := time.Until(sessid.Expires); d < 29*24*time.Hour || d > 31*24*time.Hour {
 		t.Errorf("session cookie expires in %v, want about 30 days", d)
 	}
-	// The value is the one the double issued: the double knows it.
-	found := false
-	for _, r := range srv.Requests() {
-		if c := r.Header.Get("Cookie"); c != "" && containsCookie(c, pixiv.SessionCookie, sessid.Value) {
-			found = true
+	// The value is the one the double issued: the browser sends it back.
+	// It may have written the cookie to its database before its next
+	// request reached the double, so that request is waited for.
+	sent := func() bool {
+		for _, r := range srv.Requests() {
+			if c := r.Header.Get("Cookie"); c != "" && containsCookie(c, pixiv.SessionCookie, sessid.Value) {
+				return true
+			}
 		}
+		return false
+	}
+	found := sent()
+	for end := time.Now().Add(20 * time.Second); !found && time.Now().Before(end); found = sent() {
+		time.Sleep(100 * time.Millisecond)
 	}
 	if !found {
 		t.Errorf("the session cookie read is not one the browser sent the double")
