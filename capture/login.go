@@ -49,22 +49,23 @@ type Login struct {
 	tab           context.Context    // the login tab
 	tabCancel     context.CancelFunc
 
-	connCancel    context.CancelFunc // attached: the connection to the browser
-	dirs          runDirs            // the run's temporary directories, removed on Close
-	userDataDir   string             // the browser's profile: in dirs, or Options.ProfileDir
-	execPath      string
-	cmdMu         sync.Mutex
-	cmd           *exec.Cmd // the browser's process, once chromedp made it
-	detached      <-chan struct{}
-	driverDone    chan struct{}
-	output        *outputFilter
-	captureOnce   sync.Once
-	code          chan captured // receives the one code taken
-	failOnce      sync.Once
-	fail          chan error // receives the first error that ends the login
-	crashOnce     sync.Once
-	crashed       chan struct{} // closed when the tab's renderer crashed; crashErr says so
-	crashErr      error
+	connCancel  context.CancelFunc // attached: the connection to the browser
+	dirs        runDirs            // the run's temporary directories, removed on Close
+	userDataDir string             // the browser's profile: in dirs, or Options.ProfileDir
+	execPath    string
+	cmdMu       sync.Mutex
+	cmd         *exec.Cmd // the browser's process, once chromedp made it
+	detached    <-chan struct{}
+	driverDone  chan struct{}
+	output      *outputFilter
+	captureOnce sync.Once
+	code        chan captured // receives the one code taken
+	failOnce    sync.Once
+	fail        chan error // receives the first error that ends the login
+	// crashed is canceled, with the crash's error as its cause, when the
+	// tab's renderer crashed.
+	crashed       context.Context
+	crashCancel   context.CancelCauseFunc
 	closeOnce     sync.Once
 	closeErr      error
 	mu            sync.Mutex
@@ -113,11 +114,11 @@ func newLogin(ctx context.Context, opts Options) *Login {
 		opts:       opts,
 		code:       make(chan captured, 1),
 		fail:       make(chan error, 1),
-		crashed:    make(chan struct{}),
 		driverDone: make(chan struct{}),
 		output:     &outputFilter{logf: opts.Logf},
 	}
 	l.timeoutCtx, l.timeoutCancel = context.WithTimeout(ctx, opts.Timeout)
+	l.crashed, l.crashCancel = context.WithCancelCause(context.Background())
 	return l
 }
 
@@ -156,7 +157,7 @@ func (l *Login) start() error {
 	// The browser first, with no tab attached: its own events say when a
 	// tab crashes, even before the tab's Inspector domain is enabled, when
 	// the tab itself says nothing and chromedp's attach waits for answers
-	// that never come. Then the login attaches to the browser's first tab.
+	// that never come. Then the login opens a tab of its own.
 	conn, connCancel := chromedp.NewContext(allocCtx)
 	l.connCancel = connCancel
 	l.logf("starting the browser (%s)", l.browserName())
@@ -223,10 +224,12 @@ func (l *Login) watchCrashes(conn context.Context) ([]target.ID, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := chromedp.CallBrowser(conn, target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true}); err != nil {
+	ctx, cancel := context.WithTimeout(conn, cdpTimeout)
+	defer cancel()
+	if _, err := chromedp.CallBrowser(ctx, target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true}); err != nil {
 		return nil, err
 	}
-	res, err := chromedp.CallBrowser(conn, target.GetTargets, target.GetTargetsParams{})
+	res, err := chromedp.CallBrowser(ctx, target.GetTargets, target.GetTargetsParams{})
 	if err != nil {
 		return nil, err
 	}
@@ -243,19 +246,20 @@ func (l *Login) watchCrashes(conn context.Context) ([]target.ID, error) {
 	return initial, nil
 }
 
-// firstAttach starts the browser and attaches to its first tab
-// (chromedp.Do), or ends as soon as the listener hears that tab crash: a
-// renderer killed while chromedp enables the tab's domains leaves them
-// unanswered, and Do would wait out the whole timeout.
+// firstAttach attaches to the login's tab (chromedp.Do: it opens the tab,
+// and for an attached browser connects first), or ends as soon as the tab
+// or the browser reports its crash: a renderer killed while chromedp
+// enables the tab's domains leaves them unanswered, and Do would wait out
+// the whole timeout.
 func (l *Login) firstAttach() error {
 	done := make(chan error, 1)
 	go func() { done <- chromedp.Do(l.tab) }()
 	select {
 	case err := <-done:
 		return err
-	case <-l.crashed:
+	case <-l.crashed.Done():
 		// Close cancels the tab, which ends Do.
-		return l.crashErr
+		return context.Cause(l.crashed)
 	}
 }
 
@@ -332,25 +336,17 @@ const cdpTimeout = 10 * time.Second
 // It ends at once when the tab crashes: a crashed tab answers nothing.
 func (l *Login) callCtx() (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(l.tab, cdpTimeout)
-	go func() {
-		select {
-		case <-l.crashed:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	stop := context.AfterFunc(l.crashed, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // crashedErr is the crash's error once the tab has crashed, else err: what
 // a DevTools command that the crash cut short reports.
 func (l *Login) crashedErr(err error) error {
-	select {
-	case <-l.crashed:
-		return l.crashErr
-	default:
-		return err
+	if l.crashed.Err() != nil {
+		return context.Cause(l.crashed)
 	}
+	return err
 }
 
 // prepareTab makes the tab look like a person's browser, arms the callback
@@ -462,10 +458,7 @@ func (l *Login) listen(ev any) {
 // (Target.targetCrashed); the first of the two counts.
 func (l *Login) crash() {
 	err := reason.Mark(fmt.Errorf("%w: the page crashed (its renderer was killed or ran out of memory; %s)", ErrBrowser, l.where()), reason.BrowserCrashed)
-	l.crashOnce.Do(func() {
-		l.crashErr = err
-		close(l.crashed)
-	})
+	l.crashCancel(err) // the first cause stays
 	l.failWith(err)
 }
 
