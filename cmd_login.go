@@ -274,24 +274,16 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 			return opts, usageErrorf("the session from %s %v: export the cookies of www.pixiv.net from a browser that is logged in to Pixiv",
 				from, dead)
 		}
-		if from != "" && lo.session.noBrowser {
-			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`); --%s needs a live session",
-				from, dead, optNoBrowser)
-		}
-		// check --login has no --username: its hints name only a session.
-		withPassword := o.command != "check"
-		if from != "" && withPassword {
-			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`), or give --%s with a password",
-				from, dead, optUsername)
-		}
 		if from != "" {
-			return opts, needsPersonf("the session from %s %v: log in again with a window (`pixivauth login`)", from, dead)
+			// The hint is the command's (commandHints): a window, or a
+			// password where the command takes one.
+			return opts, reason.Mark(fmt.Errorf("the session from %s %w", from, dead), reason.SessionExpired)
 		}
 		if lo.session.noBrowser {
 			return opts, usageErrorf("a login with --%s needs a session: one stored by an earlier login, --%s FILE, --%s BROWSER or --%s",
 				optNoBrowser, optCookies, optCookiesFromBrowser, optPHPSESSID)
 		}
-		if !withPassword {
+		if o.command == "check" { // check has no --username
 			return opts, usageErrorf("check --login needs a session: one stored by an earlier `pixivauth login`, --%s FILE, --%s BROWSER or --%s",
 				optCookies, optCookiesFromBrowser, optPHPSESSID)
 		}
