@@ -53,6 +53,8 @@ type Login struct {
 	dirs        runDirs            // the run's temporary directories, removed on Close
 	userDataDir string             // the browser's profile: in dirs, or Options.ProfileDir
 	execPath    string
+	product     string // the browser's user agent and product, from its first answer
+	userAgent   string
 	cmdMu       sync.Mutex
 	cmd         *exec.Cmd // the browser's process, once chromedp made it
 	detached    <-chan struct{}
@@ -170,9 +172,11 @@ func (l *Login) start() error {
 		}
 		return browserStartError(err, l.execPath, l.opts.ProfileDir, l.output.Tail())
 	}
-	if _, err := chromedp.CallBrowser(conn, browser.GetVersion, cdp.Empty{}); err != nil {
+	v, err := chromedp.CallBrowser(conn, browser.GetVersion, cdp.Empty{})
+	if err != nil {
 		return startErr(err)
 	}
+	l.product, l.userAgent = v.Product, v.UserAgent
 	if p := chromedp.FromContext(conn).Browser.Process(); p != nil {
 		l.dirs.recordGroup(p.Pid)
 	}
@@ -183,7 +187,10 @@ func (l *Login) start() error {
 	// A tab of its own, whose renderer is new: the browser's first tab may
 	// already have lost its renderer, and a tab that crashed before its
 	// Inspector was enabled answers nothing.
-	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithListener(l.listen))
+	// Its cancellation only detaches: Close ends the whole browser, and
+	// closing the tab first would wait for the browser to unlist it (up to
+	// half a second for a tab that has just opened).
+	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithListener(l.listen), chromedp.WithDetachOnCancel())
 	if err := l.firstAttach(); err != nil {
 		return startErr(err)
 	}
@@ -282,9 +289,11 @@ func (l *Login) attach() error {
 	// The connection lives as long as the context of its first command:
 	// conn, bounded by the login's timeout. No tab of the person's is
 	// attached to.
-	if _, err := chromedp.CallBrowser(conn, browser.GetVersion, cdp.Empty{}); err != nil {
+	v, err := chromedp.CallBrowser(conn, browser.GetVersion, cdp.Empty{})
+	if err != nil {
 		return attachErr(err)
 	}
+	l.product, l.userAgent = v.Product, v.UserAgent
 	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithNewBrowserContext(), chromedp.WithListener(l.listen))
 	if err := l.firstAttach(); err != nil {
 		if errors.Is(err, ErrBrowser) {
@@ -350,45 +359,61 @@ func (l *Login) crashedErr(err error) error {
 }
 
 // prepareTab makes the tab look like a person's browser, arms the callback
-// interception and loads the session cookies, all before the first request.
+// interception and the watch script, and loads the session cookies, all
+// before the first request. The commands do not depend on each other: they
+// are sent at once, and the tab is ready when the last is answered.
 func (l *Login) prepareTab() error {
-	if err := l.armWatch(); err != nil {
-		return err
-	}
 	ctx, cancel := l.callCtx()
 	defer cancel()
-	if !l.opts.Visible {
-		v, err := chromedp.CallBrowser(ctx, browser.GetVersion, cdp.Empty{})
-		if err != nil {
+	steps := []func() error{
+		func() error { return l.armWatch(ctx) },
+		// The callback is answered in the browser with a page of ours:
+		// Chrome has no handler for pixiv://, and the person should see a
+		// clear result.
+		func() error {
+			_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{
+				Patterns: []*fetch.RequestPattern{
+					{URLPattern: pixiv.CallbackURL + "*", RequestStage: fetch.RequestStageRequest},
+					{URLPattern: DoneURL, RequestStage: fetch.RequestStageRequest},
+				},
+			})
 			return err
-		}
-		if ua := strings.Replace(v.UserAgent, "HeadlessChrome", "Chrome", 1); ua != v.UserAgent {
-			params := emulation.SetUserAgentOverrideParams{UserAgent: ua, UserAgentMetadata: clientHints(v.Product)}
-			if _, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, params); err != nil {
-				return err
-			}
-		}
-	}
-	// The callback is answered in the browser with a page of ours: Chrome has
-	// no handler for pixiv://, and the person should see a clear result.
-	_, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{
-		Patterns: []*fetch.RequestPattern{
-			{URLPattern: pixiv.CallbackURL + "*", RequestStage: fetch.RequestStageRequest},
-			{URLPattern: DoneURL, RequestStage: fetch.RequestStageRequest},
 		},
-	})
-	if err != nil {
-		return err
 	}
+	if ua := strings.Replace(l.userAgent, "HeadlessChrome", "Chrome", 1); !l.opts.Visible && ua != l.userAgent {
+		steps = append(steps, func() error {
+			params := emulation.SetUserAgentOverrideParams{UserAgent: ua, UserAgentMetadata: clientHints(l.product)}
+			_, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, params)
+			return err
+		})
+	}
+	var loaded int
 	if len(l.opts.Cookies) > 0 {
 		params := make([]*network.CookieParam, 0, len(l.opts.Cookies))
 		for _, c := range session.PixivOnly(l.opts.Cookies) {
 			params = append(params, cookieParam(c))
 		}
-		if _, err := chromedp.Call(ctx, network.SetCookies, network.SetCookiesParams{Cookies: params}); err != nil {
-			return fmt.Errorf("loading the session cookies: %w", err)
+		loaded = len(params)
+		steps = append(steps, func() error {
+			if _, err := chromedp.Call(ctx, network.SetCookies, network.SetCookiesParams{Cookies: params}); err != nil {
+				return fmt.Errorf("loading the session cookies: %w", err)
+			}
+			return nil
+		})
+	}
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Go(func() { errs[i] = step() })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
-		l.logf("loaded %d session cookies", len(params))
+	}
+	if loaded > 0 {
+		l.logf("loaded %d session cookies", loaded)
 	}
 	return nil
 }

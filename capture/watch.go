@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -194,9 +195,7 @@ func watchScript() string {
 
 // armWatch installs the watch script and its binding; it runs before the
 // first navigation.
-func (l *Login) armWatch() error {
-	ctx, cancel := l.callCtx()
-	defer cancel()
+func (l *Login) armWatch(ctx context.Context) error {
 	if _, err := chromedp.Call(ctx, runtime.AddBinding, runtime.AddBindingParams{Name: watchBinding, ExecutionContextName: watchWorld}); err != nil {
 		return err
 	}
