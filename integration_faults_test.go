@@ -36,6 +36,7 @@ import (
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
@@ -94,6 +95,12 @@ type fmCase struct {
 	// save), so it runs in this process with the fake browser
 	// (authtest.Coder), which is handed a code the double issued.
 	fake bool
+	// fakeErr makes the fake browser end the login with this error, the
+	// one the real driver ends it with for the same page (capture's
+	// TestOutcomes and TestPageFaults check that it does, in real
+	// Chromium): what the matrix checks here is what the CLI makes of it.
+	// It implies fake.
+	fakeErr error
 	// retries: the run retries its token requests, so it runs the binary,
 	// with fmTestSettings' short backoff (a run in this process would wait
 	// seconds between tries).
@@ -192,7 +199,7 @@ func (ck *fmCheck) finish() {
 // (run() reads the process's), and is not signalled. The others run the
 // built binary.
 func fmInProcess(c fmCase, f *fmFixture) bool {
-	if c.fake {
+	if c.fake || c.fakeErr != nil {
 		return true
 	}
 	if c.browser || c.retries || c.env != nil || c.during != nil || f.Path != os.Getenv("PATH") {
@@ -229,8 +236,8 @@ func fmRun(ck *fmCheck, c fmCase, f *fmFixture, during func(*fmCheck, *fmFixture
 		defer cancel()
 		var d deps
 		var fake *authtest.Coder
-		if c.fake {
-			fake = &authtest.Coder{Server: f.srv, AccountID: f.account.ID}
+		if c.fake || c.fakeErr != nil {
+			fake = &authtest.Coder{Server: f.srv, AccountID: f.account.ID, Err: c.fakeErr}
 			d.coder = fake
 		}
 		r := runInWith(ctx, d, c.stdin, args...)
@@ -691,31 +698,10 @@ func fmCases() []fmCase {
 			code:    exitUnavailable, say: []string{"code exchange", pixiv.OAuthHost, "did not answer in time"},
 			check:     fmTokenRequests(1),
 			hardLimit: 75 * time.Second},
-		{name: "login: the callback carries error=access_denied", browser: true, args: login, stdin: fmPassword,
-			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetCallbackError("access_denied") },
-			code:  exitPerson, say: []string{"access_denied", "log in again"},
+		{name: "login: the callback carries error=access_denied", args: login, stdin: fmPassword,
+			fakeErr: reason.Mark(fmt.Errorf("%w: Pixiv ended the login with error %q", capture.ErrNeedsPerson, "access_denied"), reason.Rejected),
+			code:    exitPerson, say: []string{"access_denied", "log in again"},
 			check: fmTokenRequests(0)},
-		{name: "login: decoy callback URLs before the real one", browser: true, stdin: fmPassword,
-			args:  func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },
-			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetDecoys(true) },
-			code:  exitOK,
-			check: fmAll(fmTokenRequests(1), fmPrintsIssued, func(ck *fmCheck, f *fmFixture, _ []fmResult) {
-				reqs := f.srv.TokenRequests()
-				if len(reqs) == 1 && reqs[0].Form.Get("code") == "decoy" {
-					ck.errorf("a decoy's code was exchanged")
-				}
-				// The code exchanged is the login's own: its verifier
-				// answers the challenge the login page was opened with.
-				challenge := ""
-				for _, req := range f.srv.Requests() {
-					if req.Host == pixiv.AppAPIHost && req.Path == pixiv.LoginPath {
-						challenge = req.Query.Get("code_challenge")
-					}
-				}
-				if len(reqs) == 1 && (challenge == "" || exchange.Challenge(reqs[0].Form.Get("code_verifier")) != challenge) {
-					ck.errorf("the token request's verifier does not answer the login's challenge %q", challenge)
-				}
-			})},
 		{name: "login: a page that never redirects", browser: true, args: login, stdin: fmPassword,
 			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
 			code:  exitUnavailable,
@@ -730,11 +716,11 @@ func fmCases() []fmCase {
 				}
 				fmTokenRequests(0)(ck, f, rs)
 			}},
-		{name: "login: Cloudflare's 403 on the login page", browser: true, args: login, stdin: fmPassword,
-			setup: inject(pixivtest.EndpointLogin, pixivtest.CloudflareBlock()),
-			code:  exitUnavailable,
-			say:   []string{"Cloudflare", "blocked", pixiv.AppAPIHost + pixiv.LoginPath, "another network", "last-failure"},
-			check: fmTokenRequests(0)},
+		{name: "login: Cloudflare's 403 on the login page", args: login, stdin: fmPassword,
+			fakeErr: reason.Mark(fmt.Errorf("%w: Pixiv (Cloudflare) blocked the browser on %s: try again later, or from another network", capture.ErrStalled, pixiv.LoginURL), reason.Blocked),
+			code:    exitUnavailable,
+			say:     []string{"Cloudflare", "blocked", "another network"},
+			check:   fmTokenRequests(0)},
 		// 20 s: on a busy machine the browser can take more than 10 s to
 		// start, and a timeout during the start is a browser problem.
 		{name: "login: headless login slower than --timeout 20s", browser: true, args: login, stdin: fmPassword,
@@ -763,16 +749,16 @@ func fmCases() []fmCase {
 			},
 			code: exitPerson, say: []string{"session has expired", "pixivauth login", "--username"},
 			check: fmTokenRequests(0)},
-		{name: "login: wrong password", browser: true, args: login, stdin: "fm-wrong-password",
-			code: exitPerson, say: []string{"refused the username or password", "check them"},
+		{name: "login: wrong password", args: login, stdin: "fm-wrong-password",
+			fakeErr: reason.Mark(fmt.Errorf("%w: Pixiv refused the username or password (%q); it was not submitted again", capture.ErrNeedsPerson, "wrong"), reason.WrongPassword),
+			code:    exitPerson, say: []string{"refused the username or password", "check them"},
 			check: fmTokenRequests(0)},
-		{name: "login: captcha", browser: true, args: login, stdin: fmPassword,
-			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetCaptcha(true) },
-			code:  exitPerson, say: []string{"captcha", "log in once with a window"},
+		{name: "login: captcha", args: login, stdin: fmPassword,
+			fakeErr: reason.Mark(fmt.Errorf("%w: Pixiv wants a captcha solved, which pixivauth does not do without a person", capture.ErrNeedsPerson), reason.Captcha),
+			code:    exitPerson, say: []string{"captcha", "log in once with a window"},
 			check: fmTokenRequests(0)},
-		{name: "login: two-factor account without --totp-secret", browser: true, args: login, stdin: fmPassword,
-			account: func(a *pixivtest.Account) { a.TOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DP" },
-			setup:   func(_ *testing.T, f *fmFixture) { f.secrets = append(f.secrets, f.account.TOTPSecret) },
+		{name: "login: two-factor account without --totp-secret", args: login, stdin: fmPassword,
+			fakeErr: reason.Mark(fmt.Errorf("%w: Pixiv asks for a one-time code (two-factor login)", capture.ErrNeedsPerson), reason.OneTimeCode),
 			code:    exitPerson, say: []string{"one-time code", "--totp-secret"},
 			check: fmTokenRequests(0)},
 		{name: "login: a window with no display", browser: true,
@@ -858,13 +844,13 @@ func fmCases() []fmCase {
 			},
 			code: exitPerson, say: []string{"expired", "pixivauth login", "--username"},
 			check: fmTokenRequests(0)},
-		{name: "login: the login page never finishes loading", browser: true, args: login, stdin: fmPassword,
-			setup: inject(pixivtest.EndpointLogin, pixivtest.Fault{Hang: true, Body: "<!doctype html><html><body><p>Loading pixiv…</p><p>" + strings.Repeat("…", 200) + "</p></body></html>"}),
-			code:  exitUnavailable, say: []string{"no progress", pixiv.AppAPIHost + pixiv.LoginPath, "last-failure"},
+		{name: "login: the login page never finishes loading", args: login, stdin: fmPassword,
+			fakeErr: reason.Mark(fmt.Errorf("%w: the headless login made no progress for 15s on %s, a page that is still loading", capture.ErrStalled, pixiv.LoginURL), reason.Stalled),
+			code:    exitUnavailable, say: []string{"no progress"},
 			check: fmTokenRequests(0)},
-		{name: "login: connection reset on the login page", browser: true, args: login, stdin: fmPassword,
-			setup: inject(pixivtest.EndpointLogin, pixivtest.Fault{Reset: true}),
-			code:  exitUnavailable, say: []string{"could not load", pixiv.AppAPIHost + pixiv.LoginPath, "ERR_", "check the network", "last-failure"},
+		{name: "login: connection reset on the login page", args: login, stdin: fmPassword,
+			fakeErr: reason.Mark(fmt.Errorf("%w: the browser could not load %s (net::ERR_CONNECTION_RESET): check the network or proxy, then try again", capture.ErrStalled, pixiv.LoginURL), reason.Unreachable),
+			code:    exitUnavailable, say: []string{"could not load", "check the network"},
 			check: fmTokenRequests(0)},
 		{name: "login: a stale profile of a killed run is removed", browser: true, stdin: fmPassword,
 			args: func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -215,6 +217,63 @@ func TestChallengeFrameNotBadge(t *testing.T) {
 			}
 			if took := time.Since(start); took > 20*time.Second {
 				t.Errorf("took %s", took)
+			}
+		})
+	}
+}
+
+// TestPageFaults: a login page that Cloudflare answers, one that never
+// finishes loading and one whose connection is reset end a headless login
+// at once (the stall check aside), with the reason the CLI maps to its
+// hint, in words that name the page, and with the page saved for the
+// person. Pages that are not Pixiv's own are not translated: each runs
+// once, in the headless shell where there is one.
+func TestPageFaults(t *testing.T) {
+	shell := headlessShell(t)
+	hang := pixivtest.Fault{Hang: true, Body: "<!doctype html><html><body><p>Loading pixiv…</p><p>" + strings.Repeat("…", 200) + "</p></body></html>"}
+	tests := []struct {
+		name     string
+		endpoint pixivtest.Endpoint
+		fault    pixivtest.Fault
+		want     reason.Reason
+		say      []string
+	}{
+		{"Cloudflare's check on the login form", pixivtest.EndpointAccountsLogin, pixivtest.CloudflareChallenge(), reason.Blocked,
+			[]string{"Cloudflare) blocked the browser", pixiv.AccountsHost + "/login", "another network"}},
+		{"Cloudflare's block at the start", pixivtest.EndpointLogin, pixivtest.CloudflareBlock(), reason.Blocked,
+			[]string{"Cloudflare) blocked the browser", pixiv.AppAPIHost + pixiv.LoginPath}},
+		{"a login page that never finishes loading", pixivtest.EndpointLogin, hang, reason.Stalled,
+			[]string{"no progress", pixiv.AppAPIHost + pixiv.LoginPath}},
+		{"a reset on the login page", pixivtest.EndpointLogin, pixivtest.Fault{Reset: true}, reason.Unreachable,
+			[]string{"could not load", pixiv.AppAPIHost + pixiv.LoginPath, "ERR_", "check the network"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t).withPassword()
+			f.srv.Inject(tt.endpoint, tt.fault)
+			f.opts.Browser = shell
+			f.opts.Timeout = 5 * time.Minute
+			f.opts.StallTimeout = 3 * time.Second
+			f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
+			start := time.Now()
+			_, _, err := f.login(t)
+			if !errors.Is(err, tt.want) || !errors.Is(err, ErrStalled) {
+				t.Fatalf("err = %v; want %q (and ErrStalled)", err, tt.want)
+			}
+			for _, s := range append(tt.say, f.opts.LastFailureDir) {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("err = %v; want it to say %q", err, s)
+				}
+			}
+			if took := time.Since(start); took > f.opts.Timeout/3 {
+				t.Errorf("took %s, not well before the %s timeout", took, f.opts.Timeout)
+			}
+			if _, err := os.Stat(filepath.Join(f.opts.LastFailureDir, "page.html")); err != nil {
+				t.Errorf("the page was not saved: %v", err)
+			}
+			if len(f.srv.Issued()) != 0 {
+				t.Error("the double issued tokens")
 			}
 		})
 	}
