@@ -792,35 +792,6 @@ func TestSuggestionsForSlips(t *testing.T) {
 	}
 }
 
-// TestCloudflareCheckEndsAHeadlessLoginAtOnce: Cloudflare's "Just a
-// moment..." check and its block page, in front of the login page, end a
-// headless login with exit 4 as soon as the page shows: the error names the
-// check, not the 15 s stall that used to end it.
-func TestCloudflareCheckEndsAHeadlessLoginAtOnce(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct {
-		name  string
-		fault pixivtest.Fault
-		say   string
-	}{
-		{"Just a moment", pixivtest.CloudflareChallenge(), "Cloudflare) blocked the browser"},
-		{"Attention Required", pixivtest.CloudflareBlock(), "Cloudflare) blocked the browser"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			b := newBrowserRun(t)
-			b.srv.Inject(pixivtest.EndpointAccountsLogin, tt.fault)
-			r := b.password()
-			expectCode(t, r, exitUnavailable)
-			if !strings.Contains(r.Stderr, tt.say) || strings.Contains(r.Stderr, "no progress") {
-				t.Errorf("stderr does not say %q at once:\n%v", tt.say, r)
-			}
-			if r.Took > 14*time.Second {
-				t.Errorf("took %s: as long as the stall check, not at once", r.Took)
-			}
-		})
-	}
-}
-
 // TestArgvSecretWarning: --phpsessid and --totp-secret on the command line
 // work, with one warning each that other users can see them and what to use
 // instead; their environment and file forms get none.

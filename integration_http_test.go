@@ -162,12 +162,14 @@ func TestNoBrowserUsage(t *testing.T) {
 func TestNoBrowserThroughProxy(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	proxy, proxyURL := startProxy(t, f.srv.Addr())
+	proxy := pixivtest.NewProxy(f.srv.Addr())
+	t.Cleanup(proxy.Close)
+	proxyURL := proxy.URL()
 	env, _ := f.sessionEnv()
 	env = append(env, trustDouble(t, f.srv.Addr()), noBrowserPATH(t))
 	r := runPixivauth(t, env, "", "login", "--no-browser", "--json", "--config-dir", f.dir, "--proxy", proxyURL, "--timeout", long)
 	expectCode(t, r, 0)
-	seen := strings.Join(proxy.requests(), " ")
+	seen := strings.Join(proxy.Requests(), " ")
 	for _, host := range pixiv.Hosts() {
 		if !strings.Contains(seen, "CONNECT "+host+":443") {
 			t.Errorf("the proxy saw %q, not a tunnel to %s", seen, host)

@@ -13,9 +13,7 @@ import (
 	"encoding/pem"
 	"flag"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -767,60 +765,6 @@ func TestDoctor(t *testing.T) {
 	}
 }
 
-// connectProxy is an HTTP CONNECT proxy on loopback that tunnels Pixiv's
-// hosts to the double and refuses every other host.
-type connectProxy struct {
-	target string
-	mu     sync.Mutex
-	seen   []string
-}
-
-func startProxy(t *testing.T, target string) (*connectProxy, string) {
-	p := &connectProxy{target: target}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(p.serve)}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
-	return p, "http://" + ln.Addr().String()
-}
-
-func (p *connectProxy) serve(w http.ResponseWriter, r *http.Request) {
-	p.mu.Lock()
-	p.seen = append(p.seen, r.Method+" "+r.Host)
-	p.mu.Unlock()
-	host, _, err := net.SplitHostPort(r.Host)
-	if r.Method != http.MethodConnect || err != nil || !pixiv.IsPixivHost(host) {
-		http.Error(w, "this proxy tunnels Pixiv's hosts only", http.StatusForbidden)
-		return
-	}
-	upstream, err := net.Dial("tcp", p.target)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	conn, buf, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		upstream.Close()
-		return
-	}
-	_, _ = conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
-	go func() {
-		_, _ = io.Copy(upstream, buf)
-		upstream.Close()
-	}()
-	_, _ = io.Copy(conn, upstream)
-	conn.Close()
-}
-
-func (p *connectProxy) requests() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.seen...)
-}
-
 // trustDouble writes the double's certificate where Go's TLS looks for
 // roots ($SSL_CERT_FILE), since --insecure goes only with --pixiv-server.
 func trustDouble(t *testing.T, addr string) string {
@@ -854,7 +798,9 @@ func TestProxy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
-			proxy, proxyURL := startProxy(t, f.srv.Addr())
+			proxy := pixivtest.NewProxy(f.srv.Addr())
+			t.Cleanup(proxy.Close)
+			proxyURL := proxy.URL()
 			env := append(tt.env(proxyURL), trustDouble(t, f.srv.Addr()))
 			args := append([]string{"refresh", f.rt, "--json", "--config-dir", f.dir, "--timeout", long}, tt.args(proxyURL)...)
 			r := runPixivauth(t, env, "", args...)
@@ -863,7 +809,7 @@ func TestProxy(t *testing.T) {
 				t.Errorf("printed %q, want the issued token", got.AccessToken)
 			}
 			want := "CONNECT " + pixiv.OAuthHost + ":443"
-			if seen := proxy.requests(); len(seen) != 1 || seen[0] != want {
+			if seen := proxy.Requests(); len(seen) != 1 || seen[0] != want {
 				t.Errorf("the proxy saw %q, want %q", seen, want)
 			}
 		})

@@ -48,7 +48,8 @@ type Options struct {
 	TempDir string
 	// Flags are extra browser flags, such as those of pixivtest.Server.BrowserFlags.
 	Flags map[string]any
-	// Proxy is a proxy URL for the browser.
+	// Proxy is a proxy URL for the browser; with BrowserURL, for the
+	// login's own browser context (the attached browser's setting stays).
 	Proxy string
 
 	// Cookies are loaded into the browser before it navigates: a stored or

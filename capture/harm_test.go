@@ -42,6 +42,13 @@ func startPersonsBrowser(t *testing.T, dir string, flags ...string) *personsBrow
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startBrowserAt(t, path, dir, flags...)
+}
+
+// startBrowserAt starts the headless browser at path on the profile dir,
+// with its DevTools on a port, and ends it when the test ends.
+func startBrowserAt(t *testing.T, path, dir string, flags ...string) *personsBrowser {
+	t.Helper()
 	args := append([]string{"--headless", "--user-data-dir=" + dir, "--remote-debugging-port=0",
 		"--no-first-run", "--no-sandbox", "--disable-crash-reporter", "--disable-breakpad"}, flags...)
 	cmd := exec.Command(path, append(args, "about:blank")...)

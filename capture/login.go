@@ -294,7 +294,13 @@ func (l *Login) attach() error {
 		return attachErr(err)
 	}
 	l.product, l.userAgent = v.Product, v.UserAgent
-	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithNewBrowserContext(), chromedp.WithListener(l.listen))
+	// The browser's own proxy setting is the person's; Options.Proxy is
+	// the login's, and goes with its browser context.
+	var ctxOpts []chromedp.CreateBrowserContextOption
+	if l.opts.Proxy != "" {
+		ctxOpts = append(ctxOpts, func(p *target.CreateBrowserContextParams) { p.ProxyServer = proxyServer(l.opts.Proxy) })
+	}
+	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithNewBrowserContext(ctxOpts...), chromedp.WithListener(l.listen))
 	if err := l.firstAttach(); err != nil {
 		if errors.Is(err, ErrBrowser) {
 			return err

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/http"
@@ -107,11 +108,20 @@ func outcomes() []outcome {
 func TestOutcomes(t *testing.T) {
 	const timeout = 90 * time.Second
 	langs := append(pixivtest.Languages(), "en-alt")
-	shell := headlessShell(t)
+	needBrowser(t, false)
+	full, err := FindBrowser("", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fullBrowser := startSharedBrowser(t, full)
+	shellBrowser := fullBrowser
+	if shell := headlessShell(t); shell != "" {
+		shellBrowser = startSharedBrowser(t, shell)
+	}
 	for _, lang := range langs {
-		browser := ""
-		if lang != "en" {
-			browser = shell
+		browser := shellBrowser
+		if lang == "en" {
+			browser = fullBrowser
 		}
 		for _, o := range outcomes() {
 			t.Run(lang+"/"+o.name, func(t *testing.T) {
@@ -122,9 +132,8 @@ func TestOutcomes(t *testing.T) {
 				} else {
 					opts = append(opts, pixivtest.WithLanguage(lang))
 				}
-				f := newFixture(t, opts...)
+				f := browser.fixture(t, opts...)
 				f.opts.Timeout = timeout
-				f.opts.Browser = browser
 				var mu sync.Mutex
 				var log []string
 				f.opts.Logf = func(format string, args ...any) {
@@ -162,6 +171,43 @@ func TestOutcomes(t *testing.T) {
 			})
 		}
 	}
+}
+
+// sharedBrowser is a headless browser that many logins attach to, each in
+// a browser context of its own whose proxy (pixivtest.NewProxy) reaches its
+// own test's double: one browser start, the dearest part of a login (three
+// seconds of CPU on a slow machine), for a whole matrix of outcomes. These
+// logins are an attached browser's (Options.BrowserURL); the rest of the
+// package tests the ones that start their browser.
+type sharedBrowser struct {
+	devtools string
+	cert     tls.Certificate // every double's, so that the browser trusts them all
+}
+
+func startSharedBrowser(t *testing.T, path string) *sharedBrowser {
+	t.Helper()
+	cert, err := pixivtest.NewCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags []string
+	for name, value := range pixivtest.ProxyBrowserFlags(cert) {
+		flags = append(flags, fmt.Sprintf("--%s=%v", name, value))
+	}
+	b := startBrowserAt(t, path, t.TempDir(), flags...)
+	return &sharedBrowser{devtools: b.devtools, cert: cert}
+}
+
+// fixture is a fixture whose logins go through the shared browser.
+func (b *sharedBrowser) fixture(t *testing.T, srvOpts ...pixivtest.Option) *fixture {
+	t.Helper()
+	f := newFixture(t, append(srvOpts, pixivtest.WithCertificate(b.cert))...)
+	proxy := pixivtest.NewProxy(f.srv.Addr())
+	t.Cleanup(proxy.Close)
+	f.opts.BrowserURL = b.devtools
+	f.opts.Proxy = proxy.URL()
+	f.opts.Flags = nil
+	return f
 }
 
 // headlessShell is the path of Chromium's headless shell, which CI has
@@ -239,6 +285,8 @@ func TestPageFaults(t *testing.T) {
 		say      []string
 	}{
 		{"Cloudflare's check on the login form", pixivtest.EndpointAccountsLogin, pixivtest.CloudflareChallenge(), reason.Blocked,
+			[]string{"Cloudflare) blocked the browser", pixiv.AccountsHost + "/login", "another network"}},
+		{"Cloudflare's block on the login form", pixivtest.EndpointAccountsLogin, pixivtest.CloudflareBlock(), reason.Blocked,
 			[]string{"Cloudflare) blocked the browser", pixiv.AccountsHost + "/login", "another network"}},
 		{"Cloudflare's block at the start", pixivtest.EndpointLogin, pixivtest.CloudflareBlock(), reason.Blocked,
 			[]string{"Cloudflare) blocked the browser", pixiv.AppAPIHost + pixiv.LoginPath}},

@@ -2,69 +2,22 @@ package capture
 
 import (
 	"context"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/pixivtest"
 )
-
-// connectProxy is an HTTP CONNECT proxy on loopback that sends Pixiv hosts
-// to the double and refuses everything else, recording what it was asked.
-type connectProxy struct {
-	target string
-	mu     sync.Mutex
-	hosts  []string
-}
-
-func (p *connectProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	host, _, err := net.SplitHostPort(r.Host)
-	p.mu.Lock()
-	p.hosts = append(p.hosts, r.Host)
-	p.mu.Unlock()
-	if r.Method != http.MethodConnect || err != nil || !pixiv.IsPixivHost(host) {
-		http.Error(w, "this proxy only reaches Pixiv's double", http.StatusForbidden)
-		return
-	}
-	upstream, err := net.Dial("tcp", p.target)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer upstream.Close()
-	w.WriteHeader(http.StatusOK)
-	client, buf, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		return
-	}
-	defer client.Close()
-	go func() {
-		io.Copy(upstream, buf)
-		upstream.(*net.TCPConn).CloseWrite()
-	}()
-	io.Copy(client, upstream)
-}
-
-func (p *connectProxy) seen() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.hosts...)
-}
 
 // TestLoginThroughProxy: with Options.Proxy the browser reaches Pixiv only
 // through the proxy, by host name (no host-resolver rules here).
 func TestLoginThroughProxy(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t).withPassword()
-	proxy := &connectProxy{target: f.srv.Addr()}
-	ps := httptest.NewServer(proxy)
-	defer ps.Close()
-	f.opts.Proxy = "http://user:secret@" + strings.TrimPrefix(ps.URL, "http://")
+	proxy := pixivtest.NewProxy(f.srv.Addr())
+	defer proxy.Close()
+	f.opts.Proxy = "http://user:secret@" + strings.TrimPrefix(proxy.URL(), "http://")
 	f.opts.Flags = map[string]any{
 		"ignore-certificate-errors-spki-list": f.srv.BrowserFlags()["ignore-certificate-errors-spki-list"],
 		// Everything goes through the proxy; a direct lookup resolves to
@@ -84,7 +37,7 @@ func TestLoginThroughProxy(t *testing.T) {
 	if _, err := (&exchange.Client{HTTPClient: f.srv.Client()}).Exchange(ctx, code, f.verifier); err != nil {
 		t.Fatal(err)
 	}
-	seen := strings.Join(proxy.seen(), " ")
+	seen := strings.Join(proxy.Requests(), " ")
 	for _, h := range []string{pixiv.AppAPIHost, pixiv.AccountsHost, pixiv.OAuthHost} {
 		if !strings.Contains(seen, h+":443") {
 			t.Errorf("the proxy was not asked for %s (it saw %s)", h, seen)

@@ -75,6 +75,8 @@ type config struct {
 	scriptCallback bool
 	camelReturnTo  bool
 	dataProps      bool
+
+	cert *tls.Certificate // WithCertificate; else a new one
 }
 
 // WithLanguage makes the accounts pages speak lang (one of [Languages])
@@ -104,6 +106,15 @@ func WithCamelReturnTo() Option { return func(c *config) { c.camelReturnTo = tru
 // WithDataProps makes the pages carry their data in a data-props attribute
 // too, as some of Pixiv's do.
 func WithDataProps() Option { return func(c *config) { c.dataProps = true } }
+
+// WithCertificate makes the double serve cert (from [NewCertificate])
+// instead of a certificate of its own, so that one browser can trust many
+// doubles by one public key: a browser shared by tests, each reaching its
+// own double through a browser context's proxy ([NewProxy],
+// [ProxyBrowserFlags]).
+func WithCertificate(cert tls.Certificate) Option {
+	return func(c *config) { c.cert = &cert }
+}
 
 // WithAccount adds an account that can log in. It can be given more than
 // once; the first account is the one [WithAutoLogin] logs in with. An account
@@ -195,11 +206,16 @@ func New(opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	cert, err := NewCertificate()
-	leaf := cert.Leaf
-	if err != nil {
-		panic(fmt.Sprintf("pixivtest: %v", err))
+	var cert tls.Certificate
+	if cfg.cert != nil {
+		cert = *cfg.cert
+	} else {
+		var err error
+		if cert, err = NewCertificate(); err != nil {
+			panic(fmt.Sprintf("pixivtest: %v", err))
+		}
 	}
+	leaf := cert.Leaf
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic(fmt.Sprintf("pixivtest: failed to listen on a port: %v", err))
@@ -288,6 +304,18 @@ func (s *Server) BrowserFlags() map[string]any {
 	return map[string]any{
 		"host-resolver-rules":                 pixiv.HostResolverRules(s.addr),
 		"ignore-certificate-errors-spki-list": s.spki,
+	}
+}
+
+// ProxyBrowserFlags returns Chrome command-line flags for a browser that
+// reaches doubles serving cert ([WithCertificate]) only through proxies
+// ([NewProxy]), given per browser context or with --proxy-server: cert is
+// accepted by its public key hash, and every name resolves to nothing, so
+// that no request can go past loopback without a proxy.
+func ProxyBrowserFlags(cert tls.Certificate) map[string]any {
+	return map[string]any{
+		"host-resolver-rules":                 "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+		"ignore-certificate-errors-spki-list": spkiHash(cert.Leaf),
 	}
 }
 
