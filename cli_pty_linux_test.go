@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -118,30 +119,42 @@ func (r *terminalRun) typeUnechoed(t *testing.T, line string) {
 // TestPasswordPromptOnATerminal: on a terminal, login --headless
 // --username asks "Password for USER: " and reads it without echo, with no
 // password option (which used to exit 2) and with --password-stdin (which
-// used to read with echo, silently). It logs in with what was typed.
+// used to read with echo, silently). It logs in with what was typed. The
+// prompt comes before any browser: the run with no password option ends at
+// a browser that is not there (exit 5), so that one login proves the
+// typed password reaches Pixiv's form.
 func TestPasswordPromptOnATerminal(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		extra []string
+		env   []string
+		login bool
 	}{
-		{"no password option", nil},
-		{"--password-stdin", []string{"--password-stdin"}},
+		{"no password option", nil, []string{"PIXIVAUTH_BROWSER=/nonexistent/chrome"}, false},
+		{"--password-stdin", []string{"--password-stdin"}, nil, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newBrowserRun(t)
-			cmd := b.command(nil, "", append([]string{"login", "--headless", "--json", "--username", b.account.Username, "--timeout", long}, tt.extra...)...).Cmd
+			cmd := b.command(tt.env, "", append([]string{"login", "--headless", "--json", "--username", b.account.Username, "--timeout", long}, tt.extra...)...).Cmd
 			run := startOnTerminal(t, cmd)
 			run.waitFor(t, "Password for "+b.account.Username+": ")
 			run.typeUnechoed(t, b.account.Password)
 			err := cmd.Wait()
 			<-run.done
 			out := run.output()
-			if err != nil {
-				t.Fatalf("login: %v\n%q", err, out)
-			}
 			if strings.Contains(out, b.account.Password) {
 				t.Errorf("the password was echoed:\n%q", out)
+			}
+			if !tt.login {
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != exitBrowser {
+					t.Errorf("after the prompt: %v, want the missing browser's exit %d\n%q", err, exitBrowser, out)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("login: %v\n%q", err, out)
 			}
 			if !strings.Contains(out, `"access_token"`) {
 				t.Errorf("no token printed:\n%q", out)

@@ -260,8 +260,8 @@ func TestLoginFallbackWindow(t *testing.T) {
 	if got := decodeToken(t, r); got.User.Account != acct.Account {
 		t.Errorf("logged in as %q", got.User.Account)
 	}
-	if !strings.Contains(r.Stderr, "in a window") {
-		t.Errorf("stderr does not say the login moved to a window:\n%s", r.Stderr)
+	if n := strings.Count(r.Stderr, "finishing it in a window"); n != 1 || strings.Contains(r.Stderr, "log in once with a window") {
+		t.Errorf("the move to a window is not said once, plainly:\n%s", r.Stderr)
 	}
 }
 
@@ -273,13 +273,18 @@ func TestLoginWindowClosed(t *testing.T) {
 	b := newBrowserRun(t).withDisplay()
 	devtools := startDevToolsBrowser(t, b)
 	p := b.command(nil, "", "login", "--browser-url", devtools, "--timeout", long)
-	// --pixiv-server does not reach an attached browser (it has its own
-	// host rules here); a closed loopback proxy keeps the token client
-	// on this machine all the same.
-	p.Cmd.Args = []string{binary, "--config-dir", b.dir, "--proxy", "http://" + closedPort(t),
+	// --pixiv-server does not reach an attached browser; --proxy does: the
+	// login's browser context goes through it, and so would the token
+	// client. This proxy reaches only the double.
+	proxy := pixivtest.NewProxy(b.srv.Addr())
+	t.Cleanup(proxy.Close)
+	p.Cmd.Args = []string{binary, "--config-dir", b.dir, "--proxy", proxy.URL(),
 		"login", "--browser-url", devtools, "--timeout", long}
 	p.Start(t)
 	id := waitForTarget(t, devtools, pixiv.AccountsHost)
+	if seen := strings.Join(proxy.Requests(), " "); !strings.Contains(seen, "CONNECT "+pixiv.AppAPIHost+":443") {
+		t.Errorf("the attached login did not go through --proxy (it saw %q)", seen)
+	}
 	resp, err := http.Get(devtools + "/json/close/" + id)
 	if err != nil {
 		t.Fatal(err)
