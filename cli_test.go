@@ -1058,7 +1058,7 @@ func TestCacheRepairs(t *testing.T) {
 func TestFallbackWindowSaysWhatHappens(t *testing.T) {
 	t.Parallel()
 	acct := pixivtest.Account{Username: "fallback", Password: "pw-fb", Name: "Fallback", Account: "fallback", TOTPSecret: "JBSWY3DPEHPK3PXP"}
-	b := newBrowserRun(t, pixivtest.WithAccount(acct))
+	b := newBrowserRun(t, pixivtest.WithAccount(acct)).inShell()
 	r := b.run(nil, acct.Password, "login", "--headless", "--fallback-window", "--username", acct.Username,
 		"--password-stdin", "--timeout", long)
 	expectCode(t, r, exitPerson)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -37,7 +38,15 @@ type browserRun struct {
 	t       *testing.T
 	srv     *pixivtest.Server
 	account pixivtest.Account
-	dir     string // --config-dir
+	dir     string   // --config-dir
+	env     []string // added to every run's environment: inShell's browser
+}
+
+// inShell makes the runs' browser Chromium's headless shell
+// (headlessShellEnv), for a test about the login and not the full browser.
+func (b *browserRun) inShell() *browserRun {
+	b.env = headlessShellEnv(b.t)
+	return b
 }
 
 func newBrowserRun(t *testing.T, opts ...pixivtest.Option) *browserRun {
@@ -60,6 +69,18 @@ func newBrowserRunAs(t *testing.T, account pixivtest.Account, opts ...pixivtest.
 	return b
 }
 
+// headlessShellEnv is the environment that makes pixivauth's headless browser
+// Chromium's headless shell, for runs that are about the login's pages and
+// not the full browser: its start costs well under half the full one's.
+// It is empty where there is no shell (testenv.HeadlessShell).
+func headlessShellEnv(t *testing.T) []string {
+	t.Helper()
+	if shell := testenv.HeadlessShell(t, capture.BrowserLocations(false)); shell != "" {
+		return []string{"PIXIVAUTH_BROWSER=" + shell}
+	}
+	return nil
+}
+
 // withDisplay gives the runs a virtual display, for a window.
 func (b *browserRun) withDisplay() *browserRun {
 	b.Display = testenv.StartXvfb(b.t)
@@ -68,7 +89,7 @@ func (b *browserRun) withDisplay() *browserRun {
 
 // command prepares a run of the binary at the double.
 func (b *browserRun) command(env []string, stdin string, args ...string) *testenv.Process {
-	return b.Command(binary, env, stdin, false, append([]string{"--pixiv-server", b.srv.Addr(), "--insecure", "--config-dir", b.dir}, args...)...)
+	return b.Command(binary, append(slices.Clone(b.env), env...), stdin, false, append([]string{"--pixiv-server", b.srv.Addr(), "--insecure", "--config-dir", b.dir}, args...)...)
 }
 
 func (b *browserRun) run(env []string, stdin string, args ...string) result {
@@ -229,7 +250,7 @@ func TestLoginWithTOTP(t *testing.T) {
 	t.Parallel()
 	const secret = "JBSWY3DPEHPK3PXP"
 	acct := pixivtest.Account{Username: "two-factor", Password: "pw-2fa", Name: "Two Factor", Account: "two_factor", TOTPSecret: secret}
-	b := newBrowserRun(t, pixivtest.WithAccount(acct))
+	b := newBrowserRun(t, pixivtest.WithAccount(acct)).inShell()
 	secretFile := filepath.Join(t.TempDir(), "totp")
 	os.WriteFile(secretFile, []byte("otpauth://totp/pixiv:two-factor?secret="+secret+"&issuer=pixiv\n"), 0o600)
 	r := b.run(nil, acct.Password, "login", "--headless", "--username", acct.Username, "--password-stdin",

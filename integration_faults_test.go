@@ -105,6 +105,10 @@ type fmCase struct {
 	// with fmTestSettings' short backoff (a run in this process would wait
 	// seconds between tries).
 	retries bool
+	// shell: the case is about the login's pages, not the browser's
+	// processes or profile, so its browser is Chromium's headless shell
+	// (testenv.HeadlessShell), well under half the full browser's cost.
+	shell bool
 }
 
 // fmShared is what several cases use, made once before any of them runs.
@@ -256,6 +260,9 @@ func fmRun(ck *fmCheck, c fmCase, f *fmFixture, during func(*fmCheck, *fmFixture
 	}
 	if c.env != nil {
 		env = append(env, c.env(f)...)
+	}
+	if c.shell {
+		env = append(env, headlessShellEnv(f.t)...)
 	}
 	p := f.Command(binary, env, c.stdin, false, args...)
 	start := time.Now()
@@ -702,7 +709,7 @@ func fmCases() []fmCase {
 			fakeErr: reason.Mark(fmt.Errorf("%w: Pixiv ended the login with error %q", capture.ErrNeedsPerson, "access_denied"), reason.Rejected),
 			code:    exitPerson, say: []string{"access_denied", "log in again"},
 			check: fmTokenRequests(0)},
-		{name: "login: a page that never redirects", browser: true, args: login, stdin: fmPassword,
+		{name: "login: a page that never redirects", browser: true, shell: true, args: login, stdin: fmPassword,
 			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
 			code:  exitUnavailable,
 			say:   []string{"no progress", pixiv.AccountsHost + pixiv.PostRedirectPath, "last-failure"},
@@ -723,7 +730,7 @@ func fmCases() []fmCase {
 			check:   fmTokenRequests(0)},
 		// 20 s: on a busy machine the browser can take more than 10 s to
 		// start, and a timeout during the start is a browser problem.
-		{name: "login: headless login slower than --timeout 20s", browser: true, args: login, stdin: fmPassword,
+		{name: "login: headless login slower than --timeout 20s", browser: true, shell: true, args: login, stdin: fmPassword,
 			timeout: "20s", env: fmNoStall,
 			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
 			code:  exitUnavailable, say: []string{"did not finish within 20s", "last page"},

@@ -61,6 +61,16 @@ type leakRun struct {
 	scanned []string
 	// lastSession is the value of the last session() made.
 	lastSession string
+	// env is added to every run's environment: inShell's browser.
+	env []string
+}
+
+// inShell makes the run's browser Chromium's headless shell: for the
+// subtests about a secret's way in and out, where the browser is not the
+// point (the password login's subtest scans what the full browser leaves).
+func (l *leakRun) inShell() *leakRun {
+	l.env = headlessShellEnv(l.t)
+	return l
 }
 
 // newLeakRun starts a double with account (the demo account if zero). A
@@ -194,7 +204,7 @@ func (l *leakRun) execOnly(server []string, combined bool, env []string, stdin s
 		// Retries of a failing double wait 10 ms, not seconds.
 		env = append([]string{envTestBackoff + "=10ms"}, env...)
 	}
-	p := l.Command(binary, env, stdin, combined, argv...)
+	p := l.Command(binary, append(slices.Clone(l.env), env...), stdin, combined, argv...)
 	p.Start(l.t)
 	r := p.Wait(l.t)
 	if r.Signal != "" {
@@ -607,7 +617,7 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	t.Run("login with a wrong password", func(t *testing.T) {
 		t.Parallel()
-		l := newLeakRun(t, true, pixivtest.Account{})
+		l := newLeakRun(t, true, pixivtest.Account{}).inShell()
 		wrong := leakRandom("wrong-password-")
 		l.give("a wrong password", wrong)
 		r := l.run(nil, wrong+"\n", "login", "--headless", "--username", l.account.Username, "--password-stdin", "--json")
@@ -622,7 +632,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		const secret = "JBSWY3DPEHPK3PXPJBSWY3DP"
 		acct := pixivtest.Account{Username: "two-factor", Password: leakRandom("pw-2fa-"), Name: "Two Factor",
 			Account: "two_factor", TOTPSecret: secret}
-		l := newLeakRun(t, true, acct)
+		l := newLeakRun(t, true, acct).inShell()
 		login := []string{"login", "--headless", "--username", acct.Username, "--password-stdin"}
 
 		// Without the secret, a person must act.
@@ -652,7 +662,7 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	t.Run("login with an imported PHPSESSID", func(t *testing.T) {
 		t.Parallel()
-		l := newLeakRun(t, true, pixivtest.Account{})
+		l := newLeakRun(t, true, pixivtest.Account{}).inShell()
 		login := []string{"login", "--headless", "--json"}
 		l.loginOK(nil, "", append(login, "--phpsessid", l.session().Value)...)
 		l.expectCaches()
@@ -674,7 +684,7 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	t.Run("login with imported cookies", func(t *testing.T) {
 		t.Parallel()
-		l := newLeakRun(t, true, pixivtest.Account{})
+		l := newLeakRun(t, true, pixivtest.Account{}).inShell()
 		login := []string{"login", "--headless", "--json"}
 		var txt bytes.Buffer
 		if err := session.WriteCookiesTxt(&txt, []session.Cookie{cookieOf(l.session())}); err != nil {
@@ -716,7 +726,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	for _, how := range []string{"password"} {
 		t.Run("login stalled after a "+how, func(t *testing.T) {
 			t.Parallel()
-			l := newLeakRun(t, true, pixivtest.Account{})
+			l := newLeakRun(t, true, pixivtest.Account{}).inShell()
 			l.srv.SetNoRedirect(true)
 			var r result
 			stall := []string{envTestStall + "=2s"} // not the 15 s a user waits
@@ -772,7 +782,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	// The code is in flight here: the exchange fails after the capture.
 	t.Run("login whose code is refused", func(t *testing.T) {
 		t.Parallel()
-		l := newLeakRun(t, true, pixivtest.Account{}, pixivtest.WithCodeTTL(time.Nanosecond))
+		l := newLeakRun(t, true, pixivtest.Account{}, pixivtest.WithCodeTTL(time.Nanosecond)).inShell()
 		login := []string{"login", "--headless", "--username", l.account.Username, "--password-stdin", "--json"}
 		// What the exchange says of a refused code is the flow's: the
 		// fake browser hands over a code the double issued.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -210,20 +209,10 @@ func (b *sharedBrowser) fixture(t *testing.T, srvOpts ...pixivtest.Option) *fixt
 	return f
 }
 
-// headlessShell is the path of Chromium's headless shell, which CI has
-// (scripts/deps.sh installs it where apt has it); elsewhere, without one, it
-// is "" (the browser FindBrowser picks) and the test says so.
+// headlessShell is the path of Chromium's headless shell, or "" where
+// there is none (testenv.HeadlessShell).
 func headlessShell(t *testing.T) string {
-	for _, name := range BrowserLocations(false) {
-		if path, err := exec.LookPath(name); err == nil && isHeadlessShell(path) {
-			return path
-		}
-	}
-	if testenv.CI() {
-		t.Fatal("CI=true: no Chromium headless shell on PATH (apt-get install chromium-headless-shell)")
-	}
-	t.Log("no Chromium headless shell on PATH: every language runs in the full browser")
-	return ""
+	return testenv.HeadlessShell(t, BrowserLocations(false))
 }
 
 // TestChallengeFrameNotBadge: the invisible reCAPTCHA score frame in its

@@ -42,6 +42,30 @@ func Need(tb testing.TB, ok bool, why string) {
 	tb.Skip(why)
 }
 
+// HeadlessShell is the path of the first of candidates (a browser search
+// list, capture.BrowserLocations) on PATH that is Chromium's headless
+// shell: a headless browser at well under half the full one's cost to
+// start, for tests that are not about the full browser. Under CI a missing
+// shell fails the test (scripts/deps.sh installs it where apt has it);
+// elsewhere the result is "", which lets pixivauth pick its browser, and
+// the test says so.
+func HeadlessShell(tb testing.TB, candidates []string) string {
+	tb.Helper()
+	for _, name := range candidates {
+		if !strings.Contains(strings.ToLower(filepath.Base(name)), "headless") {
+			continue
+		}
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if CI() {
+		tb.Fatal("CI=true: no Chromium headless shell on PATH (apt-get install chromium-headless-shell)")
+	}
+	tb.Log("no Chromium headless shell on PATH: the test runs in the browser pixivauth finds")
+	return ""
+}
+
 // StartXvfb runs a virtual display for the test, waits until it answers X
 // clients, and returns its name (":N"). The display ends with the test.
 func StartXvfb(tb testing.TB) string {
