@@ -14,7 +14,7 @@ import (
 // through the proxy, by host name (no host-resolver rules here).
 func TestLoginThroughProxy(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t).withPassword()
+	f := newFixture(t).withPassword().inShell(t)
 	proxy := pixivtest.NewProxy(f.srv.Addr())
 	defer proxy.Close()
 	f.opts.Proxy = "http://user:secret@" + strings.TrimPrefix(proxy.URL(), "http://")
