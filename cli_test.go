@@ -1192,3 +1192,42 @@ func TestNoBrowserHints(t *testing.T) {
 		t.Errorf("refresh with a refused token says 'log in again' %d times:\n%v", strings.Count(r.Stderr, "log in again"), r)
 	}
 }
+
+// TestBrowserURLChecked: a --browser-url that is no DevTools address is a
+// usage error, and one that cannot be reached is a browser problem; neither
+// error repeats a password or a query value the address carries (a
+// DevTools address can hold a token), and the reason is said once.
+func TestBrowserURLChecked(t *testing.T) {
+	t.Parallel()
+	closed := closedPort(t)
+	const password, token = "BrowserPW123", "SecretQ456"
+	tests := []struct {
+		name, url string
+		code      int
+		say       string
+	}{
+		{"no scheme", "not-a-url", exitUsage, "--browser-url is not a DevTools address"},
+		{"no port", "ws://bob:" + password + "@127.0.0.1/devtools/browser/x", exitUsage, "--browser-url is not a DevTools address"},
+		{"another scheme", "ftp://127.0.0.1:9222/?token=" + token, exitUsage, "--browser-url is not a DevTools address"},
+		{"a password, unreachable", "http://bob:" + password + "@" + closed, exitBrowser, "cannot attach to the browser at http://bob:xxxxx@" + closed},
+		{"a token, unreachable", "ws://" + closed + "/devtools/browser/x?token=" + token, exitBrowser, "cannot attach to the browser at ws://" + closed + "/devtools/browser/x?token=…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := runIn(context.Background(), "", "login", "--browser-url", tt.url, "--config-dir", t.TempDir(), "--timeout", long)
+			expectCode(t, r, tt.code)
+			if !strings.Contains(r.Stderr, tt.say) {
+				t.Errorf("stderr does not say %q:\n%v", tt.say, r)
+			}
+			for _, secret := range []string{password, token, tt.url} {
+				if strings.Contains(r.Stderr, secret) {
+					t.Errorf("stderr repeats %q:\n%v", secret, r)
+				}
+			}
+			if n := strings.Count(r.Stderr, closed); n > 1 {
+				t.Errorf("the address is said %d times:\n%v", n, r)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -213,6 +214,20 @@ func (o *options) loginOptions(lo loginOpts, visible bool) (capture.Options, aut
 	return opts, in, err
 }
 
+// isDevToolsAddress reports whether s is an address chromedp can attach
+// to: ws(s):// or http(s):// with a host and a port.
+func isDevToolsAddress(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Hostname() == "" || u.Port() == "" {
+		return false
+	}
+	switch u.Scheme {
+	case "ws", "wss", "http", "https":
+		return true
+	}
+	return false
+}
+
 func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, error) {
 	opts := o.browserOptions()
 	opts.Visible = visible
@@ -221,6 +236,10 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 	opts.ProfileDir = lo.browserProfile
 	opts.ChooseAccount = lo.chooseAccount
 	opts.EmailCode = o.emailCodePrompt()
+	if opts.BrowserURL != "" && !isDevToolsAddress(opts.BrowserURL) {
+		// Not echoed: a DevTools address can carry a password or token.
+		return opts, usageErrorf("--%s is not a DevTools address: give ws://HOST:PORT/devtools/browser/… or http://HOST:PORT (the port of Chrome's --remote-debugging-port)", optBrowserURL)
+	}
 	if opts.BrowserURL != "" && o.server != "" {
 		// Host routing is a flag of a browser pixivauth starts: an attached
 		// one would send the login, and a real code, to Pixiv itself.

@@ -429,15 +429,30 @@ func (l *Login) saveFailure() string {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return ""
 	}
-	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-		os.WriteFile(filepath.Join(dir, "screenshot.png"), png, 0o600)
+	// The note names only what was written: a page that failed to load
+	// has no screenshot to take, and a person should not look for one.
+	var saved []string
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil && len(png) > 0 &&
+		os.WriteFile(filepath.Join(dir, "screenshot.png"), png, 0o600) == nil {
+		saved = append(saved, "a screenshot")
 	}
 	if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
 		html = hiddenValue.ReplaceAllString(RedactQuery(html), `${1}""`)
-		os.WriteFile(filepath.Join(dir, "page.html"), []byte(html), 0o600)
+		if os.WriteFile(filepath.Join(dir, "page.html"), []byte(html), 0o600) == nil {
+			saved = append(saved, "the page")
+		}
 	}
-	os.WriteFile(filepath.Join(dir, "url.txt"), []byte(l.LastURL()+"\n"), 0o600)
-	return "; saved a screenshot and the page in " + dir
+	if os.WriteFile(filepath.Join(dir, "url.txt"), []byte(l.LastURL()+"\n"), 0o600) == nil {
+		saved = append(saved, "its address")
+	}
+	if len(saved) == 0 {
+		return ""
+	}
+	list := saved[len(saved)-1]
+	if len(saved) > 1 {
+		list = strings.Join(saved[:len(saved)-1], ", ") + " and " + list
+	}
+	return "; saved " + list + " in " + dir
 }
 
 // describeKind says in words what the watch script took a page for, for

@@ -284,7 +284,7 @@ func (l *Login) attach() error {
 		if l.timeoutCtx.Err() != nil {
 			return l.ctxErr(err)
 		}
-		return reason.Mark(fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with its DevTools port open (Chrome's --remote-debugging-port), and give that port's address", ErrBrowser, l.opts.BrowserURL, firstLine(err.Error())), reason.BrowserFailed)
+		return reason.Mark(fmt.Errorf("%w: cannot attach to the browser at %s (%s): start it with its DevTools port open (Chrome's --remote-debugging-port), and give that port's address", ErrBrowser, redactURL(l.opts.BrowserURL), rootCause(err)), reason.BrowserFailed)
 	}
 	// The connection lives as long as the context of its first command:
 	// conn, bounded by the login's timeout. No tab of the person's is
@@ -778,7 +778,7 @@ func (l *Login) logf(format string, args ...any) {
 
 func (l *Login) browserName() string {
 	if l.opts.BrowserURL != "" {
-		return "attached at " + l.opts.BrowserURL
+		return "attached at " + redactURL(l.opts.BrowserURL)
 	}
 	mode := "headless"
 	if l.opts.Visible {

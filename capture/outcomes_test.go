@@ -309,6 +309,13 @@ func TestPageFaults(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(f.opts.LastFailureDir, "page.html")); err != nil {
 				t.Errorf("the page was not saved: %v", err)
 			}
+			// The error names what was saved, and only that.
+			for claim, file := range map[string]string{"a screenshot": "screenshot.png", "the page": "page.html"} {
+				_, statErr := os.Stat(filepath.Join(f.opts.LastFailureDir, file))
+				if said := strings.Contains(err.Error(), claim); said != (statErr == nil) {
+					t.Errorf("the error says %q: %v, but %s is there: %v", claim, said, file, statErr == nil)
+				}
+			}
 			if len(f.srv.Issued()) != 0 {
 				t.Error("the double issued tokens")
 			}
