@@ -212,10 +212,16 @@ func fmInProcess(c fmCase, f *fmFixture) bool {
 	return !slices.Contains(c.args(f), "login")
 }
 
-// fmTestSettings are the test settings of the binary's runs: a headless
-// login that stalls ends in 3 s, not 15, and retries wait 10 ms at first.
-// A case that is about one of those waits sets its own in env.
-var fmTestSettings = []string{envTestStall + "=3s", envTestBackoff + "=10ms"}
+// fmTestSettings are the test settings of the binary's runs: retries wait
+// 10 ms at first, and the stall timeout is long, so that a login that
+// should succeed is not ended by a slow page on a loaded machine (a 3 s
+// stall did end one, at load 30). A case that is about one of those waits
+// sets its own in env (fmQuickStall).
+var fmTestSettings = []string{envTestStall + "=60s", envTestBackoff + "=10ms"}
+
+// fmQuickStall is the env of a case that expects the stall timeout to end
+// its login: 3 s, not the 15 s a user waits.
+func fmQuickStall(*fmFixture) []string { return []string{envTestStall + "=3s"} }
 
 // fmNoStall is the env of a case whose login waits on a page for
 // something other than the stall timeout (a signal, --timeout): the stall
@@ -710,6 +716,7 @@ func fmCases() []fmCase {
 			code:    exitPerson, say: []string{"access_denied", "log in again"},
 			check: fmTokenRequests(0)},
 		{name: "login: a page that never redirects", browser: true, shell: true, args: login, stdin: fmPassword,
+			env:   fmQuickStall,
 			setup: func(_ *testing.T, f *fmFixture) { f.srv.SetNoRedirect(true) },
 			code:  exitUnavailable,
 			say:   []string{"no progress", pixiv.AccountsHost + pixiv.PostRedirectPath, "last-failure"},
