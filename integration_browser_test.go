@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,14 +37,13 @@ type browserRun struct {
 	t       *testing.T
 	srv     *pixivtest.Server
 	account pixivtest.Account
-	dir     string   // --config-dir
-	env     []string // added to every run's environment: inShell's browser
+	dir     string // --config-dir
 }
 
 // inShell makes the runs' browser Chromium's headless shell
-// (headlessShellEnv), for a test about the login and not the full browser.
+// (useHeadlessShell), for a test about the login and not the full browser.
 func (b *browserRun) inShell() *browserRun {
-	b.env = headlessShellEnv(b.t)
+	useHeadlessShell(b.Run)
 	return b
 }
 
@@ -69,16 +67,13 @@ func newBrowserRunAs(t *testing.T, account pixivtest.Account, opts ...pixivtest.
 	return b
 }
 
-// headlessShellEnv is the environment that makes pixivauth's headless browser
-// Chromium's headless shell, for runs that are about the login's pages and
-// not the full browser: its start costs well under half the full one's.
-// It is empty where there is no shell (testenv.HeadlessShell).
-func headlessShellEnv(t *testing.T) []string {
-	t.Helper()
-	if shell := testenv.HeadlessShell(t, capture.BrowserLocations(false)); shell != "" {
-		return []string{"PIXIVAUTH_BROWSER=" + shell}
-	}
-	return nil
+// useHeadlessShell makes Chromium's headless shell the browser of r's
+// runs, for runs about the login's pages and not the full browser: its
+// start costs well under half the full one's. Where there is no shell
+// (testenv.HeadlessShell), pixivauth picks its browser as usual.
+func useHeadlessShell(r *testenv.Run) {
+	r.TB.Helper()
+	r.Browser = testenv.HeadlessShell(r.TB, capture.BrowserLocations(false))
 }
 
 // withDisplay gives the runs a virtual display, for a window.
@@ -89,7 +84,7 @@ func (b *browserRun) withDisplay() *browserRun {
 
 // command prepares a run of the binary at the double.
 func (b *browserRun) command(env []string, stdin string, args ...string) *testenv.Process {
-	return b.Command(binary, append(slices.Clone(b.env), env...), stdin, false, append([]string{"--pixiv-server", b.srv.Addr(), "--insecure", "--config-dir", b.dir}, args...)...)
+	return b.Command(binary, env, stdin, false, append([]string{"--pixiv-server", b.srv.Addr(), "--insecure", "--config-dir", b.dir}, args...)...)
 }
 
 func (b *browserRun) run(env []string, stdin string, args ...string) result {

@@ -268,7 +268,7 @@ func fmRun(ck *fmCheck, c fmCase, f *fmFixture, during func(*fmCheck, *fmFixture
 		env = append(env, c.env(f)...)
 	}
 	if c.shell {
-		env = append(env, headlessShellEnv(f.t)...)
+		useHeadlessShell(f.Run)
 	}
 	p := f.Command(binary, env, c.stdin, false, args...)
 	start := time.Now()

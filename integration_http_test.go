@@ -191,7 +191,8 @@ func TestHeadlessFallsBackToTheBrowser(t *testing.T) {
 		fault.Times = 1
 		return fault
 	}())
-	r := f.run(append(env, headlessShellEnv(t)...), "", "login", "--headless", "--json", "-v", "--timeout", long)
+	useHeadlessShell(f.Run)
+	r := f.run(env, "", "login", "--headless", "--json", "-v", "--timeout", long)
 	expectCode(t, r, 0)
 	if !strings.Contains(r.Stderr, "trying the next way to log in") || !strings.Contains(r.Stderr, "Cloudflare") {
 		t.Errorf("-v does not say why it fell back to a browser:\n%s", r.Stderr)

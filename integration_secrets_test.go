@@ -61,15 +61,13 @@ type leakRun struct {
 	scanned []string
 	// lastSession is the value of the last session() made.
 	lastSession string
-	// env is added to every run's environment: inShell's browser.
-	env []string
 }
 
 // inShell makes the run's browser Chromium's headless shell: for the
 // subtests about a secret's way in and out, where the browser is not the
 // point (the password login's subtest scans what the full browser leaves).
 func (l *leakRun) inShell() *leakRun {
-	l.env = headlessShellEnv(l.t)
+	useHeadlessShell(l.Run)
 	return l
 }
 
@@ -204,7 +202,7 @@ func (l *leakRun) execOnly(server []string, combined bool, env []string, stdin s
 		// Retries of a failing double wait 10 ms, not seconds.
 		env = append([]string{envTestBackoff + "=10ms"}, env...)
 	}
-	p := l.Command(binary, append(slices.Clone(l.env), env...), stdin, combined, argv...)
+	p := l.Command(binary, env, stdin, combined, argv...)
 	p.Start(l.t)
 	r := p.Wait(l.t)
 	if r.Signal != "" {

@@ -25,6 +25,9 @@ type Run struct {
 	Tmp     string // TMPDIR: where a browser's temporary profile goes
 	Path    string // PATH; the test's own by default
 	Display string // DISPLAY; empty for none (StartXvfb gives one)
+	// Browser is $PIXIVAUTH_BROWSER, the browser pixivauth starts; empty
+	// lets it pick (HeadlessShell gives the cheaper one).
+	Browser string
 }
 
 // NewRun makes the dirs of a run. Tmp is removed at the end of the test,
@@ -61,15 +64,20 @@ func ShortTempDir(tb testing.TB) string {
 }
 
 // Env is the environment of a run: PATH, HOME, XDG_CONFIG_HOME, TMPDIR,
-// DISPLAY, then extra (which wins, being later).
+// DISPLAY, PIXIVAUTH_BROWSER if Browser is set, then extra (which wins,
+// being later).
 func (r *Run) Env(extra ...string) []string {
-	return append([]string{
+	env := []string{
 		"PATH=" + r.Path,
 		"HOME=" + r.Home,
 		"XDG_CONFIG_HOME=" + filepath.Join(r.Home, ".config"),
 		"TMPDIR=" + r.Tmp,
 		"DISPLAY=" + r.Display,
-	}, extra...)
+	}
+	if r.Browser != "" {
+		env = append(env, "PIXIVAUTH_BROWSER="+r.Browser)
+	}
+	return append(env, extra...)
 }
 
 // Result is one finished run.
