@@ -14,16 +14,17 @@ import (
 // through the proxy, by host name (no host-resolver rules here).
 func TestLoginThroughProxy(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t).withPassword().inShell(t)
+	cert, err := pixivtest.NewCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, pixivtest.WithCertificate(cert)).withPassword().inShell(t)
 	proxy := pixivtest.NewProxy(f.srv.Addr())
 	defer proxy.Close()
 	f.opts.Proxy = "http://user:secret@" + strings.TrimPrefix(proxy.URL(), "http://")
-	f.opts.Flags = map[string]any{
-		"ignore-certificate-errors-spki-list": f.srv.BrowserFlags()["ignore-certificate-errors-spki-list"],
-		// Everything goes through the proxy; a direct lookup resolves to
-		// nothing, so no test traffic can leave loopback.
-		"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-	}
+	// Everything goes through the proxy; a direct lookup resolves to
+	// nothing, so no test traffic can leave loopback.
+	f.opts.Flags = pixivtest.ProxyBrowserFlags(cert)
 	ctx := context.Background()
 	l, err := Start(ctx, f.opts)
 	if err != nil {
