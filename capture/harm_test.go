@@ -29,8 +29,9 @@ import (
 
 // Tests of issue 9 (do no harm) and of the crashes issue 15 found.
 
-// personsBrowser is a Chromium that the test starts as a person would, on
-// the profile dir, with its DevTools on a port: nothing pixivauth started.
+// personsBrowser is a Chromium that the test starts itself, with its
+// DevTools on a port: nothing pixivauth started. A person's own browser
+// (startPersonsBrowser), or one many logins attach to (startSharedBrowser).
 type personsBrowser struct {
 	cmd      *exec.Cmd
 	devtools string // http://127.0.0.1:PORT
