@@ -244,9 +244,16 @@ zpty z 'zsh -f -i'
 zpty -w z "PS1='%% '; autoload -U compinit && compinit -u; source ${(q)1}; setopt nobeep; print -r -- READY\$((6*7))"
 zpty -r z line '*READY42*'
 zpty -w -n z "$2"$'\t'
-sleep 1
+# Read until every wanted word ($3...) shows, or 60 s have passed: the
+# completion may run pixivauth, which a loaded machine starts slowly.
 out=""
-while zpty -r -t z chunk; do out+=$chunk; done
+for i in {1..600}; do
+  while zpty -r -t z chunk; do out+=$chunk; done
+  all=1
+  for w in "${@[3,-1]}"; do [[ $out == *"$w"* ]] || all=0; done
+  (( all )) && break
+  sleep 0.1
+done
 print -r -- "$out"
 zpty -d z
 `
@@ -266,17 +273,21 @@ func TestCompletionZsh(t *testing.T) {
 		t.Run(tt.line, func(t *testing.T) {
 			t.Parallel()
 			line := strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(tt.line)
-			cmd := exec.Command("zsh", "-f", driver, script, line)
-			cmd.Env = append(slices.Clip(env), "TERM=dumb")
-			out, err := cmd.CombinedOutput()
-			// No wanted word is part of the line as typed, so it shows
-			// only if zsh completed it or listed it.
-			shown := ansiRE.ReplaceAllString(string(out), "")
+			var want []string
 			for _, w := range tt.want {
 				w = strings.NewReplacer("CFG", cfg, "DIR", dir).Replace(w)
 				if len(tt.want) > 1 {
 					w = filepath.Base(w) // a list shows names without their directory
 				}
+				want = append(want, w)
+			}
+			cmd := exec.Command("zsh", append([]string{"-f", driver, script, line}, want...)...)
+			cmd.Env = append(slices.Clip(env), "TERM=dumb")
+			out, err := cmd.CombinedOutput()
+			// No wanted word is part of the line as typed, so it shows
+			// only if zsh completed it or listed it.
+			shown := ansiRE.ReplaceAllString(string(out), "")
+			for _, w := range want {
 				if !strings.Contains(shown, w) {
 					t.Errorf("zsh does not offer %q (%v); the terminal shows:\n%q", w, err, shown)
 				}
