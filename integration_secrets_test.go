@@ -860,7 +860,9 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	t.Run("demo", func(t *testing.T) {
 		t.Parallel()
-		l := newLeakRun(t, true, pixivtest.Account{})
+		// The headless shell: the scan is about what the demo prints and
+		// saves; TestDemo runs it in the full browser.
+		l := newLeakRun(t, true, pixivtest.Account{}).inShell()
 		// Its own double: the secrets are the demo password and what it
 		// saved in the config dir.
 		expectCode(t, l.exec([]string{"--config-dir", l.dir}, false, nil, "", "demo"), 0)
@@ -878,7 +880,8 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	t.Run("doctor", func(t *testing.T) {
 		t.Parallel()
-		l := newLeakRun(t, true, pixivtest.Account{})
+		// The headless shell: TestDoctor runs doctor in the full browser.
+		l := newLeakRun(t, true, pixivtest.Account{}).inShell()
 		expectCode(t, l.run(nil, "", "refresh", l.refreshToken()), 0)
 		expectCode(t, l.run(nil, "", "doctor"), 0)
 		expectCode(t, l.run(nil, "", "doctor", "--json"), 0)

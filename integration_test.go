@@ -746,7 +746,11 @@ func TestDoctor(t *testing.T) {
 	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r = runPixivauth(t, nil, "", "doctor", "--json", "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir)
+	// The other two runs are about the config dir and the hosts: the
+	// headless shell's start is enough for their browser check.
+	shell := testenv.NewRun(t)
+	useHeadlessShell(shell)
+	r = shell.Exec(binary, nil, "", "doctor", "--json", "--pixiv-server", f.srv.Addr(), "--insecure", "--config-dir", notADir)
 	expectCode(t, r, exitFailure)
 	var checks []doctorCheck
 	if err := json.Unmarshal([]byte(r.Stdout), &checks); err != nil {
@@ -758,7 +762,7 @@ func TestDoctor(t *testing.T) {
 		}
 	}
 
-	r = runPixivauth(t, []string{envTestBackoff + "=10ms"}, "", "doctor", "--pixiv-server", closedPort(t), "--insecure", "--config-dir", t.TempDir(), "--timeout", long)
+	r = shell.Exec(binary, []string{envTestBackoff + "=10ms"}, "", "doctor", "--pixiv-server", closedPort(t), "--insecure", "--config-dir", t.TempDir(), "--timeout", long)
 	expectCode(t, r, exitFailure)
 	if !strings.Contains(r.Stdout, "FAILED  "+pixiv.OAuthHost) || !strings.Contains(r.Stdout, "fix: ") {
 		t.Errorf("doctor with the double gone:\n%v", r)
