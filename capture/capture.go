@@ -139,7 +139,9 @@ var (
 	// secret, or a window login timed out waiting.
 	ErrNeedsPerson = errors.New("a person must act")
 	// ErrStalled: a headless login cannot go on because of Pixiv or the
-	// network: a page did not load (a network error, a Cloudflare block), or
-	// the login stopped making progress on a page it does not understand.
-	ErrStalled = errors.New("the login stopped making progress")
+	// network: a page did not load (a network error, a Cloudflare block),
+	// Pixiv answered with an error, or the login stopped making progress on
+	// a page it does not understand. Its text leads every such message, so
+	// it names none of these causes.
+	ErrStalled = errors.New("the login could not go on")
 )
