@@ -545,6 +545,24 @@ func TestAttachedBrowser(t *testing.T) {
 			t.Fatal("the attached browser was stopped")
 		}
 	}
+	// A window login in a headless browser: nobody could see it, so it
+	// ends at once instead of waiting out its timeout.
+	opts := f.opts
+	opts.Visible, opts.Timeout = true, 5*time.Minute
+	start := time.Now()
+	l, err := Start(context.Background(), opts)
+	if err == nil {
+		l.Close()
+	}
+	if !errors.Is(err, ErrBrowser) || !errors.Is(err, reason.NoDisplay) {
+		t.Errorf("a window in a headless browser: err = %v, want ErrBrowser and %q", err, reason.NoDisplay)
+	}
+	if took := time.Since(start); took > time.Minute {
+		t.Errorf("a window in a headless browser took %s to be refused", took)
+	}
+	if after := person.targets(t); !slices.Equal(before, after) || !person.alive() {
+		t.Errorf("a window in a headless browser: tabs before %v, after %v; browser alive: %v", before, after, person.alive())
+	}
 }
 
 // TestStaleGroupsChecked: a dead run's browser is ended only if the group

@@ -294,6 +294,11 @@ func (l *Login) attach() error {
 		return attachErr(err)
 	}
 	l.product, l.userAgent = v.Product, v.UserAgent
+	if l.opts.Visible && strings.Contains(v.UserAgent, "HeadlessChrome/") {
+		// A window login would wait out its timeout for a person who
+		// cannot see it.
+		return reason.Mark(fmt.Errorf("%w: the browser at %s is headless: it has no window to log in in", ErrBrowser, redactURL(l.opts.BrowserURL)), reason.NoDisplay)
+	}
 	// The browser's own proxy setting is the person's; Options.Proxy is
 	// the login's, and goes with its browser context.
 	var ctxOpts []chromedp.CreateBrowserContextOption
