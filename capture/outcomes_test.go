@@ -62,7 +62,7 @@ func outcomes() []outcome {
 		{name: "password", setup: func(f *fixture) { f.withPassword() }, submits: 1},
 		{name: "password, returnTo", opts: []pixivtest.Option{pixivtest.WithCamelReturnTo()}, setup: func(f *fixture) { f.withPassword() }, submits: 1},
 		{name: "password, username first", opts: []pixivtest.Option{pixivtest.WithUsernameFirst()}, setup: func(f *fixture) { f.withPassword() }, submits: 1},
-		{name: "setup prompts skipped", setup: account(pixivtest.Account{Username: "prompted", Password: "pw-p",
+		{name: "setup prompts skipped", setup: account(pixivtest.Account{Username: "prompted", Password: "pw-prompted-secret",
 			Prompts: []pixivtest.Prompt{pixivtest.PromptPasskey, pixivtest.PromptTwoFactorSetup}}), submits: 1,
 			check: func(t *testing.T, f *fixture) {
 				if n := requestsTo(f, "/setup-prompt"); n != 2 {
@@ -70,13 +70,13 @@ func outcomes() []outcome {
 				}
 			}},
 		{name: "two-factor", setup: func(f *fixture) {
-			account(pixivtest.Account{Username: "totp", Password: "pw-t", TOTPSecret: secret})(f)
+			account(pixivtest.Account{Username: "totp", Password: "pw-totp-secret", TOTPSecret: secret})(f)
 			f.opts.TOTPSecret = secret
 		}, submits: 1},
-		{name: "two-factor without a secret", setup: account(pixivtest.Account{Username: "totp", Password: "pw-t", TOTPSecret: secret}),
+		{name: "two-factor without a secret", setup: account(pixivtest.Account{Username: "totp", Password: "pw-totp-secret", TOTPSecret: secret}),
 			want: reason.OneTimeCode, submits: 1},
 		{name: "e-mailed code asked for", setup: func(f *fixture) {
-			account(pixivtest.Account{Username: "mailed", Password: "pw-m", EmailCode: true, Mail: "m@example.com"})(f)
+			account(pixivtest.Account{Username: "mailed", Password: "pw-mailed-secret", EmailCode: true, Mail: "m@example.com"})(f)
 			f.opts.EmailCode = func(context.Context) (string, error) {
 				sent := f.srv.EmailedCodes()
 				if len(sent) != 1 {
@@ -85,10 +85,10 @@ func outcomes() []outcome {
 				return sent[0].Code, nil
 			}
 		}, submits: 1},
-		{name: "e-mailed code, nobody to ask", setup: account(pixivtest.Account{Username: "mailed", Password: "pw-m", EmailCode: true, Mail: "m@example.com"}),
+		{name: "e-mailed code, nobody to ask", setup: account(pixivtest.Account{Username: "mailed", Password: "pw-mailed-secret", EmailCode: true, Mail: "m@example.com"}),
 			want: reason.EmailCode, submits: 1},
-		{name: "wrong password", setup: func(f *fixture) { f.withPassword(); f.opts.Password = "wrong" }, want: reason.WrongPassword, submits: 1},
-		{name: "locked", setup: account(pixivtest.Account{Username: "locked", Password: "pw-l", Locked: true}), want: reason.AccountLocked, submits: 1},
+		{name: "wrong password", setup: func(f *fixture) { f.withPassword(); f.opts.Password = "wrong-password-given" }, want: reason.WrongPassword, submits: 1},
+		{name: "locked", setup: account(pixivtest.Account{Username: "locked", Password: "pw-locked-secret", Locked: true}), want: reason.AccountLocked, submits: 1},
 		{name: "captcha", setup: func(f *fixture) { f.withPassword(); f.srv.SetCaptcha(true) }, want: reason.Captcha, submits: 1},
 		{name: "expired session", setup: func(f *fixture) { session(f); f.srv.ExpireSessions() }, want: reason.SessionExpired},
 		{name: "no credentials", setup: func(*fixture) {}, want: reason.NoCredentials},
@@ -142,10 +142,25 @@ func TestOutcomes(t *testing.T) {
 				}
 				o.setup(f)
 				start := time.Now()
-				tok, _, err := f.login(t)
+				tok, cookies, err := f.login(t)
 				took := time.Since(start)
 				mu.Lock()
 				defer mu.Unlock()
+				// What the driver logs (the CLI's -v) and its error hold
+				// no secret it was given or saw.
+				secrets := testenv.SecretsOf(f.srv, "")
+				secrets.Add("the password", f.opts.Password)
+				secrets.Add("the TOTP secret", f.opts.TOTPSecret)
+				for _, c := range append(f.opts.Cookies, cookies...) {
+					secrets.Add("the cookie "+c.Name, c.Value)
+				}
+				said := strings.Join(log, "\n")
+				if err != nil {
+					said += "\n" + err.Error()
+				}
+				if found := secrets.In(said); len(found) > 0 {
+					t.Errorf("the log or the error holds %s:\n%s", strings.Join(found, ", "), said)
+				}
 				if o.want == "" {
 					if err != nil || tok == nil {
 						t.Fatalf("login: %v\n%s", err, strings.Join(log, "\n"))
