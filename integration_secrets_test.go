@@ -32,6 +32,7 @@ import (
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 	"github.com/pixivauth/pixivauth/store"
 )
@@ -69,6 +70,40 @@ type leakRun struct {
 func (l *leakRun) inShell() *leakRun {
 	useHeadlessShell(l.Run)
 	return l
+}
+
+// shellEnv is env with one run's browser the headless shell (where there
+// is one), in a leakRun whose other runs use the full browser: the scan of
+// that run is about its way in, not the browser.
+func (l *leakRun) shellEnv(env ...string) []string {
+	l.t.Helper()
+	if shell := testenv.HeadlessShell(l.t, capture.BrowserLocations(false)); shell != "" {
+		env = append(env, "PIXIVAUTH_BROWSER="+shell)
+	}
+	return env
+}
+
+// refusedBy is a fake browser whose logins end with the driver's error of
+// reason r (what capture returns, its message included).
+func (l *leakRun) refusedBy(r reason.Reason, msg string) *authtest.Coder {
+	return &authtest.Coder{Server: l.srv, AccountID: l.account.ID,
+		Err: reason.Mark(fmt.Errorf("%w: %s", capture.ErrNeedsPerson, msg), r)}
+}
+
+// savedSession is the PHPSESSID of the session the last login saved.
+func (l *leakRun) savedSession() string {
+	l.t.Helper()
+	sess, err := leakProfile(l.t, l.dir).LoadSession()
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	for _, c := range sess.Cookies {
+		if c.Name == pixiv.SessionCookie {
+			return c.Value
+		}
+	}
+	l.t.Fatal("the saved session has no PHPSESSID")
+	return ""
 }
 
 // newLeakRun starts a double with account (the demo account if zero). A
@@ -590,18 +625,21 @@ func TestNoSecretLeaks(t *testing.T) {
 			t.Errorf("-v logged no capture:\n%v", r)
 		}
 		// The password from a file (what the CLI reads; the fake browser
-		// is given it) and from the environment.
+		// is given it) and from the environment (a process of its own, in
+		// the headless shell: capture's TestOutcomes scans the driver's log
+		// in every outcome).
 		expectCode(t, l.runFake("", "login", "--headless", "--username", l.account.Username,
 			"--password-file", l.input("password", l.account.Password+"\n"), "--format", "env"), 0)
-		expectCode(t, l.run([]string{"PIXIV_PASSWORD=" + l.account.Password}, "", "login", "--headless",
+		expectCode(t, l.run(l.shellEnv("PIXIV_PASSWORD="+l.account.Password), "", "login", "--headless",
 			"--username", l.account.Username, "--format", "text"), 0)
 
 		// The session it saved (a PHPSESSID from Set-Cookie), in every use:
-		// the browser's, then the CLI's around the fake browser.
-		expectCode(t, l.run(nil, "", "login", "--headless", "--json"), 0)
+		// the CLI's around the fake browser, which must be handed it, and
+		// under GitHub Actions (the environment's: a process of its own).
+		l.loginOKFake(l.savedSession(), "", "login", "--headless", "--json")
 		expectCode(t, l.runFake("", "check", "--login", "--json"), 0)
 		expectCode(t, l.runFake("", "check", "--login"), 0)
-		gha := []string{"GITHUB_ACTIONS=true"}
+		gha := l.shellEnv("GITHUB_ACTIONS=true")
 		expectCode(t, l.run(gha, "", "login", "--headless", "--format", "env"), 0)
 		expectCode(t, l.runCombined(gha, "", "login", "--headless", "--json"), 0)
 		expectCode(t, l.run(nil, "", "session", "export"), 0)
@@ -615,33 +653,49 @@ func TestNoSecretLeaks(t *testing.T) {
 
 	t.Run("login with a wrong password", func(t *testing.T) {
 		t.Parallel()
-		l := newLeakRun(t, true, pixivtest.Account{}).inShell()
+		// The CLI's part, around the driver's refusal; the driver's log of
+		// a wrong password is scanned by capture's TestOutcomes.
+		l := newLeakRun(t, false, pixivtest.Account{})
 		wrong := leakRandom("wrong-password-")
 		l.give("a wrong password", wrong)
-		r := l.run(nil, wrong+"\n", "login", "--headless", "--username", l.account.Username, "--password-stdin", "--json")
+		fake := l.refusedBy(reason.WrongPassword, `Pixiv refused the username or password ("The password is incorrect"); it was not submitted again`)
+		r := l.runWith(fake, wrong+"\n", "login", "--headless", "--username", l.account.Username, "--password-stdin", "--json")
 		expectCode(t, r, exitPerson)
-		if r.Took > wellBefore {
-			t.Errorf("a wrong password took %s", r.Took)
+		if in := fake.Inputs(); len(in) != 1 || in[0].Password != wrong {
+			t.Errorf("the browser was not given the password typed")
 		}
 	})
 
 	t.Run("login with two-factor", func(t *testing.T) {
 		t.Parallel()
 		const secret = "JBSWY3DPEHPK3PXPJBSWY3DP"
-		acct := pixivtest.Account{Username: "two-factor", Password: leakRandom("pw-2fa-"), Name: "Two Factor",
+		acct := pixivtest.Account{ID: "22222222", Username: "two-factor", Password: leakRandom("pw-2fa-"), Name: "Two Factor",
 			Account: "two_factor", TOTPSecret: secret}
 		l := newLeakRun(t, true, acct).inShell()
 		login := []string{"login", "--headless", "--username", acct.Username, "--password-stdin"}
 
-		// Without the secret, a person must act.
-		expectCode(t, l.run(nil, acct.Password, append(login, "--json")...), exitPerson)
+		// Without the secret, a person must act (the fake browser: the
+		// driver's side is capture's TestOutcomes).
+		fake := l.refusedBy(reason.OneTimeCode, "Pixiv asks for a two-factor code and no TOTP secret was given")
+		expectCode(t, l.runWith(fake, acct.Password, append(login, "--json")...), exitPerson)
 
+		// The secret from a file as an otpauth:// URI and as an option:
+		// the CLI's to read, and the fake browser must be handed it. From
+		// the environment: a process of its own, with the real browser.
 		uri := "otpauth://totp/pixiv:two-factor?secret=" + secret + "&issuer=pixiv"
 		l.give("the TOTP secret as an otpauth:// URI", uri)
-		expectCode(t, l.run(nil, acct.Password, append(login, "--totp-secret-file", l.input("totp", uri+"\n"), "--json")...), 0)
+		for _, args := range [][]string{
+			{"--totp-secret-file", l.input("totp", uri+"\n"), "--json"},
+			{"--totp-secret", secret, "--format", "text"},
+		} {
+			fake := &authtest.Coder{Server: l.srv, AccountID: l.account.ID}
+			expectCode(t, l.runWith(fake, acct.Password, append(login, args...)...), 0)
+			if in := fake.Inputs(); len(in) != 1 || in[0].TOTPSecret == "" || !strings.Contains(uri, in[0].TOTPSecret) {
+				t.Errorf("%s: the browser was not handed the TOTP secret", args[0])
+			}
+		}
 		l.expectCaches()
 		expectCode(t, l.run([]string{"PIXIV_TOTP_SECRET=" + secret}, acct.Password, append(login, "--format", "env")...), 0)
-		expectCode(t, l.run(nil, acct.Password, append(login, "--totp-secret", secret, "--format", "text")...), 0)
 		if n := len(l.srv.Issued()); n != 3 {
 			t.Errorf("the double issued %d tokens, want 3", n)
 		}
@@ -662,9 +716,12 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Parallel()
 		l := newLeakRun(t, true, pixivtest.Account{}).inShell()
 		login := []string{"login", "--headless", "--json"}
-		l.loginOK(nil, "", append(login, "--phpsessid", l.session().Value)...)
-		l.expectCaches()
+		// From the environment: a process of its own, with the browser.
+		// As an option and from a file: the CLI's to read, and the fake
+		// browser must be handed it.
 		l.loginOK([]string{"PIXIV_PHPSESSID=" + l.session().Value}, "", login...)
+		l.expectCaches()
+		l.loginOKFake(l.session().Value, "", append(login, "--phpsessid", l.lastSession)...)
 		sessid := l.session().Value
 		l.loginOKFake(sessid, "", append(login, "--phpsessid-file", l.input("sessid", sessid+"\n"))...)
 		// Expired on Pixiv's side: the browser meets the login form.
@@ -675,27 +732,32 @@ func TestNoSecretLeaks(t *testing.T) {
 		if r.Took > wellBefore {
 			t.Errorf("an expired session took %s", r.Took)
 		}
-		// The session the logins above saved is dead too.
-		expectCode(t, l.run(nil, "", "check", "--login", "--json"), exitPerson)
-		expectCode(t, l.run(nil, "", "login", "--headless"), exitPerson)
+		// The session the logins above saved, dead too, read from the
+		// store by the CLI (the driver's side is the run above).
+		expired := func() *authtest.Coder {
+			return l.refusedBy(reason.SessionExpired, "the stored session has expired (Pixiv shows its login form)")
+		}
+		expectCode(t, l.runWith(expired(), "", "check", "--login", "--json"), exitPerson)
+		expectCode(t, l.runWith(expired(), "", "login", "--headless"), exitPerson)
 	})
 
 	t.Run("login with imported cookies", func(t *testing.T) {
 		t.Parallel()
-		l := newLeakRun(t, true, pixivtest.Account{}).inShell()
+		l := newLeakRun(t, false, pixivtest.Account{})
 		login := []string{"login", "--headless", "--json"}
 		var txt bytes.Buffer
 		if err := session.WriteCookiesTxt(&txt, []session.Cookie{cookieOf(l.session())}); err != nil {
 			t.Fatal(err)
 		}
-		l.loginOK(nil, "", append(login, "--cookies", l.input("cookies.txt", txt.String()))...)
+		// The formats and stdin are the CLI's to read: the fake browser
+		// checks the session reached it (the browser's side of a session
+		// login is the PHPSESSID test's).
+		l.loginOKFake(l.lastSession, "", append(login, "--cookies", l.input("cookies.txt", txt.String()))...)
 		l.expectCaches()
 		data, err := json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(l.session())}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The other formats and stdin are the CLI's to read: the fake
-		// browser checks the session reached it.
 		l.loginOKFake(l.lastSession, "", append(login, "--cookies", l.input("session.json", string(data)))...)
 		data, _ = json.Marshal(session.Session{Version: store.SessionVersion, Cookies: []session.Cookie{cookieOf(l.session())}})
 		l.loginOKFake(l.lastSession, string(data), append(login, "--cookies", "-")...)
@@ -713,8 +775,8 @@ func TestNoSecretLeaks(t *testing.T) {
 		if err := session.WriteCookiesTxt(&txt, []session.Cookie{cookieOf(l.session())}); err != nil {
 			t.Fatal(err)
 		}
-		l.srv.ExpireSessions()
-		expectCode(t, l.run(nil, "", append(login, "--cookies", l.input("dead.txt", txt.String()))...), exitPerson)
+		fake := l.refusedBy(reason.SessionExpired, "the stored session has expired (Pixiv shows its login form)")
+		expectCode(t, l.runWith(fake, "", append(login, "--cookies", l.input("dead.txt", txt.String()))...), exitPerson)
 	})
 
 	// A headless login that stops making progress (the post-redirect page
