@@ -257,8 +257,11 @@ func TestChallengeFrameNotBadge(t *testing.T) {
 			}))
 			defer ts.Close()
 			start := time.Now()
+			// The headless shell where there is one: the page is the
+			// subject. The full browser meets the badge and the checkbox
+			// in TestOutcomes' English logins.
 			l, err := Start(context.Background(), Options{LoginURL: ts.URL + "/login", TempDir: t.TempDir(),
-				Timeout: 5 * time.Minute, StallTimeout: tc.stall,
+				Browser: headlessShell(t), Timeout: 5 * time.Minute, StallTimeout: tc.stall,
 				Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
 			if err != nil {
 				t.Fatal(err)
