@@ -1111,7 +1111,7 @@ func TestHintsNameOptionsTheCommandHas(t *testing.T) {
 	exchangeReasons := []reason.Reason{reason.Rejected, reason.NoToken, reason.Unreachable, reason.Blocked,
 		reason.Failing, reason.CacheBusy, reason.OtherUser, reason.NotADirectory}
 	browserReasons := []reason.Reason{reason.BrowserMissing, reason.BrowserFailed, reason.BrowserCrashed,
-		reason.WindowClosed, reason.NoDisplay, reason.ProfileInUse}
+		reason.WindowClosed, reason.NoDisplay, reason.HeadlessBrowser, reason.ProfileInUse}
 	loginReasons := []reason.Reason{reason.SessionExpired, reason.NoCredentials, reason.WrongPassword,
 		reason.AccountLocked, reason.Captcha, reason.OneTimeCode, reason.WrongCode, reason.EmailCode,
 		reason.TimedOut, reason.Stalled}
@@ -1123,7 +1123,7 @@ func TestHintsNameOptionsTheCommandHas(t *testing.T) {
 		"refresh": exchangeReasons,
 		"token":   exchangeReasons,
 		// check --login is a headless login, in a browser of its own.
-		"check": without(all, reason.NoDisplay, reason.ProfileInUse),
+		"check": without(all, reason.NoDisplay, reason.HeadlessBrowser, reason.ProfileInUse),
 		"login": all,
 		// demo logs in to its own double's demo account.
 		"demo":   slices.Concat(exchangeReasons, browserReasons, []reason.Reason{reason.Stalled, reason.TimedOut}),

@@ -37,7 +37,8 @@ const exitCodesHelp = `EXIT STATUS:
    4    Pixiv unreachable, blocked (Cloudflare) or failing; a headless login
         that stopped making progress
    5    browser problem: not found, not a browser, failed to start, crashed,
-        window closed, no display for a window
+        window closed, no display for a window (or an attached browser that
+        is headless)
    130  interrupted (SIGINT)
    143  terminated (SIGTERM)`
 
@@ -110,12 +111,13 @@ var reasons = map[reason.Reason]struct {
 	reason.Failing:     {exitUnavailable, ""},
 	reason.Stalled:     {exitUnavailable, ""},
 
-	reason.BrowserMissing: {exitBrowser, "give --browser the path of Chrome or Chromium"},
-	reason.BrowserFailed:  {exitBrowser, ""},
-	reason.BrowserCrashed: {exitBrowser, ""},
-	reason.WindowClosed:   {exitBrowser, ""},
-	reason.NoDisplay:      {exitBrowser, "use --headless, or run under a desktop session"},
-	reason.ProfileInUse:   {exitBrowser, "close it, or drop --browser-profile"},
+	reason.BrowserMissing:  {exitBrowser, "give --browser the path of Chrome or Chromium"},
+	reason.BrowserFailed:   {exitBrowser, ""},
+	reason.BrowserCrashed:  {exitBrowser, ""},
+	reason.WindowClosed:    {exitBrowser, ""},
+	reason.NoDisplay:       {exitBrowser, "use --headless, or run under a desktop session"},
+	reason.HeadlessBrowser: {exitBrowser, "start that browser with a window (not headless)"},
+	reason.ProfileInUse:    {exitBrowser, "close it, or drop --browser-profile"},
 
 	reason.CacheBusy:     {exitFailure, "another pixivauth held the profile's lock for as long as --timeout allowed"},
 	reason.OtherUser:     {exitFailure, "keep it in a profile of its own with --profile NAME"},

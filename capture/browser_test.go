@@ -560,3 +560,17 @@ func TestCookiesHonoursContext(t *testing.T) {
 		t.Errorf("Cookies afterwards: %v", err)
 	}
 }
+
+// TestProbeTimeout: a browser that does not start and open a page within
+// Probe's timeout is a browser problem, said as one, not a login that
+// stalled (doctor prints this error as its "headless start" check).
+func TestProbeTimeout(t *testing.T) {
+	t.Parallel()
+	needBrowser(t, false)
+	err := Probe(context.Background(), Options{TempDir: t.TempDir(), Browser: headlessShell(t), Timeout: time.Millisecond,
+		Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND"}})
+	if !errors.Is(err, ErrBrowser) || !errors.Is(err, reason.BrowserFailed) || errors.Is(err, ErrStalled) ||
+		!strings.Contains(err.Error(), "did not start and open a page within 1ms") {
+		t.Errorf("err = %v; want ErrBrowser and %q, saying the browser did not start", err, reason.BrowserFailed)
+	}
+}

@@ -554,8 +554,8 @@ func TestAttachedBrowser(t *testing.T) {
 	if err == nil {
 		l.Close()
 	}
-	if !errors.Is(err, ErrBrowser) || !errors.Is(err, reason.NoDisplay) {
-		t.Errorf("a window in a headless browser: err = %v, want ErrBrowser and %q", err, reason.NoDisplay)
+	if !errors.Is(err, ErrBrowser) || !errors.Is(err, reason.HeadlessBrowser) {
+		t.Errorf("a window in a headless browser: err = %v, want ErrBrowser and %q", err, reason.HeadlessBrowser)
 	}
 	if took := time.Since(start); took > time.Minute {
 		t.Errorf("a window in a headless browser took %s to be refused", took)

@@ -279,7 +279,7 @@ func (l *Login) attach() error {
 	l.allocCancel = allocCancel
 	conn, connCancel := chromedp.NewContext(allocCtx)
 	l.connCancel = connCancel
-	l.logf("starting the browser (%s)", l.browserName())
+	l.logf("attaching to the browser (%s)", l.browserName())
 	attachErr := func(err error) error {
 		if l.timeoutCtx.Err() != nil {
 			return l.ctxErr(err)
@@ -297,7 +297,7 @@ func (l *Login) attach() error {
 	if l.opts.Visible && strings.Contains(v.UserAgent, "HeadlessChrome/") {
 		// A window login would wait out its timeout for a person who
 		// cannot see it.
-		return reason.Mark(fmt.Errorf("%w: the browser at %s is headless: it has no window to log in in", ErrBrowser, redactURL(l.opts.BrowserURL)), reason.NoDisplay)
+		return reason.Mark(fmt.Errorf("%w: the browser at %s is headless: it has no window to log in in", ErrBrowser, redactURL(l.opts.BrowserURL)), reason.HeadlessBrowser)
 	}
 	// The browser's own proxy setting is the person's; Options.Proxy is
 	// the login's, and goes with its browser context.
@@ -666,6 +666,9 @@ func (l *Login) ctxErr(err error) error {
 	}
 	if cause := context.Cause(l.timeoutCtx); !errors.Is(cause, context.DeadlineExceeded) {
 		return cause // canceled by the caller: Ctrl-C, or its own deadline
+	}
+	if l.opts.probe {
+		return reason.Mark(fmt.Errorf("%w: the browser did not start and open a page within %s (%s)", ErrBrowser, l.opts.Timeout, l.where()), reason.BrowserFailed)
 	}
 	if l.opts.Visible {
 		return reason.Mark(fmt.Errorf("%w: timed out after %s waiting for the login in the window", ErrNeedsPerson, l.opts.Timeout), reason.TimedOut)

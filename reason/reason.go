@@ -83,6 +83,9 @@ const (
 	WindowClosed Reason = "the login window was closed"
 	// NoDisplay: a window was wanted and there is no display.
 	NoDisplay Reason = "there is no display for a window"
+	// HeadlessBrowser: a window was wanted in an attached browser that is
+	// headless, where nobody could see it.
+	HeadlessBrowser Reason = "the attached browser is headless"
 	// ProfileInUse: the persistent browser profile is in use by another browser.
 	ProfileInUse Reason = "the browser profile is in use by another browser"
 
