@@ -64,6 +64,13 @@ func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
 			if i+1 == len(argv) {
 				return nil, &usageError{msg: "option " + a + " needs a value", command: commandPath(path)}
 			}
+			// The next word is an option of pixivauth's, not a value: the
+			// value was left out (pixivauth token --format --json).
+			if next, _, _, ok := splitOption(argv[i+1]); ok && argv[i+1] != "-" {
+				if _, known := takesValue[next]; known {
+					return nil, &usageError{msg: "option " + a + " needs a value, and " + strings.SplitN(argv[i+1], "=", 2)[0] + " is an option", command: commandPath(path)}
+				}
+			}
 			i++
 			value, hasValue = argv[i], true
 		}
