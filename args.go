@@ -345,3 +345,14 @@ func editDistance(a, b string) int {
 	}
 	return d[len(a)][len(b)]
 }
+
+// afterDashes explains arguments that look like options, which only a
+// "--" before them makes arguments: "" where none does.
+func afterDashes(args []string) string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "--") && len(a) > 2 {
+			return ` (every word after "--" is an argument: put options before it)`
+		}
+	}
+	return ""
+}

@@ -52,7 +52,7 @@ func (p *program) runDemo(ctx context.Context, do demoOpts) error {
 	}
 	switch {
 	case len(do.args) > 0:
-		return usageErrorf("demo takes no arguments")
+		return usageErrorf("demo takes no arguments%s", afterDashes(do.args))
 	case o.server != "" || p.given[optProxy]:
 		return usageErrorf("demo runs its own Pixiv double on 127.0.0.1: --pixiv-server and --proxy do not apply")
 	}

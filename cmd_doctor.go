@@ -63,7 +63,7 @@ func (p *program) runDoctor(ctx context.Context, do doctorOpts) error {
 		return err
 	}
 	if len(do.args) > 0 {
-		return usageErrorf("doctor takes no arguments")
+		return usageErrorf("doctor takes no arguments%s", afterDashes(do.args))
 	}
 	checks := o.checkBrowser(do.browser)
 	client := o.httpClient()

@@ -146,7 +146,7 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 		return err
 	}
 	if len(lo.args) > 0 {
-		return usageErrorf("login takes no arguments")
+		return usageErrorf("login takes no arguments%s", afterDashes(lo.args))
 	}
 	if err := checkNoBrowser(lo); err != nil {
 		return err

@@ -153,7 +153,7 @@ func (p *program) runLogout(ctx context.Context, co commonOpts) error {
 		return err
 	}
 	if len(co.args) > 0 {
-		return usageErrorf("logout takes no arguments (the profile is --profile NAME)")
+		return usageErrorf("logout takes no arguments (the profile is --profile NAME)%s", afterDashes(co.args))
 	}
 	if o.profile == nil {
 		return o.noStore()
@@ -200,7 +200,7 @@ func (p *program) runSessionExport(ctx context.Context, so sessionExportOpts) er
 		return err
 	}
 	if len(co.args) > 0 {
-		return usageErrorf("session export takes no arguments")
+		return usageErrorf("session export takes no arguments%s", afterDashes(co.args))
 	}
 	if o.profile == nil {
 		return o.noStore()

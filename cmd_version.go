@@ -62,7 +62,7 @@ func (p *program) runVersion(ctx context.Context, co commonOpts) error {
 		return err
 	}
 	if len(co.args) > 0 {
-		return usageErrorf("version takes no arguments")
+		return usageErrorf("version takes no arguments%s", afterDashes(co.args))
 	}
 	v := currentVersion()
 	var b bytes.Buffer

@@ -116,7 +116,7 @@ func (p *program) refreshTokenInput(o refreshOpts) (token, source string, err er
 		return p.secretFrom(opt{}, "", o.refreshTokenFile, optRefreshTokenFile, envRefreshToken)
 	case 1:
 	default:
-		return "", "", usageErrorf("%s takes one refresh token, not %d arguments", o.command, len(o.args))
+		return "", "", usageErrorf("%s takes one refresh token, not %d arguments%s", o.command, len(o.args), afterDashes(o.args))
 	}
 	if arg := o.args[0]; arg != "-" {
 		token, err = checkSecret("the refresh token argument", arg)
