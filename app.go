@@ -90,7 +90,7 @@ EXAMPLES:
 			&cli.BoolFlag{Name: "version", Usage: "print the version"},
 			&cli.BoolFlag{Name: optVerbose, Aliases: []string{"v"},
 				Usage: "log each step on stderr (URLs without query values, statuses, timings; never a secret)"},
-			&cli.StringFlag{Name: optFormat, Usage: "print the version as `FORMAT`: text, json"},
+			&cli.StringFlag{Name: optFormat, Usage: "with --version: print it as `FORMAT`: text, json"},
 			&cli.BoolFlag{Name: optJSON, Usage: "same as --format json"},
 			// urfave/cli adds its help flag only with its own help command.
 			cli.HelpFlag,
