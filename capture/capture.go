@@ -37,7 +37,9 @@ type Options struct {
 	// Browser is the path of the browser to start; empty finds one.
 	Browser string
 	// BrowserURL attaches to a running browser instead of starting one:
-	// ws://… or http://host:9222.
+	// ws://… or http://host:9222. A Visible login there needs a browser
+	// with a window: in a headless one, Start fails at once with
+	// ErrBrowser (reason.HeadlessBrowser).
 	BrowserURL string
 	// Visible opens a window for a person; otherwise the browser is headless.
 	Visible bool
