@@ -294,7 +294,7 @@ func (l *Login) attach() error {
 		return attachErr(err)
 	}
 	l.product, l.userAgent = v.Product, v.UserAgent
-	if l.opts.Visible && strings.Contains(v.UserAgent, "HeadlessChrome/") {
+	if l.opts.Visible && strings.Contains(v.UserAgent, headlessUA+"/") {
 		// A window login would wait out its timeout for a person who
 		// cannot see it.
 		return reason.Mark(fmt.Errorf("%w: the browser at %s is headless: it has no window to log in in", ErrBrowser, redactURL(l.opts.BrowserURL)), reason.HeadlessBrowser)
@@ -369,6 +369,11 @@ func (l *Login) crashedErr(err error) error {
 	return err
 }
 
+// headlessUA is the product name a headless Chrome puts in its user agent
+// (a person's says "Chrome"): the tab's user agent drops it, and an attached
+// browser that has it cannot show a window.
+const headlessUA = "HeadlessChrome"
+
 // prepareTab makes the tab look like a person's browser, arms the callback
 // interception and the watch script, and loads the session cookies, all
 // before the first request. The commands do not depend on each other: they
@@ -391,7 +396,7 @@ func (l *Login) prepareTab() error {
 			return err
 		},
 	}
-	if ua := strings.Replace(l.userAgent, "HeadlessChrome", "Chrome", 1); !l.opts.Visible && ua != l.userAgent {
+	if ua := strings.Replace(l.userAgent, headlessUA, "Chrome", 1); !l.opts.Visible && ua != l.userAgent {
 		steps = append(steps, func() error {
 			params := emulation.SetUserAgentOverrideParams{UserAgent: ua, UserAgentMetadata: clientHints(l.product)}
 			_, err := chromedp.Call(ctx, emulation.SetUserAgentOverride, params)
