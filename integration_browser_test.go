@@ -73,7 +73,14 @@ func newBrowserRunAs(t *testing.T, account pixivtest.Account, opts ...pixivtest.
 // (testenv.HeadlessShell), pixivauth picks its browser as usual.
 func useHeadlessShell(r *testenv.Run) {
 	r.TB.Helper()
-	r.Browser = testenv.HeadlessShell(r.TB, capture.BrowserLocations(false))
+	r.Browser = headlessShell(r.TB)
+}
+
+// headlessShell is the path of Chromium's headless shell, or "" where
+// there is none (testenv.HeadlessShell).
+func headlessShell(tb testing.TB) string {
+	tb.Helper()
+	return testenv.HeadlessShell(tb, capture.BrowserLocations(false), capture.BrowserLocations(true))
 }
 
 // withDisplay gives the runs a virtual display, for a window.

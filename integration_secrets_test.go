@@ -77,7 +77,7 @@ func (l *leakRun) inShell() *leakRun {
 // that run is about its way in, not the browser.
 func (l *leakRun) shellEnv(env ...string) []string {
 	l.t.Helper()
-	if shell := testenv.HeadlessShell(l.t, capture.BrowserLocations(false)); shell != "" {
+	if shell := headlessShell(l.t); shell != "" {
 		env = append(env, "PIXIVAUTH_BROWSER="+shell)
 	}
 	return env

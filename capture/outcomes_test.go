@@ -227,7 +227,7 @@ func (b *sharedBrowser) fixture(t *testing.T, srvOpts ...pixivtest.Option) *fixt
 // headlessShell is the path of Chromium's headless shell, or "" where
 // there is none (testenv.HeadlessShell).
 func headlessShell(t *testing.T) string {
-	return testenv.HeadlessShell(t, BrowserLocations(false))
+	return testenv.HeadlessShell(t, BrowserLocations(false), BrowserLocations(true))
 }
 
 // TestChallengeFrameNotBadge: the invisible reCAPTCHA score frame in its

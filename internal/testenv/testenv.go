@@ -42,17 +42,19 @@ func Need(tb testing.TB, ok bool, why string) {
 	tb.Skip(why)
 }
 
-// HeadlessShell is the path of the first of candidates (a browser search
-// list, capture.BrowserLocations) on PATH that is Chromium's headless
-// shell: a headless browser at well under half the full one's cost to
+// HeadlessShell is the path of the first headless-only browser on PATH:
+// one of headless (where pixivauth looks for a headless browser,
+// capture.BrowserLocations(false)) that is not in window (where it looks
+// for one with a window, capture.BrowserLocations(true)). That is
+// Chromium's headless shell, at well under half the full browser's cost to
 // start, for tests that are not about the full browser. Under CI a missing
 // shell fails the test (scripts/deps.sh installs it where apt has it);
 // elsewhere the result is "", which lets pixivauth pick its browser, and
 // the test says so.
-func HeadlessShell(tb testing.TB, candidates []string) string {
+func HeadlessShell(tb testing.TB, headless, window []string) string {
 	tb.Helper()
-	for _, name := range candidates {
-		if !strings.Contains(strings.ToLower(filepath.Base(name)), "headless") {
+	for _, name := range headless {
+		if slices.Contains(window, name) {
 			continue
 		}
 		if path, err := exec.LookPath(name); err == nil {
