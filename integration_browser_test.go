@@ -332,12 +332,10 @@ func startDevToolsBrowser(t *testing.T, b *browserRun) string {
 		t.Fatal(err)
 	}
 	profile := filepath.Join(b.Tmp, "own-browser")
-	flags := b.srv.BrowserFlags()
-	args := []string{"--remote-debugging-port=0", "--user-data-dir=" + profile, "--no-first-run",
-		"--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
-		"--host-resolver-rules=" + fmt.Sprint(flags["host-resolver-rules"]),
-		"--ignore-certificate-errors-spki-list=" + fmt.Sprint(flags["ignore-certificate-errors-spki-list"]),
-		"about:blank"}
+	args := append([]string{"--remote-debugging-port=0", "--user-data-dir=" + profile, "--no-first-run",
+		"--no-default-browser-check", "--disable-background-networking", "--disable-component-update"},
+		testenv.ChromeArgs(b.srv.BrowserFlags())...)
+	args = append(args, "about:blank")
 	if os.Getuid() == 0 {
 		args = append(args, "--no-sandbox")
 	}

@@ -503,18 +503,7 @@ func TestDocumentResetMidAnswer(t *testing.T) {
 // as they were, on success and on failure; the browser keeps running.
 func TestAttachedBrowser(t *testing.T) {
 	f := newFixture(t).withPassword()
-	var flags []string
-	for k, v := range f.srv.BrowserFlags() {
-		switch v := v.(type) {
-		case string:
-			flags = append(flags, "--"+k+"="+v)
-		case bool:
-			if v {
-				flags = append(flags, "--"+k)
-			}
-		}
-	}
-	person := startPersonsBrowser(t, t.TempDir(), flags...)
+	person := startPersonsBrowser(t, t.TempDir(), testenv.ChromeArgs(f.srv.BrowserFlags())...)
 	before := person.targets(t)
 	f.opts.BrowserURL = person.devtools
 	f.opts.Flags = nil

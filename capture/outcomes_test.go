@@ -204,11 +204,7 @@ func startSharedBrowser(t *testing.T, path string) *sharedBrowser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var flags []string
-	for name, value := range pixivtest.ProxyBrowserFlags(cert) {
-		flags = append(flags, fmt.Sprintf("--%s=%v", name, value))
-	}
-	b := startBrowserAt(t, path, t.TempDir(), flags...)
+	b := startBrowserAt(t, path, t.TempDir(), testenv.ChromeArgs(pixivtest.ProxyBrowserFlags(cert))...)
 	return &sharedBrowser{devtools: b.devtools, cert: cert}
 }
 

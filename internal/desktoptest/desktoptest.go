@@ -195,9 +195,7 @@ func StartChromiumEnv(tb testing.TB, srv *pixivtest.Server, env []string, flags 
 		"--disable-domain-reliability", "--no-pings", "--disable-quic", "--disable-gpu",
 		"--metrics-recording-only", "--disable-features=Translate,MediaRouter,OptimizationHints",
 	}
-	for name, v := range srv.BrowserFlags() {
-		args = append(args, fmt.Sprintf("--%s=%v", name, v))
-	}
+	args = append(args, testenv.ChromeArgs(srv.BrowserFlags())...)
 	if os.Geteuid() == 0 {
 		args = append(args, "--no-sandbox") // Chromium refuses root otherwise
 	}

@@ -12,6 +12,7 @@ package testenv
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -177,4 +178,24 @@ func BrowsersUnder(dir string) []int {
 	}
 	slices.Sort(pids)
 	return pids
+}
+
+// ChromeArgs turns browser flags as chromedp takes them (a name and a
+// value, such as pixivtest.Server.BrowserFlags gives) into the command-line
+// arguments of a browser a test starts itself: --name=value, --name for
+// true, nothing for false; sorted, so that a command line reads the same
+// every run.
+func ChromeArgs(flags map[string]any) []string {
+	var args []string
+	for _, name := range slices.Sorted(maps.Keys(flags)) {
+		switch v := flags[name].(type) {
+		case bool:
+			if v {
+				args = append(args, "--"+name)
+			}
+		default:
+			args = append(args, fmt.Sprintf("--%s=%v", name, v))
+		}
+	}
+	return args
 }

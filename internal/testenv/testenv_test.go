@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +57,21 @@ func TestSecrets(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(s.In("tok-0123456789"), ""), "tok-0123456789") {
 		t.Error("In repeats a whole secret in its report")
+	}
+}
+
+func TestChromeArgs(t *testing.T) {
+	tests := []struct {
+		flags map[string]any
+		want  []string
+	}{
+		{nil, nil},
+		{map[string]any{"b": "x y", "a": 1}, []string{"--a=1", "--b=x y"}},
+		{map[string]any{"on": true, "off": false}, []string{"--on"}},
+	}
+	for _, tt := range tests {
+		if got := ChromeArgs(tt.flags); !slices.Equal(got, tt.want) {
+			t.Errorf("ChromeArgs(%v) = %q, want %q", tt.flags, got, tt.want)
+		}
 	}
 }
