@@ -12,6 +12,7 @@ import (
 	"github.com/pixivauth/pixivauth/auth/authtest"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
 	"github.com/pixivauth/pixivauth/reason"
 )
@@ -22,6 +23,33 @@ import (
 func runWithDeps(t *testing.T, d deps, stdin string, args ...string) result {
 	t.Helper()
 	return runInWith(t.Context(), d, stdin, args...)
+}
+
+// driverErr is the error capture's driver ends a login with for r, in its
+// words, for the fake browser (authtest.Coder.Err): the CLI tests check what
+// the CLI makes of it, and that it passes the driver's words on. The real
+// driver says the same words: capture's TestOutcomes and TestPageFaults check
+// them against real Chromium.
+func driverErr(r reason.Reason) error {
+	errs := map[reason.Reason]struct {
+		sentinel error
+		msg      string
+	}{
+		reason.WrongPassword:  {capture.ErrNeedsPerson, `Pixiv refused the username or password ("The password is incorrect"); it was not submitted again`},
+		reason.Captcha:        {capture.ErrNeedsPerson, "Pixiv wants a captcha solved, which pixivauth does not do without a person"},
+		reason.OneTimeCode:    {capture.ErrNeedsPerson, "Pixiv asks for a one-time code (two-factor login)"},
+		reason.SessionExpired: {capture.ErrNeedsPerson, "the stored session has expired (Pixiv shows its login form)"},
+		reason.Rejected:       {capture.ErrNeedsPerson, `Pixiv ended the login with error "access_denied"`},
+		reason.Blocked:        {capture.ErrStalled, "Pixiv (Cloudflare) blocked the browser on " + pixiv.LoginURL + ": try again later, or from another network"},
+		reason.Stalled:        {capture.ErrStalled, "the headless login made no progress for 15s on " + pixiv.LoginURL + ", a page that is still loading"},
+		reason.Unreachable:    {capture.ErrStalled, "the browser could not load " + pixiv.LoginURL + " (net::ERR_CONNECTION_RESET): check the network or proxy, then try again"},
+		reason.BrowserCrashed: {capture.ErrBrowser, "the browser exited during the login (crashed or was killed; on the login page)"},
+	}
+	e, ok := errs[r]
+	if !ok {
+		panic("driverErr: no error of the driver's for " + string(r))
+	}
+	return reason.Mark(fmt.Errorf("%w: %s", e.sentinel, e.msg), r)
 }
 
 // A headless login through the CLI, with the fake browser: the session
@@ -61,14 +89,10 @@ func TestLoginFailuresWithFakeBrowser(t *testing.T) {
 		code int
 		say  []string
 	}{
-		{"session expired", reason.Mark(fmt.Errorf("%w: the session has expired", capture.ErrNeedsPerson), reason.SessionExpired),
-			exitPerson, []string{"session has expired", "pixivauth login", "--username"}},
-		{"two-factor code", reason.Mark(fmt.Errorf("%w: Pixiv asks for a one-time code", capture.ErrNeedsPerson), reason.OneTimeCode),
-			exitPerson, []string{"one-time code", "--totp-secret"}},
-		{"blocked", reason.Mark(fmt.Errorf("%w: Cloudflare blocked the browser", capture.ErrStalled), reason.Blocked),
-			exitUnavailable, []string{"Cloudflare"}},
-		{"crashed", reason.Mark(fmt.Errorf("%w: the browser exited", capture.ErrBrowser), reason.BrowserCrashed),
-			exitBrowser, []string{"the browser exited"}},
+		{"session expired", driverErr(reason.SessionExpired), exitPerson, []string{"session has expired", "pixivauth login", "--username"}},
+		{"two-factor code", driverErr(reason.OneTimeCode), exitPerson, []string{"one-time code", "--totp-secret"}},
+		{"blocked", driverErr(reason.Blocked), exitUnavailable, []string{"Cloudflare"}},
+		{"crashed", driverErr(reason.BrowserCrashed), exitBrowser, []string{"the browser exited"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

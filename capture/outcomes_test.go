@@ -28,6 +28,10 @@ type outcome struct {
 	setup func(*fixture)
 	// want is the reason the login ends with; "" is a login that works.
 	want reason.Reason
+	// say are words its error must hold, in every language: what the
+	// CLI's tests, whose fake browser ends logins with these words
+	// (driverErr in package main), rely on the driver saying.
+	say []string
 	// submits is how many login forms (/ajax/login) the double must see.
 	submits int
 	// check, if set, looks at the double afterwards.
@@ -74,7 +78,7 @@ func outcomes() []outcome {
 			f.opts.TOTPSecret = secret
 		}, submits: 1},
 		{name: "two-factor without a secret", setup: account(pixivtest.Account{Username: "totp", Password: "pw-totp-secret", TOTPSecret: secret}),
-			want: reason.OneTimeCode, submits: 1},
+			want: reason.OneTimeCode, submits: 1, say: []string{"one-time code"}},
 		{name: "e-mailed code asked for", setup: func(f *fixture) {
 			account(pixivtest.Account{Username: "mailed", Password: "pw-mailed-secret", EmailCode: true, Mail: "m@example.com"})(f)
 			f.opts.EmailCode = func(context.Context) (string, error) {
@@ -86,13 +90,13 @@ func outcomes() []outcome {
 			}
 		}, submits: 1},
 		{name: "e-mailed code, nobody to ask", setup: account(pixivtest.Account{Username: "mailed", Password: "pw-mailed-secret", EmailCode: true, Mail: "m@example.com"}),
-			want: reason.EmailCode, submits: 1},
-		{name: "wrong password", setup: func(f *fixture) { f.withPassword(); f.opts.Password = "wrong-password-given" }, want: reason.WrongPassword, submits: 1},
-		{name: "locked", setup: account(pixivtest.Account{Username: "locked", Password: "pw-locked-secret", Locked: true}), want: reason.AccountLocked, submits: 1},
-		{name: "captcha", setup: func(f *fixture) { f.withPassword(); f.srv.SetCaptcha(true) }, want: reason.Captcha, submits: 1},
-		{name: "expired session", setup: func(f *fixture) { session(f); f.srv.ExpireSessions() }, want: reason.SessionExpired},
-		{name: "no credentials", setup: func(*fixture) {}, want: reason.NoCredentials},
-		{name: "callback error", setup: func(f *fixture) { f.withPassword(); f.srv.SetCallbackError("access_denied") }, want: reason.Rejected, submits: 1},
+			want: reason.EmailCode, submits: 1, say: []string{"e-mailed a verification code"}},
+		{name: "wrong password", setup: func(f *fixture) { f.withPassword(); f.opts.Password = "wrong-password-given" }, want: reason.WrongPassword, submits: 1, say: []string{"refused the username or password", "not submitted again"}},
+		{name: "locked", setup: account(pixivtest.Account{Username: "locked", Password: "pw-locked-secret", Locked: true}), want: reason.AccountLocked, submits: 1, say: []string{"account is locked"}},
+		{name: "captcha", setup: func(f *fixture) { f.withPassword(); f.srv.SetCaptcha(true) }, want: reason.Captcha, submits: 1, say: []string{"captcha"}},
+		{name: "expired session", setup: func(f *fixture) { session(f); f.srv.ExpireSessions() }, want: reason.SessionExpired, say: []string{"session has expired"}},
+		{name: "no credentials", setup: func(*fixture) {}, want: reason.NoCredentials, say: []string{"no username or password"}},
+		{name: "callback error", setup: func(f *fixture) { f.withPassword(); f.srv.SetCallbackError("access_denied") }, want: reason.Rejected, submits: 1, say: []string{`ended the login with error "access_denied"`}},
 	}
 }
 
@@ -169,6 +173,11 @@ func TestOutcomes(t *testing.T) {
 					t.Fatalf("err = %v; want %q (and ErrNeedsPerson)\n%s", err, o.want, strings.Join(log, "\n"))
 				} else if strings.Contains(err.Error(), "--") || strings.Contains(err.Error(), "pixivauth login") {
 					t.Errorf("err = %v names the CLI", err)
+				}
+				for _, w := range o.say {
+					if err != nil && !strings.Contains(err.Error(), w) {
+						t.Errorf("err = %v; want it to say %q", err, w)
+					}
 				}
 				if took > timeout/3 {
 					t.Errorf("took %s, not well before the %s timeout", took, timeout)
