@@ -50,6 +50,10 @@ type deps struct {
 	// (auth.Browser with the run's options). Tests of the CLI give an
 	// authtest.Coder here to run logins without a browser.
 	coder auth.Coder
+	// secretEnv are the secret variables main took from the environment
+	// (takeSecretEnv): $PIXIV_PASSWORD and the like are read here, never
+	// from the process's environment, which no longer has them.
+	secretEnv secretEnv
 }
 
 // newApp builds the command line. urfave/cli's defaults that the CLI

@@ -333,7 +333,7 @@ func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 	case lo.passwordFile.set:
 		return o.readSecretFile("--"+optPasswordFile, lo.passwordFile.value)
 	}
-	if v, ok := os.LookupEnv(envPassword); ok {
+	if v, ok := o.deps.secretEnv[envPassword]; ok {
 		return checkSecret("$"+envPassword, v)
 	}
 	if fd, ok := o.terminalIn(); ok && lo.headless {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -142,10 +143,16 @@ func TestUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("PIXIVAUTH_CONFIG_DIR", t.TempDir())
+			d := deps{secretEnv: secretEnv{}}
 			for k, v := range tt.env {
-				t.Setenv(k, v)
+				if slices.Contains(secretEnvVars[:], k) {
+					d.secretEnv[k] = v // main takes these out of the environment
+				} else {
+					t.Setenv(k, v)
+				}
 			}
-			code, stdout, stderr := runInProcess(context.Background(), "", tt.args...)
+			r := runInWith(context.Background(), d, "", tt.args...)
+			code, stdout, stderr := r.Code, r.Stdout, r.Stderr
 			if code != exitUsage {
 				t.Errorf("exit %d, want %d; stderr %q", code, exitUsage, stderr)
 			}

@@ -62,6 +62,57 @@ type leakRun struct {
 	scanned []string
 	// lastSession is the value of the last session() made.
 	lastSession string
+	// envs is where the browsers of the runs write their environment
+	// (recorder); envsRead is how much of it checkBrowserEnv has read.
+	envs     string
+	envsRead int
+	// browserEnvs counts the environments checkBrowserEnv has checked.
+	browserEnvs int
+}
+
+// recorder is a browser that writes its environment to l.envs, then
+// becomes the browser at path: what a browser pixivauth starts is given,
+// and every process it starts inherits.
+func (l *leakRun) recorder(path string) string {
+	l.t.Helper()
+	script := filepath.Join(l.t.TempDir(), "browser")
+	body := "#!/bin/sh\nenv >> '" + l.envs + "'\necho " + browserEnvEnd + " >> '" + l.envs + "'\nexec '" + path + "' \"$@\"\n"
+	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+		l.t.Fatal(err)
+	}
+	return script
+}
+
+// expectBrowserEnvChecked fails the test if no browser's environment has
+// been checked yet: a run with a secret in its environment started none.
+func (l *leakRun) expectBrowserEnvChecked() {
+	l.t.Helper()
+	if l.browserEnvs == 0 {
+		l.t.Error("no browser started, so its environment went unchecked")
+	}
+}
+
+// browserEnvEnd ends each environment recorder writes.
+const browserEnvEnd = "--- end of the environment of a browser"
+
+// checkBrowserEnv: the environments of the browsers started since the last
+// check hold no secret (the run's environment had some: PIXIV_PASSWORD,
+// say), and returns how many there were.
+func (l *leakRun) checkBrowserEnv(secrets testenv.Secrets) int {
+	l.t.Helper()
+	data, err := os.ReadFile(l.envs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0
+	}
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	fresh := string(data[l.envsRead:])
+	l.envsRead = len(data)
+	if found := secrets.In(fresh); len(found) > 0 {
+		l.t.Errorf("the browser was started with %s in its environment", strings.Join(found, ", "))
+	}
+	return strings.Count(fresh, browserEnvEnd)
 }
 
 // inShell makes the run's browser Chromium's headless shell: for the
@@ -69,6 +120,9 @@ type leakRun struct {
 // point (the password login's subtest scans what the full browser leaves).
 func (l *leakRun) inShell() *leakRun {
 	useHeadlessShell(l.Run)
+	if l.Browser != "" {
+		l.Browser = l.recorder(l.Browser)
+	}
 	return l
 }
 
@@ -78,7 +132,7 @@ func (l *leakRun) inShell() *leakRun {
 func (l *leakRun) shellEnv(env ...string) []string {
 	l.t.Helper()
 	if shell := headlessShell(l.t); shell != "" {
-		env = append(env, "PIXIVAUTH_BROWSER="+shell)
+		env = append(env, "PIXIVAUTH_BROWSER="+l.recorder(shell))
 	}
 	return env
 }
@@ -128,6 +182,7 @@ func newLeakRun(t *testing.T, browser bool, account pixivtest.Account, opts ...p
 		tmp:    r.Tmp,
 		inputs: t.TempDir(),
 		known:  testenv.Secrets{},
+		envs:   filepath.Join(t.TempDir(), "browser-env"),
 	}
 	l.give("the account's password", account.Password)
 	l.give("the account's TOTP secret", account.TOTPSecret)
@@ -260,6 +315,7 @@ func (l *leakRun) secrets() testenv.Secrets {
 func (l *leakRun) inspect(r result, githubActions, combined bool) {
 	l.t.Helper()
 	secrets := l.secrets()
+	l.browserEnvs += l.checkBrowserEnv(secrets)
 	l.checkStderr(r, secrets, githubActions, combined)
 	l.scanned = l.checkFiles(secrets)
 	l.checkModes()
@@ -626,11 +682,13 @@ func TestNoSecretLeaks(t *testing.T) {
 		// The password from a file (what the CLI reads; the fake browser
 		// is given it) and from the environment (a process of its own, in
 		// the headless shell: capture's TestOutcomes scans the driver's log
-		// in every outcome).
+		// in every outcome). The environment's secrets, a refresh token
+		// beside the password, must not reach the browser's.
 		expectCode(t, l.runFake("", "login", "--headless", "--username", l.account.Username,
 			"--password-file", l.input("password", l.account.Password+"\n"), "--format", "env"), 0)
-		expectCode(t, l.run(l.shellEnv("PIXIV_PASSWORD="+l.account.Password), "", "login", "--headless",
+		expectCode(t, l.run(l.shellEnv("PIXIV_PASSWORD="+l.account.Password, "PIXIV_REFRESH_TOKEN="+l.refreshToken()), "", "login", "--headless",
 			"--username", l.account.Username, "--format", "text"), 0)
+		l.expectBrowserEnvChecked()
 
 		// The session it saved (a PHPSESSID from Set-Cookie), in every use:
 		// the CLI's around the fake browser, which must be handed it, and
@@ -695,6 +753,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		}
 		l.expectCaches()
 		expectCode(t, l.run([]string{"PIXIV_TOTP_SECRET=" + secret}, acct.Password, append(login, "--format", "env")...), 0)
+		l.expectBrowserEnvChecked()
 		if n := len(l.srv.Issued()); n != 3 {
 			t.Errorf("the double issued %d tokens, want 3", n)
 		}

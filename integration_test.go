@@ -119,7 +119,7 @@ func runIn(ctx context.Context, stdin string, args ...string) result {
 func runInWith(ctx context.Context, d deps, stdin string, args ...string) result {
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	code := runWith(ctx, d, append([]string{programName}, args...), strings.NewReader(stdin), &stdout, &stderr)
+	code := run(ctx, d, append([]string{programName}, args...), strings.NewReader(stdin), &stdout, &stderr)
 	return result{Code: code, Stdout: stdout.String(), Stderr: stderr.String(), Took: time.Since(start)}
 }
 

@@ -32,7 +32,8 @@ import (
 
 func main() {
 	ctx, stop := signalContext()
-	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	d := deps{secretEnv: takeSecretEnv()}
+	code := run(ctx, d, os.Args, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -78,14 +79,9 @@ func signalContext() (context.Context, func()) {
 
 // run runs pixivauth with args (args[0] is the program name) and returns
 // its exit status. Everything it prints goes to stdout (results) and stderr
-// (messages).
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return runWith(ctx, deps{}, args, stdin, stdout, stderr)
-}
-
-// runWith is run with d in place of what it would take from outside: a
-// fake browser, in tests.
-func runWith(ctx context.Context, d deps, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// (messages). d is what it takes from outside besides: the environment's
+// secrets, and in tests a fake browser.
+func run(ctx context.Context, d deps, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The browser and token clients log from goroutines of their own.
 	p := &program{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}, deps: d}
 	app := p.newApp()

@@ -17,6 +17,30 @@ const (
 	envTOTPSecret   = "PIXIV_TOTP_SECRET"
 )
 
+// secretEnvVars are the environment variables that carry secrets.
+var secretEnvVars = [...]string{envRefreshToken, envPassword, envPHPSESSID, envTOTPSecret}
+
+// secretEnv holds the secret variables of the environment pixivauth was
+// started with, by name (takeSecretEnv).
+type secretEnv map[string]string
+
+// takeSecretEnv reads the variables that carry secrets and removes them
+// from this process's environment, so that no process pixivauth starts
+// inherits them: not the browser, nor the helpers it starts, nor a
+// browser's --version. A process's environment is readable in
+// /proc/PID/environ by the user's other programs, and goes into crash
+// reports. main calls it once, before anything can start a process.
+func takeSecretEnv() secretEnv {
+	env := secretEnv{}
+	for _, name := range secretEnvVars {
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+			os.Unsetenv(name)
+		}
+	}
+	return env
+}
+
 // maxSecretFile bounds what is read as one secret or session file: a token
 // is 43 characters and a session a few kilobytes.
 const maxSecretFile = 1 << 20
@@ -96,7 +120,7 @@ func (p *program) secretFrom(value opt, valueName string, file opt, fileName str
 		source = "--" + fileName
 		secret, err = p.readSecretFile(source, file.value)
 	default:
-		v, ok := os.LookupEnv(envVar)
+		v, ok := p.deps.secretEnv[envVar]
 		if !ok {
 			return "", "", nil
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,10 +53,10 @@ func TestCheckSecret(t *testing.T) {
 }
 
 // refreshTokenOf runs a command with refresh's options and returns what
-// refreshTokenInput makes of args and stdin.
-func refreshTokenOf(t *testing.T, stdin string, args ...string) (token, source string, err error) {
+// refreshTokenInput makes of args, stdin and the environment's secrets.
+func refreshTokenOf(t *testing.T, env secretEnv, stdin string, args ...string) (token, source string, err error) {
 	t.Helper()
-	p := &program{stdin: strings.NewReader(stdin), stdout: io.Discard, stderr: io.Discard}
+	p := &program{stdin: strings.NewReader(stdin), stdout: io.Discard, stderr: io.Discard, deps: deps{secretEnv: env}}
 	app := &cli.App{
 		Name:   programName,
 		Writer: io.Discard, ErrWriter: io.Discard,
@@ -73,6 +74,7 @@ func refreshTokenOf(t *testing.T, stdin string, args ...string) (token, source s
 }
 
 func TestRefreshTokenPrecedence(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "token")
 	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
@@ -105,13 +107,12 @@ func TestRefreshTokenPrecedence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := secretEnv{envRefreshToken: tt.env}
 			if tt.env == noEnv {
-				t.Setenv(envRefreshToken, "")
-				os.Unsetenv(envRefreshToken)
-			} else {
-				t.Setenv(envRefreshToken, tt.env)
+				env = nil
 			}
-			got, from, err := refreshTokenOf(t, tt.stdin, tt.args...)
+			got, from, err := refreshTokenOf(t, env, tt.stdin, tt.args...)
 			if tt.wantErr {
 				if exitCode(err) != exitUsage {
 					t.Errorf("got %q, %v; want a usage error", got, err)
@@ -140,5 +141,34 @@ func TestSecretFileTooLarge(t *testing.T) {
 	p := &program{stdin: strings.NewReader(strings.Repeat("x", maxSecretFile+1))}
 	if _, err := p.readSecretFile("stdin", "-"); exitCode(err) != exitUsage {
 		t.Errorf("an oversized secret: %v; want a usage error", err)
+	}
+}
+
+// TestTakeSecretEnv: main takes the secret variables out of the process's
+// environment, and every process pixivauth starts inherits that
+// environment. (TestNoSecretLeaks checks a real browser's.)
+func TestTakeSecretEnv(t *testing.T) {
+	for _, name := range secretEnvVars {
+		t.Setenv(name, "value of "+name)
+	}
+	t.Setenv("PIXIVAUTH_PROFILE", "work") // not a secret: it stays
+	got := takeSecretEnv()
+	for _, name := range secretEnvVars {
+		if got[name] != "value of "+name {
+			t.Errorf("took %s = %q", name, got[name])
+		}
+		if _, ok := os.LookupEnv(name); ok {
+			t.Errorf("%s is still in the environment", name)
+		}
+	}
+	if len(got) != len(secretEnvVars) {
+		t.Errorf("took %d variables, want %d", len(got), len(secretEnvVars))
+	}
+	out, err := exec.Command("env").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "value of ") || !strings.Contains(string(out), "PIXIVAUTH_PROFILE=work") {
+		t.Errorf("a child's environment:\n%s", out)
 	}
 }

@@ -88,6 +88,11 @@ type captured struct {
 // and opens the login page. It returns once the page is requested; the code
 // arrives through Code. Call Close in every case: it ends the browser and
 // removes the temporary profile.
+//
+// A browser it starts inherits this process's environment, with its own
+// HOME, TMPDIR and XDG directories on top: take secrets out of the
+// environment first (pixivauth's CLI removes $PIXIV_PASSWORD and the like
+// as it starts), or every process of the browser carries them.
 func Start(ctx context.Context, opts Options) (*Login, error) {
 	if opts.LoginURL == "" {
 		return nil, errors.New("capture: Options.LoginURL is empty")
