@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -93,4 +95,66 @@ func BenchmarkSessionLoginCommand(b *testing.B) {
 	// machine is doing, which its wall time (ns/op) on a shared machine
 	// is not.
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(max(runs, 1)), "cpu-ms/op")
+}
+
+// BenchmarkHeadlessSessionLoginCommand is `pixivauth login --headless` as a
+// server or scheduled job runs it with the session an earlier login saved:
+// process start, browser start, the stored session's login, the exchange,
+// tokens printed, browser and process gone. It reports the median, and the
+// split of the run by its stderr's -v lines. Compare it with
+// BenchmarkBrowserStartCommand (target: at most 1.3 times as long).
+func BenchmarkHeadlessSessionLoginCommand(b *testing.B) {
+	path, err := capture.FindBrowser("", false)
+	testenv.Need(b, err == nil, fmt.Sprint(err))
+	srv := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
+	defer srv.Close()
+	r := testenv.NewRun(b)
+	r.Browser = path
+	base := []string{"--pixiv-server", srv.Addr(), "--insecure", "--config-dir", r.Config, "login", "--headless", "--json"}
+	// The session a first login imports and saves; the runs measured use it.
+	sessid := srv.NewSession(pixivtest.DemoAccount().ID).Value
+	if res := r.Exec(binary, []string{"PIXIV_PHPSESSID=" + sessid}, "", base...); res.Code != 0 {
+		b.Fatalf("first login: %s", res)
+	}
+	var took []float64
+	for b.Loop() {
+		res := r.Exec(binary, nil, "", base...)
+		if res.Code != 0 {
+			b.Fatalf("login with the saved session: %s", res)
+		}
+		took = append(took, float64(res.Took.Microseconds())/1000)
+	}
+	slices.Sort(took)
+	b.ReportMetric(percentile(took, 0.5), "p50-ms")
+}
+
+// BenchmarkBrowserStartCommand is the floor under BenchmarkHeadless-
+// SessionLoginCommand: the same browser binary started headless by itself,
+// a blank page loaded, and the browser gone (--dump-dom about:blank).
+func BenchmarkBrowserStartCommand(b *testing.B) {
+	path, err := capture.FindBrowser("", false)
+	testenv.Need(b, err == nil, fmt.Sprint(err))
+	r := testenv.NewRun(b)
+	var took []float64
+	for i := 0; b.Loop(); i++ {
+		args := []string{"--headless", "--user-data-dir=" + filepath.Join(r.Tmp, fmt.Sprint(i)), "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--host-resolver-rules=MAP * ~NOTFOUND", "--dump-dom", "about:blank"}
+		if os.Geteuid() == 0 {
+			args = append(args, "--no-sandbox")
+		}
+		res := r.Exec(path, nil, "", args...)
+		if res.Code != 0 {
+			b.Fatalf("%s: %s", path, res)
+		}
+		took = append(took, float64(res.Took.Microseconds())/1000)
+	}
+	slices.Sort(took)
+	b.ReportMetric(percentile(took, 0.5), "p50-ms")
+}
+
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[int(p*float64(len(sorted)-1))]
 }
