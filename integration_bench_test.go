@@ -99,10 +99,12 @@ func BenchmarkSessionLoginCommand(b *testing.B) {
 
 // BenchmarkHeadlessSessionLoginCommand is `pixivauth login --headless` as a
 // server or scheduled job runs it with the session an earlier login saved:
-// process start, browser start, the stored session's login, the exchange,
-// tokens printed, browser and process gone. It reports the median, and the
-// split of the run by its stderr's -v lines. Compare it with
-// BenchmarkBrowserStartCommand (target: at most 1.3 times as long).
+// process start to tokens printed and process gone. A session login goes
+// over HTTP first and starts the browser only when Pixiv answers with
+// something unexpected, which the double does not: this is the run a user
+// gets. Compare it with BenchmarkBrowserStartCommand (target: at most 1.3
+// times as long); capture's BenchmarkHeadlessSessionLogin is the same
+// login through the browser, and its split by step.
 func BenchmarkHeadlessSessionLoginCommand(b *testing.B) {
 	path, err := capture.FindBrowser("", false)
 	testenv.Need(b, err == nil, fmt.Sprint(err))
