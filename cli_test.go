@@ -239,18 +239,20 @@ func TestCompletionFish(t *testing.T) {
 // zshDriver types a line and TAB into an interactive zsh on a pseudo-
 // terminal (zsh's own zpty), with the completion script loaded the way its
 // comment says, and prints what the terminal shows.
+// zshDriver takes the dump compinit made ($1), the completion script
+// ($2), the line to type ($3) and the words that must show (the rest).
 const zshDriver = `zmodload zsh/zpty
 zpty z 'zsh -f -i'
-zpty -w z "PS1='%% '; autoload -U compinit && compinit -u; source ${(q)1}; setopt nobeep; print -r -- READY\$((6*7))"
+zpty -w z "PS1='%% '; autoload -U compinit && compinit -u -C -d ${(q)1}; source ${(q)2}; setopt nobeep; print -r -- READY\$((6*7))"
 zpty -r z line '*READY42*'
-zpty -w -n z "$2"$'\t'
-# Read until every wanted word ($3...) shows, or 60 s have passed: the
-# completion may run pixivauth, which a loaded machine starts slowly.
+zpty -w -n z "$3"$'\t'
+# Read until every wanted word shows, or 60 s have passed: the completion
+# may run pixivauth, which a loaded machine starts slowly.
 out=""
 for i in {1..600}; do
   while zpty -r -t z chunk; do out+=$chunk; done
   all=1
-  for w in "${@[3,-1]}"; do [[ $out == *"$w"* ]] || all=0; done
+  for w in "${@[4,-1]}"; do [[ $out == *"$w"* ]] || all=0; done
   (( all )) && break
   sleep 0.1
 done
@@ -268,6 +270,14 @@ func TestCompletionZsh(t *testing.T) {
 	needShell(t, "zsh")
 	script, env := completionScript(t, "zsh"), shellEnv(t)
 	driver := writeFile(t, "driver.zsh", zshDriver)
+	// compinit reads every completion function zsh has, and writes what
+	// it found to a dump: once here, then each case loads the dump (-C).
+	dump := filepath.Join(t.TempDir(), "zcompdump")
+	initCmd := exec.Command("zsh", "-f", "-c", `autoload -U compinit && compinit -u -d "$1"`, "zsh", dump)
+	initCmd.Env = env
+	if out, err := initCmd.CombinedOutput(); err != nil {
+		t.Fatalf("compinit: %v\n%s", err, out)
+	}
 	cfg, dir := completionDirs(t)
 	for _, tt := range completionCases {
 		t.Run(tt.line, func(t *testing.T) {
@@ -281,7 +291,7 @@ func TestCompletionZsh(t *testing.T) {
 				}
 				want = append(want, w)
 			}
-			cmd := exec.Command("zsh", append([]string{"-f", driver, script, line}, want...)...)
+			cmd := exec.Command("zsh", append([]string{"-f", driver, dump, script, line}, want...)...)
 			cmd.Env = append(slices.Clip(env), "TERM=dumb")
 			out, err := cmd.CombinedOutput()
 			// No wanted word is part of the line as typed, so it shows
