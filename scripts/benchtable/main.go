@@ -33,7 +33,7 @@ func run(r io.Reader, w io.Writer) error {
 	for sc.Scan() {
 		line := sc.Text()
 		if c, ok := strings.CutPrefix(line, "cpu: "); ok {
-			cpu = c
+			cpu = strings.Join(strings.Fields(c), " ") // some CPUs pad their name
 			continue
 		}
 		fields := strings.Fields(line)
