@@ -20,6 +20,10 @@ import (
 	"github.com/pixivauth/pixivauth/reason"
 )
 
+// buttonGrace is how long account selection waits for its button after
+// the page's data shows, before it posts from the data instead.
+const buttonGrace = 2 * time.Second
+
 // driveState is what the driver has done and learnt in this login.
 type driveState struct {
 	report *pageReport // the page as last reported
@@ -30,6 +34,10 @@ type driveState struct {
 	usernameTyped bool
 	formSubmitted bool
 	selected      bool
+	// buttonWait fires when account selection has waited buttonGrace for
+	// its button; buttonWaited is true after.
+	buttonWait    <-chan time.Time
+	buttonWaited  bool
 	skipped       map[string]bool // skip buttons clicked, by page URL and place
 	reportedLogin bool
 	lastKind      string
@@ -61,6 +69,14 @@ func (l *Login) drive() {
 		case <-l.tab.Done():
 			return
 		case <-l.watchedEvents.wake:
+		case <-st.buttonWait:
+			st.buttonWait, st.buttonWaited = nil, true
+			if st.report != nil {
+				if err := l.act(&st); err != nil {
+					l.failWith(err)
+					return
+				}
+			}
 		case <-stalled:
 			if left := l.opts.StallTimeout - l.sinceProgress(); left > 0 {
 				timer.Reset(left)
@@ -183,6 +199,16 @@ func (l *Login) act(st *driveState) error {
 		return l.actCode(st)
 	case "select":
 		if st.selected || (l.opts.Visible && l.opts.ChooseAccount) {
+			return nil
+		}
+		if r.Button == nil && !st.buttonWaited {
+			// The page's data is there and its button not yet: Pixiv's
+			// script draws the page from that data once it has loaded.
+			// Click the button when it shows; without one by
+			// buttonGrace, do what it does from the data.
+			if st.buttonWait == nil {
+				st.buttonWait = time.After(buttonGrace)
+			}
 			return nil
 		}
 		st.selected = true
