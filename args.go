@@ -346,6 +346,19 @@ func editDistance(a, b string) int {
 	return d[len(a)][len(b)]
 }
 
+// noArguments is the usage error of a command that takes no arguments and
+// was given some, or nil; why, if set, says what the person may have
+// meant instead.
+func noArguments(command string, args []string, why string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if why != "" {
+		why = " (" + why + ")"
+	}
+	return usageErrorf("%s takes no arguments%s%s", command, why, afterDashes(args))
+}
+
 // afterDashes explains arguments that look like options, which only a
 // "--" before them makes arguments: "" where none does.
 func afterDashes(args []string) string {

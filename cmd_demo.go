@@ -50,10 +50,10 @@ func (p *program) runDemo(ctx context.Context, do demoOpts) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(do.args) > 0:
-		return usageErrorf("demo takes no arguments%s", afterDashes(do.args))
-	case o.server != "" || p.given[optProxy]:
+	if err := noArguments("demo", do.args, ""); err != nil {
+		return err
+	}
+	if o.server != "" || p.given[optProxy] {
 		return usageErrorf("demo runs its own Pixiv double on 127.0.0.1: --pixiv-server and --proxy do not apply")
 	}
 	if p.given[optConfigDir] {

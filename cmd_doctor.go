@@ -62,8 +62,8 @@ func (p *program) runDoctor(ctx context.Context, do doctorOpts) error {
 	if err != nil {
 		return err
 	}
-	if len(do.args) > 0 {
-		return usageErrorf("doctor takes no arguments%s", afterDashes(do.args))
+	if err := noArguments("doctor", do.args, ""); err != nil {
+		return err
 	}
 	checks := o.checkBrowser(do.browser)
 	client := o.httpClient()

@@ -145,8 +145,8 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 	if err != nil {
 		return err
 	}
-	if len(lo.args) > 0 {
-		return usageErrorf("login takes no arguments%s", afterDashes(lo.args))
+	if err := noArguments("login", lo.args, ""); err != nil {
+		return err
 	}
 	if err := checkNoBrowser(lo); err != nil {
 		return err

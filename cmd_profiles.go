@@ -152,8 +152,8 @@ func (p *program) runLogout(ctx context.Context, co commonOpts) error {
 	if err != nil {
 		return err
 	}
-	if len(co.args) > 0 {
-		return usageErrorf("logout takes no arguments (the profile is --profile NAME)%s", afterDashes(co.args))
+	if err := noArguments("logout", co.args, "the profile is --profile NAME"); err != nil {
+		return err
 	}
 	if o.profile == nil {
 		return o.noStore()
@@ -199,8 +199,8 @@ func (p *program) runSessionExport(ctx context.Context, so sessionExportOpts) er
 	if err != nil {
 		return err
 	}
-	if len(co.args) > 0 {
-		return usageErrorf("session export takes no arguments%s", afterDashes(co.args))
+	if err := noArguments("session export", co.args, ""); err != nil {
+		return err
 	}
 	if o.profile == nil {
 		return o.noStore()

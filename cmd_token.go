@@ -121,8 +121,8 @@ func (p *program) runToken(ctx context.Context, co commonOpts) error {
 	if err != nil {
 		return err
 	}
-	if len(co.args) > 0 {
-		return usageErrorf("token takes no arguments (to refresh a given token: pixivauth refresh TOKEN)")
+	if err := noArguments("token", co.args, "to refresh a given token: pixivauth refresh TOKEN"); err != nil {
+		return err
 	}
 	envToken, _, err := p.secretFrom(opt{}, "", opt{}, "", envRefreshToken)
 	if err != nil {

@@ -61,8 +61,8 @@ func (p *program) runVersion(ctx context.Context, co commonOpts) error {
 	if err != nil {
 		return err
 	}
-	if len(co.args) > 0 {
-		return usageErrorf("version takes no arguments%s", afterDashes(co.args))
+	if err := noArguments("version", co.args, ""); err != nil {
+		return err
 	}
 	v := currentVersion()
 	var b bytes.Buffer

@@ -123,6 +123,8 @@ func TestUsageErrors(t *testing.T) {
 		{"two refresh tokens", nil, []string{"refresh", "a", "b"}, "one refresh token, not 2 arguments"},
 		{"options after --", nil, []string{"refresh", "--", "-aToken", "--json"}, `not 2 arguments (every word after "--" is an argument: put options before it)`},
 		{"an option after -- on a command without arguments", nil, []string{"login", "--", "--headless"}, `login takes no arguments (every word after "--" is an argument`},
+		{"an option after -- where a hint comes first", nil, []string{"token", "--", "--json"}, `token takes no arguments (to refresh a given token: pixivauth refresh TOKEN) (every word after "--" is an argument`},
+		{"an argument to a command without arguments", nil, []string{"logout", "work"}, "logout takes no arguments (the profile is --profile NAME)"},
 		{"blank refresh token", nil, []string{"refresh", "  "}, "is empty"},
 		{"refresh token with a space", nil, []string{"refresh", "a b"}, "whitespace"},
 		{"blank env token", map[string]string{envRefreshToken: " \n"}, []string{"refresh"}, "$PIXIV_REFRESH_TOKEN is empty"},
