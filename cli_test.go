@@ -238,9 +238,9 @@ func TestCompletionFish(t *testing.T) {
 
 // zshDriver types a line and TAB into an interactive zsh on a pseudo-
 // terminal (zsh's own zpty), with the completion script loaded the way its
-// comment says, and prints what the terminal shows.
-// zshDriver takes the dump compinit made ($1), the completion script
-// ($2), the line to type ($3) and the words that must show (the rest).
+// comment says, and prints what the terminal shows. Its arguments: the
+// dump compinit made ($1), the completion script ($2), the line to type
+// ($3) and the words that must show (the rest).
 const zshDriver = `zmodload zsh/zpty
 zpty z 'zsh -f -i'
 zpty -w z "PS1='%% '; autoload -U compinit && compinit -u -C -d ${(q)1}; source ${(q)2}; setopt nobeep; print -r -- READY\$((6*7))"
