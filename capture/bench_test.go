@@ -108,7 +108,7 @@ func BenchmarkBrowserStart(b *testing.B) {
 	tmp := b.TempDir()
 	for b.Loop() {
 		// No host resolves: a browser in a test reaches nothing off loopback.
-		opts := Options{TempDir: tmp, Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND"}}
+		opts := Options{TempDir: tmp, Flags: map[string]any{"host-resolver-rules": pixivtest.NoLookups}}
 		if err := Probe(context.Background(), opts); err != nil {
 			b.Fatal(err)
 		}

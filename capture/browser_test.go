@@ -568,7 +568,7 @@ func TestProbeTimeout(t *testing.T) {
 	t.Parallel()
 	needBrowser(t, false)
 	err := Probe(context.Background(), Options{TempDir: t.TempDir(), Browser: headlessShell(t), Timeout: time.Millisecond,
-		Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND"}})
+		Flags: map[string]any{"host-resolver-rules": pixivtest.NoLookups}})
 	if !errors.Is(err, ErrBrowser) || !errors.Is(err, reason.BrowserFailed) || errors.Is(err, ErrStalled) ||
 		!strings.Contains(err.Error(), "did not start and open a page within 1ms") {
 		t.Errorf("err = %v; want ErrBrowser and %q, saying the browser did not start", err, reason.BrowserFailed)

@@ -267,7 +267,7 @@ func TestChallengeFrameNotBadge(t *testing.T) {
 			// in TestOutcomes' English logins.
 			l, err := Start(context.Background(), Options{LoginURL: ts.URL + "/login", TempDir: t.TempDir(),
 				Browser: headlessShell(t), Timeout: 5 * time.Minute, StallTimeout: tc.stall,
-				Flags: map[string]any{"host-resolver-rules": "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"}})
+				Flags: map[string]any{"host-resolver-rules": pixivtest.NoLookups}})
 			if err != nil {
 				t.Fatal(err)
 			}

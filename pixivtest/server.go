@@ -307,6 +307,11 @@ func (s *Server) BrowserFlags() map[string]any {
 	}
 }
 
+// NoLookups is a host-resolver-rules value (a Chrome flag) under which no
+// name resolves but loopback's: a browser a test starts with it reaches
+// nothing past this machine, however a page names its hosts.
+const NoLookups = "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+
 // ProxyBrowserFlags returns Chrome command-line flags for a browser that
 // reaches doubles serving cert ([WithCertificate]) only through proxies
 // ([NewProxy]), given per browser context or with --proxy-server: cert is
@@ -314,7 +319,7 @@ func (s *Server) BrowserFlags() map[string]any {
 // that no request can go past loopback without a proxy.
 func ProxyBrowserFlags(cert tls.Certificate) map[string]any {
 	return map[string]any{
-		"host-resolver-rules":                 "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+		"host-resolver-rules":                 NoLookups,
 		"ignore-certificate-errors-spki-list": spkiHash(cert.Leaf),
 	}
 }
