@@ -28,8 +28,8 @@ func runWithDeps(t *testing.T, d deps, stdin string, args ...string) result {
 // driverErr is the error capture's driver ends a login with for r, in its
 // words, for the fake browser (authtest.Coder.Err): the CLI tests check what
 // the CLI makes of it, and that it passes the driver's words on. The real
-// driver says the same words: capture's TestOutcomes and TestPageFaults check
-// them against real Chromium.
+// driver says the same words: capture's TestOutcomes, TestPageFaults and
+// TestBrowserKilledMidLogin check them against real Chromium.
 func driverErr(r reason.Reason) error {
 	errs := map[reason.Reason]struct {
 		sentinel error

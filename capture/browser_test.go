@@ -346,8 +346,10 @@ func TestBrowserKilledMidLogin(t *testing.T) {
 	}
 	start := time.Now()
 	_, err = l.Code(ctx)
-	if !errors.Is(err, ErrBrowser) {
-		t.Fatalf("err = %v, want ErrBrowser", err)
+	// The words the CLI's fake browser ends a login with for a crash
+	// (driverErr in package main).
+	if !errors.Is(err, ErrBrowser) || reason.Of(err) != reason.BrowserCrashed || !strings.Contains(err.Error(), "the browser exited during the login") {
+		t.Fatalf("err = %v, want ErrBrowser, %q: the browser exited during the login", err, reason.BrowserCrashed)
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("noticed the dead browser after %s", took)

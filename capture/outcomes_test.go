@@ -34,6 +34,10 @@ type outcome struct {
 	say []string
 	// submits is how many login forms (/ajax/login) the double must see.
 	submits int
+	// selects: the login continues with the stored session on the
+	// account-selection page, by a click on its button where pixivauth
+	// knows the button's label, else from the page's data.
+	selects bool
 	// check, if set, looks at the double afterwards.
 	check func(*testing.T, *fixture)
 }
@@ -60,9 +64,9 @@ func outcomes() []outcome {
 		}
 	}
 	return []outcome{
-		{name: "stored session", setup: session},
-		{name: "stored session, data-props", opts: []pixivtest.Option{pixivtest.WithDataProps()}, setup: session},
-		{name: "stored session, JS callback", opts: []pixivtest.Option{pixivtest.WithScriptCallback()}, setup: session},
+		{name: "stored session", setup: session, selects: true},
+		{name: "stored session, data-props", opts: []pixivtest.Option{pixivtest.WithDataProps()}, setup: session, selects: true},
+		{name: "stored session, JS callback", opts: []pixivtest.Option{pixivtest.WithScriptCallback()}, setup: session, selects: true},
 		{name: "password", setup: func(f *fixture) { f.withPassword() }, submits: 1},
 		{name: "password, returnTo", opts: []pixivtest.Option{pixivtest.WithCamelReturnTo()}, setup: func(f *fixture) { f.withPassword() }, submits: 1},
 		{name: "password, username first", opts: []pixivtest.Option{pixivtest.WithUsernameFirst()}, setup: func(f *fixture) { f.withPassword() }, submits: 1},
@@ -173,6 +177,15 @@ func TestOutcomes(t *testing.T) {
 					t.Fatalf("err = %v; want %q (and ErrNeedsPerson)\n%s", err, o.want, strings.Join(log, "\n"))
 				} else if strings.Contains(err.Error(), "--") || strings.Contains(err.Error(), "pixivauth login") {
 					t.Errorf("err = %v names the CLI", err)
+				}
+				if o.selects && err == nil {
+					// The alternative English label is none pixivauth
+					// knows, beside a second button: no element to click.
+					said := strings.Join(log, "\n")
+					clicked := strings.Contains(said, "continuing with the stored session") && !strings.Contains(said, "posted from the page's data")
+					if clicked != (lang != "en-alt") {
+						t.Errorf("continued by a click: %v, want %v (a click where the label is known, else the page's data):\n%s", clicked, lang != "en-alt", said)
+					}
 				}
 				for _, w := range o.say {
 					if err != nil && !strings.Contains(err.Error(), w) {
