@@ -6,9 +6,14 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/pixivauth/pixivauth/pixiv"
 )
+
+// dialTimeout bounds the proxy's dial of the double: on loopback it answers
+// at once, unless something is wrong.
+const dialTimeout = 10 * time.Second
 
 // Proxy is an HTTP proxy on loopback in front of a double: a CONNECT to a
 // Pixiv host is tunnelled to the double, anything else is refused with 403,
@@ -73,7 +78,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this proxy tunnels Pixiv's hosts only, to the double", http.StatusForbidden)
 		return
 	}
-	upstream, err := net.Dial("tcp", p.target)
+	upstream, err := net.DialTimeout("tcp", p.target, dialTimeout)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
