@@ -20,9 +20,11 @@ import (
 	"github.com/pixivauth/pixivauth/reason"
 )
 
-// buttonGrace is how long account selection waits for its button after
-// the page's data shows, before it posts from the data instead.
-const buttonGrace = 2 * time.Second
+// buttonGrace is how long account selection waits for the page to draw
+// its buttons after its data shows, before it posts from the data instead.
+// The page draws them once it has loaded: at once on a good day, seconds
+// later on a loaded machine or a slow network.
+const buttonGrace = 10 * time.Second
 
 // driveState is what the driver has done and learnt in this login.
 type driveState struct {
@@ -201,11 +203,12 @@ func (l *Login) act(st *driveState) error {
 		if st.selected || (l.opts.Visible && l.opts.ChooseAccount) {
 			return nil
 		}
-		if r.Button == nil && !st.buttonWaited {
-			// The page's data is there and its button not yet: Pixiv's
+		if r.Button == nil && !r.Drawn && !st.buttonWaited {
+			// The page's data is there and its buttons not yet: Pixiv's
 			// script draws the page from that data once it has loaded.
-			// Click the button when it shows; without one by
-			// buttonGrace, do what it does from the data.
+			// Click the button when it shows. Once the page is drawn
+			// without a button pixivauth knows, or after buttonGrace
+			// without the page drawn, do what it does from the data.
 			if st.buttonWait == nil {
 				st.buttonWait = time.After(buttonGrace)
 			}

@@ -51,7 +51,10 @@ type pageReport struct {
 	Code     *point `json:"code,omitempty"`
 	Submit   *point `json:"submit,omitempty"`
 	Button   *point `json:"button,omitempty"` // continue or skip
-	URL      string `json:"url"`
+	// Drawn (account selection): the page shows buttons, so its script
+	// has drawn it, whether or not one of them is Button.
+	Drawn bool   `json:"drawn,omitempty"`
+	URL   string `json:"url"`
 }
 
 // watchScript is the script installed on every new document.
@@ -167,9 +170,10 @@ func watchScript() string {
     if (st.user && st["continue"]) {
       st.kind = "select";
       var c = byLabel(F["continue"]);
+      var bs = buttons().filter(function (b) { return b.tagName === "BUTTON"; });
+      st.drawn = bs.length > 0;
       if (!c) {
         // The only primary button on the page, if there is just one.
-        var bs = buttons().filter(function (b) { return b.tagName === "BUTTON"; });
         if (bs.length === 1) { c = bs[0]; }
       }
       if (c) { st.button = at(c); }
