@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -301,6 +302,9 @@ func fmSecrets(f *fmFixture) testenv.Secrets {
 	return secrets
 }
 
+// logPackageLine is a line as the log package writes it by default.
+var logPackageLine = regexp.MustCompile(`(?m)^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d .*$`)
+
 // fmAssert makes the checks every case shares.
 func fmAssert(ck *fmCheck, c fmCase, f *fmFixture, rs []fmResult) {
 	var stdouts strings.Builder
@@ -331,6 +335,11 @@ func fmAssert(ck *fmCheck, c fmCase, f *fmFixture, rs []fmResult) {
 		// No secret on stderr, at -v.
 		if found := fmSecrets(f).In(r.Stderr); len(found) > 0 {
 			ck.errorf("%sstderr holds %s:\n%v", which, strings.Join(found, ", "), r)
+		}
+		// Nothing writes to stderr through the log package (chromedp
+		// does by default): only pixivauth's own lines reach a person.
+		if line := logPackageLine.FindString(r.Stderr); line != "" {
+			ck.errorf("%sstderr has a line of the log package's: %q\n%v", which, line, r)
 		}
 		stdouts.WriteString(r.Stdout)
 	}

@@ -79,7 +79,7 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := testenv.MainTrappingLog(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -165,7 +165,7 @@ func (l *Login) start() error {
 	// tab crashes, even before the tab's Inspector domain is enabled, when
 	// the tab itself says nothing and chromedp's attach waits for answers
 	// that never come. Then the login opens a tab of its own.
-	conn, connCancel := chromedp.NewContext(allocCtx)
+	conn, connCancel := chromedp.NewContext(allocCtx, l.chromedpLogs()...)
 	l.connCancel = connCancel
 	l.logf("starting the browser (%s)", l.browserName())
 	startErr := func(err error) error {
@@ -282,7 +282,7 @@ func (l *Login) firstAttach() error {
 func (l *Login) attach() error {
 	allocCtx, allocCancel := remote.NewAllocator(l.timeoutCtx, l.opts.BrowserURL)
 	l.allocCancel = allocCancel
-	conn, connCancel := chromedp.NewContext(allocCtx)
+	conn, connCancel := chromedp.NewContext(allocCtx, l.chromedpLogs()...)
 	l.connCancel = connCancel
 	l.logf("attaching to the browser (%s)", l.browserName())
 	attachErr := func(err error) error {
@@ -791,6 +791,20 @@ func (l *Login) progress(name StepName, at time.Time) {
 func (l *Login) logf(format string, args ...any) {
 	if l.opts.Logf != nil {
 		l.opts.Logf(format, args...)
+	}
+}
+
+// chromedpLogs keeps chromedp's own log lines off the process's stderr,
+// where it prints them by default (the log package): a person sees only
+// pixivauth's messages, and some of chromedp's hold what the browser sent
+// (page data, cookies), which no log may show. At -v the login notes that
+// chromedp reported an error, with its wording but none of its values.
+func (l *Login) chromedpLogs() []chromedp.ContextOption {
+	return []chromedp.ContextOption{
+		chromedp.WithLogf(func(string, ...any) {}),
+		chromedp.WithErrorf(func(format string, _ ...any) {
+			l.logf("chromedp reported an error (%q, its values withheld)", format)
+		}),
 	}
 }
 
