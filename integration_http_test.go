@@ -108,7 +108,7 @@ func TestNoBrowserFailures(t *testing.T) {
 		}, exitUnavailable, []string{"authorize", "HTTP 502", "try again later"}, true},
 		{"connection reset at start", func(f *fixture) {
 			f.srv.Inject(pixivtest.EndpointStart, pixivtest.Fault{Reset: true})
-		}, exitUnavailable, []string{"start", "unreachable"}, false},
+		}, exitUnavailable, []string{"cannot reach the start URL", "connection reset", "check the network or proxy, then try again"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,6 +138,41 @@ func TestNoBrowserFailures(t *testing.T) {
 				t.Errorf("took %s", r.Took)
 			}
 			f.noCallback()
+		})
+	}
+}
+
+// A --no-browser login that reaches no Pixiv gets the advice the token
+// commands give for the same mistake with --pixiv-server: start the double
+// that should listen there, or trust its certificate (--insecure).
+func TestNoBrowserNetworkAdvice(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	env, _ := f.sessionEnv()
+	cases := []struct {
+		name   string
+		server []string
+		say    []string
+	}{
+		{"nothing listens", []string{"--pixiv-server", closedPort(t), "--insecure"},
+			[]string{"cannot reach the app login URL", "connection refused", "start the server that should listen at 127.0.0.1:", "(a test double?), then try again"}},
+		{"the double's certificate not trusted", []string{"--pixiv-server", f.srv.Addr()},
+			[]string{"cannot reach the app login URL", "certificate", "then try again; the --pixiv-server double's certificate is not trusted here: add --insecure"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			args := append(c.server, "--config-dir", t.TempDir(), "login", "--no-browser", "--timeout", long)
+			r := runPixivauth(t, append(env, noBrowserPATH(t)), "", args...)
+			expectCode(t, r, exitUnavailable)
+			for _, s := range c.say {
+				if !strings.Contains(r.Stderr, s) {
+					t.Errorf("stderr does not say %q:\n%s", s, r.Stderr)
+				}
+			}
+			if strings.Count(strings.TrimSpace(r.Stderr), "\n") > 1 {
+				t.Errorf("want the error on one line (beside --insecure's warning):\n%s", r.Stderr)
+			}
 		})
 	}
 }

@@ -194,7 +194,7 @@ func (e *Error) explain() (what, todo string) {
 		if tries := e.tries(); tries != "" {
 			what += ", " + tries
 		}
-		return what, networkTodo(e.Err, again)
+		return what, NetworkTodo(e.Err, again)
 	case kindCanceled:
 		return "canceled before Pixiv answered", ""
 	}
@@ -262,7 +262,13 @@ func describeNetwork(err error) string {
 	return "cannot reach " + host + " (" + innermost(err) + ")"
 }
 
-func networkTodo(err error, again string) string {
+// NetworkTodo says what to do about err, the network error of a request to
+// Pixiv that got no answer, ending with "then " and again: start the
+// server when nothing listens on this machine's loopback address (a test
+// double that is not running), trust the proxy's CA when TLS failed, else
+// check the network or proxy. The token client's errors and the
+// browserless login's give the same advice.
+func NetworkTodo(err error, again string) string {
 	if addr, ok := refusedLoopback(err); ok {
 		return "start the server that should listen at " + addr + " (a test double?), then " + again
 	}

@@ -328,8 +328,22 @@ func (l *login) networkError(ctx context.Context, step string, err error) error 
 		}
 		return fmt.Errorf("httplogin: no answer from %s in time: %w: %w", step, reason.Unreachable, ctxErr)
 	}
-	return fmt.Errorf("httplogin: cannot reach %s (%s): check the network or proxy, then try again: %w", step, l.redact(redactQuery(netDetail(err))), reason.Unreachable)
+	return reason.Mark(&netError{
+		msg: fmt.Sprintf("httplogin: cannot reach %s (%s): %s", step, l.redact(redactQuery(netDetail(err))), exchange.NetworkTodo(err, "try again")),
+		err: err,
+	}, reason.Unreachable)
 }
+
+// netError is a request's network error in words without its URL (whose
+// query holds values), wrapping the error itself, so that a caller can
+// tell what failed (a certificate, a refused connection) with errors.As.
+type netError struct {
+	msg string
+	err error
+}
+
+func (e *netError) Error() string { return e.msg }
+func (e *netError) Unwrap() error { return e.err }
 
 // netDetail is err without the URL that url.Error puts first, which carries
 // query values.
