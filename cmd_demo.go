@@ -129,7 +129,12 @@ func (p *program) runDemo(ctx context.Context, do demoOpts) error {
 	mu.Lock()
 	order, times[stepRefreshed] = append(order, stepRefreshed), time.Now()
 	mu.Unlock()
-	saveErr = errors.Join(saveErr, o.saveToken(ctx, t))
+	// The refreshed token replaces the first in the profile: its save's
+	// failure is the one to report (both failing the same way would say
+	// it twice), and its success leaves no stale token behind.
+	if err := o.saveToken(ctx, t); err != nil || saveErr == nil {
+		saveErr = err
+	}
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -155,6 +160,11 @@ func (p *program) runDemo(ctx context.Context, do demoOpts) error {
 	}
 	if err := o.printResult(formatDemo(report, o.format)); err != nil {
 		return err
+	}
+	var notSaved *saveError
+	if errors.As(saveErr, &notSaved) {
+		// The demo prints no tokens: it says what it did.
+		notSaved.lead = "the demo logged in, but could not save its tokens"
 	}
 	return saveErr
 }

@@ -286,7 +286,7 @@ func (o *options) saveToken(ctx context.Context, t *exchange.Token) error {
 func (o *options) saveErr(err error) error {
 	var save *auth.SaveError
 	if errors.As(err, &save) {
-		return &saveError{save.Err}
+		return &saveError{err: save.Err}
 	}
 	return err
 }
@@ -295,7 +295,7 @@ func (o *options) saveErr(err error) error {
 // failure if no config dir could be found, by design with --pixiv-server.
 func (o *options) notSaved(what string) error {
 	if o.storeErr != nil {
-		return &saveError{o.storeErr}
+		return &saveError{err: o.storeErr}
 	}
 	verb := "were" // the tokens
 	if !strings.HasSuffix(what, "s") {

@@ -73,10 +73,19 @@ func needsPersonf(format string, args ...any) error {
 // saveError is a failure to save tokens that Pixiv has already issued. The
 // tokens are printed all the same (they cannot be asked for again), and the
 // run fails with status 1 so that a script notices the cache is stale.
-type saveError struct{ err error }
+type saveError struct {
+	err error
+	// lead replaces "the tokens were printed but could not be saved", for
+	// a command that prints no tokens (demo).
+	lead string
+}
 
 func (e *saveError) Error() string {
-	return "the tokens were printed but could not be saved: " + e.err.Error()
+	lead := e.lead
+	if lead == "" {
+		lead = "the tokens were printed but could not be saved"
+	}
+	return lead + ": " + e.err.Error()
 }
 func (e *saveError) Unwrap() error { return e.err }
 

@@ -423,6 +423,32 @@ func TestDemo(t *testing.T) {
 		}
 		t.Errorf("demo left %v in TMPDIR", names)
 	}
+
+	// A --config-dir whose profile holds another user's token: the demo
+	// runs, shows its steps, and says once, on one line, that it could
+	// not save (it prints no tokens), with the demo's own way out.
+	dir := t.TempDir()
+	profile, err := (&store.Store{Dir: dir}).Profile("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &exchange.Token{AccessToken: "others", RefreshToken: "others-refresh", TokenType: "bearer",
+		Expiry: time.Now().Add(time.Hour), User: exchange.User{ID: "999", Name: "Other", Account: "other"}}
+	if err := profile.SaveToken(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	useHeadlessShell(run)
+	r = run.Exec(binary, nil, "", "demo", "--config-dir", dir)
+	expectCode(t, r, exitFailure)
+	if !strings.Contains(r.Stdout, "refreshed") {
+		t.Errorf("the demo did not show its steps:\n%v", r)
+	}
+	want := "pixivauth: the demo logged in, but could not save its tokens: "
+	if !strings.HasPrefix(r.Stderr, want) || strings.Count(r.Stderr, "\n") != 1 ||
+		!strings.Contains(r.Stderr, "Other (@other, id 999)") || !strings.HasSuffix(r.Stderr, ": give the demo a --config-dir of its own\n") {
+		t.Errorf("want one line %q…, naming the other user and the demo's way out:\n%v", want, r)
+	}
+	run.CheckClean(capture.ProfilePrefix)
 }
 
 func TestCheckLogin(t *testing.T) {
