@@ -235,11 +235,20 @@ func (o *options) printCheck(t *exchange.Token, latency time.Duration) error {
 	if o.format == formatJSON {
 		writeJSON(&b, r)
 	} else {
-		fmt.Fprintf(&b, "ok: %s; token valid until %s (%s); Pixiv answered in %d ms\n",
+		fmt.Fprintf(&b, "ok: %s; token valid until %s (%s); Pixiv answered in %s\n",
 			describeUser(r.User), r.ExpiresAt.Format(time.RFC3339),
-			t.ExpiresIn(time.Now()).Round(time.Second), r.LatencyMS)
+			t.ExpiresIn(time.Now()).Round(time.Second), milliseconds(latency))
 	}
 	return o.printResult(b.Bytes())
+}
+
+// milliseconds is d in whole milliseconds, or with a tenth under 10 ms: a
+// double on loopback answers in less than one, which is not "0 ms".
+func milliseconds(d time.Duration) string {
+	if d < 10*time.Millisecond {
+		return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+	}
+	return fmt.Sprintf("%d ms", d.Milliseconds())
 }
 
 // cachedToken is the profile's cached token, or nil when there is none or

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -622,7 +623,8 @@ func TestCheck(t *testing.T) {
 	r := f.run(nil, "", "check", f.rt)
 	expectCode(t, r, 0)
 	if strings.Count(r.Stdout, "\n") != 1 || !strings.HasPrefix(r.Stdout, "ok: Demo User (@pixivauth_demo") ||
-		!strings.Contains(r.Stdout, "not premium") || !strings.Contains(r.Stdout, " ms\n") {
+		!strings.Contains(r.Stdout, "not premium") || !regexp.MustCompile(`Pixiv answered in \d+(\.\d)? ms\n$`).MatchString(r.Stdout) ||
+		strings.Contains(r.Stdout, "in 0 ms") {
 		t.Errorf("check text is not one line with user, premium, expiry and latency:\n%v", r)
 	}
 

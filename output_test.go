@@ -179,3 +179,20 @@ func TestCheckLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestMilliseconds(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0.0 ms"},
+		{612 * time.Microsecond, "0.6 ms"},
+		{9*time.Millisecond + 950*time.Microsecond, "9.9 ms"},
+		{10 * time.Millisecond, "10 ms"},
+		{1234*time.Millisecond + 900*time.Microsecond, "1234 ms"},
+	} {
+		if got := milliseconds(tt.d); got != tt.want {
+			t.Errorf("milliseconds(%s) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
