@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -245,6 +246,12 @@ func unknownOption(app *cli.App, path []*cli.Command, token, name string) error 
 		shown = "-" + name
 	}
 	msg := "unknown option " + shown + where
+	if name == "password" && hasFlag(flags, optPasswordStdin) {
+		// The option people reach for first: say why there is none.
+		msg += "; a password is never taken from the command line, where other users can read it: use --" +
+			optPasswordStdin + ", $" + envPassword + " or --" + optPasswordFile + " FILE"
+		return &usageError{msg: msg, command: commandPath(path)}
+	}
 	var names []string
 	for _, f := range flags {
 		names = append(names, f.Names()...)
@@ -257,6 +264,16 @@ func unknownOption(app *cli.App, path []*cli.Command, token, name string) error 
 		msg += "; did you mean " + dashes + s + "?"
 	}
 	return &usageError{msg: msg, command: commandPath(path)}
+}
+
+// hasFlag reports whether one of flags is called name.
+func hasFlag(flags []cli.Flag, name string) bool {
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
 }
 
 // plausibleOptionName reports whether name could be an option someone

@@ -68,9 +68,9 @@ func (p *program) runDemo(ctx context.Context, do demoOpts) error {
 		}
 		defer os.RemoveAll(dir)
 		o.store = &store.Store{Dir: dir, Warnf: o.warnf}
-		name := do.profile
-		if name == "" {
-			name = defaultProfile
+		name, err := profileName(o.program, do.profile)
+		if err != nil {
+			return err
 		}
 		if o.profile, err = o.store.Profile(name); err != nil {
 			return usageErrorf("--profile: %v", err)

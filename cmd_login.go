@@ -441,6 +441,10 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, in aut
 	if opts.Visible {
 		coder = windowNotice{Coder: coder, o: o, timeout: opts.Timeout}
 	}
+	// The browser accepts any certificate from here on: said before it
+	// connects (an HTTP request says it as it dials), and never on a
+	// usage error, which ends the run before this.
+	o.warnInsecure()
 	res, err := auth.Login(ctx, auth.Config{
 		Input:       in,
 		Coders:      o.coders(opts, coder, client, noBrowser), // cmd_login_http.go

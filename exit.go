@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
@@ -213,19 +214,31 @@ func (p *program) report(err error) int {
 	if h := commandHint(command, err); h != "" {
 		msg += ": " + h
 	}
+	if p.timeout > 0 && time.Since(p.started) >= p.timeout && exitCode(err) == exitUnavailable && !strings.Contains(msg, "--timeout") {
+		// "Pixiv did not answer in time" after all of a short --timeout
+		// may be the timeout's fault, not the network's.
+		msg += fmt.Sprintf("; the run used all of its --timeout %s: if Pixiv is only slow, give a longer one", p.timeout)
+	}
 	if p.doubleUntrusted && isCertificateError(err) {
 		// The generic advice is about corporate proxies; a double's
 		// certificate is the one --insecure is for.
 		msg += "; the --pixiv-server double's certificate is not trusted here: add --insecure"
 	}
 	fmt.Fprintf(p.stderr, "%s: %s\n", programName, msg)
-	var usage *usageError
-	if errors.As(err, &usage) {
+	code := exitCode(err)
+	if code == exitUsage {
+		// Every usage error, the CLI's own or one a library found in
+		// what it was given (--cookies-from-browser's browser), ends
+		// with where to read more.
 		help := programName + " --help"
-		if usage.command != "" {
-			help = programName + " " + usage.command + " --help"
+		var usage *usageError
+		if errors.As(err, &usage) {
+			command = usage.command
+		}
+		if command != "" {
+			help = programName + " " + strings.TrimSuffix(command, " --no-browser") + " --help"
 		}
 		fmt.Fprintf(p.stderr, "Run '%s' for usage.\n", help)
 	}
-	return exitCode(err)
+	return code
 }

@@ -119,6 +119,9 @@ func TestUsageErrors(t *testing.T) {
 		{"insecure from env alone", map[string]string{"PIXIVAUTH_INSECURE": "1"}, []string{"token"}, "only together with --pixiv-server"},
 		{"proxy with pixiv server", nil, []string{"token", "--pixiv-server", "127.0.0.1:1", "--proxy", "http://127.0.0.1:2"}, "cannot be used together"},
 		{"bad proxy scheme", nil, []string{"token", "--proxy", "ftp://127.0.0.1:2"}, "unsupported proxy scheme"},
+		{"an unknown browser to take cookies from", nil, []string{"login", "--headless", "--cookies-from-browser", "netscape"}, `unknown browser "netscape"`},
+		{"an empty --profile", nil, []string{"token", "--profile", ""}, `--profile is empty: give a profile name, or leave the option out for "default"`},
+		{"an empty --profile=", nil, []string{"logout", "--profile="}, "--profile is empty"},
 		{"bad profile name", nil, []string{"token", "--profile", "../etc"}, "invalid profile name"},
 		{"two refresh tokens", nil, []string{"refresh", "a", "b"}, "one refresh token, not 2 arguments"},
 		{"options after --", nil, []string{"refresh", "--", "-aToken", "--json"}, `not 2 arguments (every word after "--" is an argument: put options before it)`},
@@ -132,6 +135,9 @@ func TestUsageErrors(t *testing.T) {
 		{"headless with nothing", nil, []string{"login", "--headless"}, "needs something to log in with"},
 		{"username without password", nil, []string{"login", "--headless", "--username", "me"}, "needs a password"},
 		{"two password sources", nil, []string{"login", "--headless", "--username", "me", "--password-stdin", "--password-file", "/nonexistent"}, "--password-stdin and --password-file both give the password"},
+		{"a password on the command line", nil, []string{"login", "--headless", "--username", "me", "--password", "hunter2-password"}, "unknown option --password for login; a password is never taken from the command line, where other users can read it: use --password-stdin, $PIXIV_PASSWORD or --password-file FILE"},
+		{"a password on the command line, with =", nil, []string{"login", "--password=hunter2-password"}, "use --password-stdin, $PIXIV_PASSWORD or --password-file FILE"},
+		{"two password sources, at a double with --insecure", nil, []string{"login", "--headless", "--pixiv-server", "127.0.0.1:1", "--insecure", "--username", "me", "--password-stdin", "--password-file", "/nonexistent"}, "--password-stdin and --password-file both give the password"},
 		{"a secret and its file", nil, []string{"login", "--headless", "--phpsessid", "x", "--phpsessid-file", "/nonexistent"}, "--phpsessid and --phpsessid-file give the same secret"},
 		{"a TOTP secret and its file", map[string]string{envPassword: "pw"}, []string{"login", "--headless", "--username", "me", "--totp-secret", "JBSWY3DPEHPK3PXP", "--totp-secret-file", "/nonexistent"}, "--totp-secret and --totp-secret-file give the same secret"},
 		{"session without subcommand", nil, []string{"session"}, "session needs a command"},
@@ -164,6 +170,9 @@ func TestUsageErrors(t *testing.T) {
 			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 			if len(lines) != 2 || !strings.Contains(lines[0], tt.wantMsg) || !strings.HasPrefix(lines[1], "Run 'pixivauth") {
 				t.Errorf("stderr %q; want one line with %q and a hint", stderr, tt.wantMsg)
+			}
+			if strings.Contains(stderr, "hunter2") {
+				t.Errorf("stderr repeats the password given: %q", stderr)
 			}
 			for _, a := range tt.args {
 				if len(a) > 32 && strings.Contains(stderr, a) {

@@ -186,6 +186,7 @@ func (p *program) setup(ctx context.Context, c commonOpts, formats []string) (*o
 	if o.timeout = c.timeout; o.timeout < 0 {
 		return nil, usageErrorf("--timeout must not be negative")
 	}
+	o.program.timeout = o.timeout
 	if o.server = c.server; o.server != "" {
 		if err := checkLoopback(o.server); err != nil {
 			return nil, err
@@ -317,15 +318,29 @@ func noProxyMatches(list, host string) bool {
 	return err == nil && u == nil
 }
 
+// profileName is the profile a run uses: --profile, else the default. An
+// empty $PIXIVAUTH_PROFILE is as good as unset, but an empty --profile
+// typed on the command line is a mistake (an unset shell variable, say),
+// not a wish for the default.
+func profileName(p *program, name string) (string, error) {
+	if name != "" {
+		return name, nil
+	}
+	if p.given[optProfile] {
+		return "", usageErrorf("--profile is empty: give a profile name, or leave the option out for %q", defaultProfile)
+	}
+	return defaultProfile, nil
+}
+
 // setProfile finds the profile. A run with --pixiv-server and no
 // --config-dir on its command line keeps no profile ($PIXIVAUTH_CONFIG_DIR,
 // likely set for real use, does not count): a test double's tokens never
 // land in a real profile, and a real refresh token is never sent to a
 // double.
 func (o *options) setProfile(c commonOpts) error {
-	name := c.profile
-	if name == "" {
-		name = defaultProfile
+	name, err := profileName(o.program, c.profile)
+	if err != nil {
+		return err
 	}
 	// The CLI contract's isolation rule: under --pixiv-server a profile
 	// is read and saved only in a --config-dir given on the command line.
@@ -409,8 +424,9 @@ func (o *options) browserOptions() capture.Options {
 	if o.server != "" {
 		opts.Flags = map[string]any{"host-resolver-rules": pixiv.HostResolverRules(o.server)}
 		if o.insecure {
+			// Warned of when the login starts (browserLogin), after
+			// every check of the command line.
 			opts.Flags["ignore-certificate-errors"] = true
-			o.warnInsecure() // the browser is about to connect
 		}
 	}
 	if o.proxy != nil && !noProxyMatches(o.noProxy, pixiv.AccountsHost) {
