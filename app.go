@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -39,6 +40,11 @@ type program struct {
 	doubleUntrusted bool
 	// argvWarned holds the options whose secret-in-argv warning was given.
 	argvWarned sync.Map
+	// started is when the run began, and timeout the --timeout given on
+	// the command line (zero if none): a run that failed once it had used
+	// all of it is told that the timeout may be what was short.
+	started time.Time
+	timeout time.Duration
 
 	deps deps
 }

@@ -370,6 +370,23 @@ func TestPixivUnreachable(t *testing.T) {
 	if !strings.Contains(r.Stderr, "connection refused") || r.Took > wellBefore {
 		t.Errorf("want a quick 'connection refused':\n%v", r)
 	}
+	if strings.Contains(r.Stderr, "--timeout") {
+		t.Errorf("a failure long before --timeout blames it:\n%v", r)
+	}
+}
+
+// A run that fails once its --timeout is used up says the timeout may be
+// what was short, not only the network.
+func TestShortTimeoutNamed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Hang: true})
+	r := f.run(nil, "", "refresh", f.rt, "--timeout", "300ms")
+	expectCode(t, r, exitUnavailable)
+	if !strings.Contains(r.Stderr, "did not answer in time") || !strings.Contains(r.Stderr, "the run used all of its --timeout 300ms: if Pixiv is only slow, give a longer one") ||
+		strings.Count(r.Stderr, "\n") != 2 { // beside --insecure's warning
+		t.Errorf("want one line that names --timeout:\n%v", r)
+	}
 }
 
 // Bad input ends the run with status 2 before any request.

@@ -28,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -83,7 +84,7 @@ func signalContext() (context.Context, func()) {
 // secrets, and in tests a fake browser.
 func run(ctx context.Context, d deps, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The browser and token clients log from goroutines of their own.
-	p := &program{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}, deps: d}
+	p := &program{stdin: stdin, stdout: stdout, stderr: &lockedWriter{w: stderr}, deps: d, started: time.Now()}
 	app := p.newApp()
 	err := func() error {
 		argv, err := normalizeArgs(app, args)
