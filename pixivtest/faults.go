@@ -161,7 +161,11 @@ func (s *Server) takeFaultLocked(e Endpoint) *Fault {
 // follow (a Delay alone).
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, e Endpoint, f *Fault) (next bool) {
 	if f.Delay > 0 && !s.wait(r.Context(), f.Delay) {
-		return false
+		// The client went away, or the double is closing: a server
+		// writes nothing more. A handler that returned here would send
+		// an empty 200, which a client still reading could take for an
+		// answer.
+		panic(http.ErrAbortHandler)
 	}
 	for k, vs := range f.Header {
 		w.Header()[k] = append(w.Header()[k], vs...)
