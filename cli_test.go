@@ -1122,7 +1122,7 @@ func TestHintsNameOptionsTheCommandHas(t *testing.T) {
 		reason.Failing, reason.CacheBusy, reason.OtherUser, reason.NotADirectory}
 	browserReasons := []reason.Reason{reason.BrowserMissing, reason.BrowserFailed, reason.BrowserCrashed,
 		reason.WindowClosed, reason.NoDisplay, reason.HeadlessBrowser, reason.ProfileInUse}
-	loginReasons := []reason.Reason{reason.SessionExpired, reason.NoCredentials, reason.WrongPassword,
+	loginReasons := []reason.Reason{reason.SessionExpired, reason.NoCredentials, reason.NoSession, reason.WrongPassword,
 		reason.AccountLocked, reason.Captcha, reason.OneTimeCode, reason.WrongCode, reason.EmailCode,
 		reason.TimedOut, reason.Stalled}
 	all := slices.Concat(exchangeReasons, browserReasons, loginReasons)

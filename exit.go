@@ -102,6 +102,7 @@ var reasons = map[reason.Reason]struct {
 }{
 	reason.SessionExpired: {exitPerson, "log in again with a window (`pixivauth login`), or give --username with a password"},
 	reason.NoCredentials:  {exitPerson, "give --username with a password, or run `pixivauth login` with a window"},
+	reason.NoSession:      {exitPerson, "give --cookies or --phpsessid, or log in once with a window (`pixivauth login`); that session is then reused"},
 	reason.WrongPassword:  {exitPerson, "check them, or log in once with a window (`pixivauth login`); that session is then reused headless"},
 	reason.AccountLocked:  {exitPerson, "log in once with a window (`pixivauth login`) to see what Pixiv says"},
 	reason.Captcha:        {exitPerson, "log in once with a window (`pixivauth login`); that session is then reused headless"},

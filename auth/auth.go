@@ -29,6 +29,11 @@
 // Errors carry a [reason.Reason] (from capture, exchange or store) that
 // says why a login ended; they never name a command-line option, so a
 // program adds its own hints.
+//
+// Against the pixivtest double (ExampleLogin), each way the login reaches
+// Pixiv is pointed at it: a Browser's Options.Flags = srv.BrowserFlags(),
+// the Client's HTTPClient = srv.Client(), and an HTTPSession's
+// Client.HTTP = srv.Client(). One left out goes to the real Pixiv.
 package auth
 
 import (
@@ -64,7 +69,8 @@ const coderGrace = 2 * time.Second
 
 // OwnTimer is implemented by a Coder that ends its login at the login's
 // timeout by itself, with a message of its own, as [Browser] does: [Login]
-// then cuts it off only coderGrace (2 s) later.
+// then cuts it off only two seconds later, so that the Coder's message is
+// the one the caller gets.
 type OwnTimer interface {
 	// KeepsOwnTimer marks the Coder; it does nothing.
 	KeepsOwnTimer()
@@ -129,21 +135,26 @@ type Config struct {
 	Client *exchange.Client
 
 	// Profile is where the tokens are saved, and the session if
-	// SaveSession; nil saves nothing.
+	// SaveSession; nil saves nothing. A headless [Browser] without an
+	// Options.LastFailureDir keeps what a failed login saw in the
+	// profile's (store.Profile.LastFailureDir).
 	Profile *store.Profile
 	// SaveSession saves the session cookies the login ends with.
 	SaveSession bool
 
 	// Timeout bounds the whole login, from the browser's start to the
-	// save; zero leaves it to ctx and the Coders' own timeouts. The code
-	// exchange gets what is left of it, and at least [ExchangeFloor].
+	// save; zero leaves it to ctx and the Coders' own timeouts. A
+	// [Browser] whose Options.Timeout is zero gets what is left of it. The
+	// code exchange gets what is left of it, and at least [ExchangeFloor].
 	Timeout time.Duration
 
 	// Progress, if set, is told each step of the login: a Coder's own
-	// (through capture.Options.Progress for the browser), then
-	// capture.StepTokensReceived.
+	// (a [Browser]'s through its Options.Progress, which is Progress
+	// unless set), then capture.StepTokensReceived.
 	Progress func(capture.Step)
-	// Logf, if set, receives a line per step, never a secret.
+	// Logf, if set, receives a line per step of the login, never a
+	// secret: Login's own, and a [Browser]'s unless its Options.Logf is
+	// set. An [HTTPSession] logs through its Client's Logf.
 	Logf func(format string, args ...any)
 }
 
@@ -195,6 +206,9 @@ func Login(ctx context.Context, cfg Config) (Result, error) {
 	}
 	var err error
 	for i, c := range coders {
+		if b, ok := c.(Browser); ok {
+			c = b.withConfig(cfg, deadline)
+		}
 		var res Result
 		res, err = loginWith(ctx, cfg, c, deadline)
 		if err == nil || !errors.Is(err, ErrFallBack) || i == len(coders)-1 {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,8 @@ import (
 	"github.com/pixivauth/pixivauth/auth/authtest"
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/internal/testenv"
+	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
 	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
@@ -474,5 +478,54 @@ func TestCodeFuncFirst(t *testing.T) {
 				t.Errorf("the browser ran: %v, want %v", browserRan, !canFinish)
 			}
 		})
+	}
+}
+
+// TestBrowserTakesTheLoginsSettings: an auth.Browser whose Options leave
+// them unset gets the login's Timeout (the time left of it) and Logf: a
+// library caller who sets Config.Timeout to 3 s gets a login that ends at
+// 3 s naming its page, not at capture's default minute. Real Chromium (its
+// headless shell), a page that never finishes loading. (TestWithConfig
+// checks every setting Browser takes from the Config.)
+func TestBrowserTakesTheLoginsSettings(t *testing.T) {
+	t.Parallel()
+	_, err := capture.FindBrowser("", false)
+	testenv.Need(t, err == nil, fmt.Sprint(err))
+	shell := testenv.HeadlessShell(t, capture.BrowserLocations(false), capture.BrowserLocations(true))
+	srv := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
+	defer srv.Close()
+	srv.Inject(pixivtest.EndpointAccountsLogin, pixivtest.Fault{Hang: true, Body: "<!doctype html><html><body><p>Loading…"})
+	profile, err := (&store.Store{Dir: t.TempDir()}).Profile("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	var mu sync.Mutex
+	start := time.Now()
+	_, err = auth.Login(t.Context(), auth.Config{
+		Input: auth.Input{Username: pixivtest.DemoAccount().Username, Password: pixivtest.DemoAccount().Password},
+		Coders: []auth.Coder{auth.Browser{Options: capture.Options{Browser: shell, Flags: srv.BrowserFlags(),
+			TempDir: t.TempDir(), StallTimeout: time.Minute}}},
+		Client:  &exchange.Client{HTTPClient: srv.Client()},
+		Profile: profile,
+		Timeout: 3 * time.Second,
+		Logf: func(format string, args ...any) {
+			mu.Lock()
+			logged = append(logged, fmt.Sprintf(format, args...))
+			mu.Unlock()
+		},
+	})
+	took := time.Since(start)
+	if !errors.Is(err, reason.Stalled) || !strings.Contains(err.Error(), "did not finish within 3s") ||
+		!strings.Contains(err.Error(), pixiv.AccountsHost+pixiv.AccountsLoginPath) {
+		t.Errorf("Login: %v; want the browser's own timeout, 3s, naming the page", err)
+	}
+	if took > 30*time.Second {
+		t.Errorf("took %s with a 3s timeout", took)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.ContainsFunc(logged, func(l string) bool { return strings.HasPrefix(l, "starting the browser") }) {
+		t.Errorf("Config.Logf did not get the browser's steps: %q", logged)
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/session"
@@ -20,6 +21,29 @@ type Browser struct {
 // KeepsOwnTimer marks Browser as an [OwnTimer]: capture ends the login at
 // Options.Timeout, naming the page it was on.
 func (Browser) KeepsOwnTimer() {}
+
+// withConfig is b with what cfg says of the whole login, where b's Options
+// leave it unset: the time left of cfg.Timeout (from deadline), the
+// profile's last-failure directory for a headless login, and cfg's Logf
+// and Progress.
+func (b Browser) withConfig(cfg Config, deadline time.Time) Browser {
+	if b.Options.Timeout == 0 && !deadline.IsZero() {
+		// Never zero or less, which would be capture's default.
+		// Rounded, so that a message names the timeout given (3s, not
+		// 2.99998s).
+		b.Options.Timeout = max(time.Until(deadline).Round(100*time.Millisecond), time.Millisecond)
+	}
+	if b.Options.LastFailureDir == "" && cfg.Profile != nil && !b.Options.Visible {
+		b.Options.LastFailureDir = cfg.Profile.LastFailureDir()
+	}
+	if b.Options.Logf == nil {
+		b.Options.Logf = cfg.Logf
+	}
+	if b.Options.Progress == nil {
+		b.Options.Progress = cfg.Progress
+	}
+	return b
+}
 
 // Start starts the browser and opens the login page.
 func (b Browser) Start(ctx context.Context, loginURL string, in Input) (Attempt, error) {
@@ -52,10 +76,11 @@ func (a browserAttempt) Close() error { return a.l.Close() }
 
 // CodeFunc is a way to get the code in one call, with no browser to watch or
 // close: given the login URL and the session's cookies, it returns the code
-// and the session's cookies after the login. A browserless session login
-// (package httplogin's Client.Code, planned) becomes a Coder as
-// auth.CodeFunc(client.Code), to go before the browser in Config.Coders; its
-// error wraps [ErrFallBack] when the browser should try instead.
+// and the session's cookies after the login. A function of the caller's
+// becomes a Coder as auth.CodeFunc(f), to go before the browser in
+// Config.Coders; its error wraps [ErrFallBack] when the browser should try
+// instead. (The browserless session login of package httplogin is
+// [HTTPSession].)
 type CodeFunc func(ctx context.Context, loginURL string, cookies []session.Cookie) (code string, after []session.Cookie, err error)
 
 // Start runs f at once; the Attempt hands over what it returned.

@@ -39,7 +39,7 @@ type HTTPSession struct {
 // Start checks that in holds a session; the requests are made by Code.
 func (h HTTPSession) Start(ctx context.Context, loginURL string, in Input) (Attempt, error) {
 	if len(session.PixivOnly(in.Cookies)) == 0 {
-		err := fmt.Errorf("auth: a login without a browser needs a session: %w", reason.NoCredentials)
+		err := reason.Mark(errors.New("auth: a login without a browser needs a session, and none was given"), reason.NoSession)
 		if h.FallBack {
 			err = fmt.Errorf("%w: %w", err, ErrFallBack)
 		}

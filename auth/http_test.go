@@ -64,7 +64,7 @@ func TestHTTPSessionFallsBackOnlyOnTheUnexpected(t *testing.T) {
 		{name: "a 5xx", fault: &pixivtest.Fault{Status: 503, Body: "down"}, fallBack: true, want: reason.Failing},
 		{name: "a reset", fault: &pixivtest.Fault{Reset: true}, fallBack: true, want: reason.Unreachable},
 		{name: "no session, with a browser after", noCookie: true, fallBack: true, browsers: 1},
-		{name: "no session, HTTP only", noCookie: true, want: reason.NoCredentials},
+		{name: "no session, HTTP only", noCookie: true, want: reason.NoSession},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

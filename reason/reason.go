@@ -33,6 +33,9 @@ const (
 	SessionExpired Reason = "the Pixiv session has expired"
 	// NoCredentials: the login form showed and there was nothing to fill it with.
 	NoCredentials Reason = "the login needs a username and password"
+	// NoSession: a way to log in that works only with a session (the
+	// browserless login) was given none.
+	NoSession Reason = "the login needs a session"
 	// WrongPassword: Pixiv refused the username or password.
 	WrongPassword Reason = "Pixiv refused the username or password"
 	// AccountLocked: Pixiv says the account is locked or suspended.
