@@ -183,7 +183,7 @@ func closedAddr(t *testing.T) string {
 	return addr
 }
 
-// Bodies of Pixiv's answers, as pixiv-protocol.md shows them.
+// Bodies of Pixiv's answers, as working clients have recorded them.
 const (
 	userJSON = `{"profile_image_urls":{"px_16x16":"https://i.pximg.net/a.png","px_50x50":"https://i.pximg.net/b.png","px_170x170":"https://i.pximg.net/c.png"},` +
 		`"id":"123456","name":"Ann","account":"user_123456","mail_address":"ann@example.com","is_premium":true,` +

@@ -13,7 +13,7 @@ import (
 // FuzzParseResponse feeds ParseResponse arbitrary answers. It must not
 // panic, must return a token or an error and never both, and an error must
 // be one line, exactly one of ErrRejected and ErrUnavailable, and hold no
-// token of the body. The seeds are every shape of pixiv-protocol.md, here
+// token of the body. The seeds are every shape of Pixiv's answers, here
 // and in testdata/fuzz/FuzzParseResponse.
 func FuzzParseResponse(f *testing.F) {
 	const user = `{"profile_image_urls":{"px_16x16":"u","px_50x50":"u","px_170x170":"u"},"id":"123456","name":"Ann",` +

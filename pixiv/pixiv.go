@@ -4,7 +4,8 @@
 // Pixiv changes this flow without notice. When it does, the fix should be an
 // edit to this file, and nothing else. The facts here come from the Pixiv
 // Android app (the client credentials are public, shipped in every copy of
-// it) and from the login notes in the project's protocol document.
+// it) and from what working login tools of 2025–2026 report of Pixiv's
+// pages; a fact that is only inferred says so where it is defined.
 package pixiv
 
 import (

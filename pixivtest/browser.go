@@ -13,7 +13,7 @@ import (
 	"github.com/pixivauth/pixivauth/pixiv"
 )
 
-// The browser flow of the protocol document, step by step: app-api's login,
+// The browser flow, step by step: app-api's login,
 // accounts' pages, app-api's start, oauth's authorize, app-api's callback.
 
 // codeGrant is what authorize bound a code to.

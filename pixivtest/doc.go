@@ -2,8 +2,9 @@
 // for app-api.pixiv.net, accounts.pixiv.net and oauth.secure.pixiv.net the way
 // Pixiv does, in the spirit of net/http/httptest.
 //
-// It serves the whole browser login flow of the project's protocol document
-// as Pixiv serves it in 2025–2026, and the token endpoint with its three
+// It serves the whole browser login flow as Pixiv serves it in 2025–2026
+// (as working tools of that time report it; package pixiv keeps each fact
+// and says which are only inferred), and the token endpoint with its three
 // grants. The accounts pages are single-page apps: the HTML holds the
 // page's data as JSON in <input id="init-config"> (pixivAccount.tt, userId,
 // continueWithCurrentAccountUrl, returnTo, …, the reCAPTCHA keys), and a
@@ -19,7 +20,7 @@
 // Pages speak en, ja, zh, zh-tw and ko (lang, Accept-Language,
 // [WithLanguage]).
 //
-// What the protocol document marks as inferred or reported once is a
+// What is only inferred, or was reported once, is a
 // switch, so that a client is tested against each side: [WithAltEnglish],
 // [WithUsernameFirst], [WithScriptCallback], [WithCamelReturnTo],
 // [WithDataProps]; the names of the validation_errors keys and of the
@@ -59,6 +60,6 @@
 // reset or broken body on any endpoint ([Server.Inject]). Every request is
 // recorded ([Server.Requests]) and every token set issued ([Server.Issued]).
 //
-// Where the double has to answer something the protocol document does not
-// describe, the code says "inferred" next to the choice.
+// Where the double has to answer something nobody has reported, the code
+// says "inferred" next to the choice.
 package pixivtest

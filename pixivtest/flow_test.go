@@ -17,7 +17,7 @@ import (
 	"github.com/pixivauth/pixivauth/pixivtest"
 )
 
-// TestLoginStepByStep walks the whole flow of the protocol document,
+// TestLoginStepByStep walks the whole flow as Pixiv serves it,
 // checking every hop, then exchanges the code and refreshes.
 func TestLoginStepByStep(t *testing.T) {
 	s := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
