@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
@@ -701,4 +702,33 @@ func TestRendererKilledWhileStarting(t *testing.T) {
 		t.Errorf("the login ended %s after its start, with a %s timeout", took, f.opts.Timeout)
 	}
 	f.checkClean(t)
+}
+
+// TestPersistentProfileKeepsTheSession: a login on a persistent profile
+// (Options.ProfileDir) leaves Pixiv's session in it, so that the next
+// login there needs no password: the browser is shut down as a person's
+// closing it is, which writes its cookie store. (A kill, right for a
+// temporary profile, lost the session: Chromium writes cookies every 30 s.)
+func TestPersistentProfileKeepsTheSession(t *testing.T) {
+	f := newFixture(t).withPassword()
+	f.opts.ProfileDir = t.TempDir()
+	if _, _, err := f.login(t); err != nil {
+		t.Fatalf("first login, with the password: %v", err)
+	}
+	// Again on the same profile, with nothing to log in with but it.
+	f.verifier = exchange.NewVerifier()
+	f.opts.LoginURL = exchange.LoginURL(f.verifier)
+	f.opts.Username, f.opts.Password = "", ""
+	var steps []StepName
+	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
+	tok, _, err := f.login(t)
+	if err != nil {
+		t.Fatalf("second login, with the profile's session only: %v", err)
+	}
+	if tok.User.ID != pixivtest.DemoAccount().ID || !slices.Contains(steps, StepContinue) {
+		t.Errorf("logged in as %q with steps %v; want the demo account, through account selection", tok.User.ID, steps)
+	}
+	if _, err := os.Lstat(filepath.Join(f.opts.ProfileDir, "SingletonLock")); err == nil {
+		t.Error("the browser left its SingletonLock in the profile: it did not shut down by itself")
+	}
 }

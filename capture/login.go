@@ -49,6 +49,7 @@ type Login struct {
 	tab           context.Context    // the login tab
 	tabCancel     context.CancelFunc
 
+	conn        context.Context    // the browser's connection (started: the browser)
 	connCancel  context.CancelFunc // attached: the connection to the browser
 	dirs        runDirs            // the run's temporary directories, removed on Close
 	userDataDir string             // the browser's profile: in dirs, or Options.ProfileDir
@@ -166,7 +167,7 @@ func (l *Login) start() error {
 	// the tab itself says nothing and chromedp's attach waits for answers
 	// that never come. Then the login opens a tab of its own.
 	conn, connCancel := chromedp.NewContext(allocCtx, l.chromedpLogs()...)
-	l.connCancel = connCancel
+	l.conn, l.connCancel = conn, connCancel
 	l.logf("starting the browser (%s)", l.browserName())
 	startErr := func(err error) error {
 		if errors.Is(err, ErrBrowser) {
@@ -750,6 +751,7 @@ func (l *Login) Close() error {
 		if l.tabCancel != nil {
 			l.tabCancel()
 		}
+		l.closePersistentProfile()
 		if l.connCancel != nil {
 			l.connCancel()
 		}
@@ -776,6 +778,36 @@ func (l *Login) Close() error {
 		}
 	})
 	return l.closeErr
+}
+
+// profileCloseTimeout bounds the wait for a browser on a persistent
+// profile to shut down by itself.
+const profileCloseTimeout = 10 * time.Second
+
+// closePersistentProfile shuts a browser that pixivauth started on
+// Options.ProfileDir down the way a person's closing it does, and waits
+// for it to exit (at most profileCloseTimeout): Chromium writes its cookie
+// store every 30 seconds and at exit, and the kill that ends a browser on
+// a temporary profile would lose the session the login left in the
+// persistent one. A browser whose login timed out is already gone.
+func (l *Login) closePersistentProfile() {
+	if l.opts.ProfileDir == "" || l.opts.BrowserURL != "" || l.conn == nil || l.conn.Err() != nil {
+		return
+	}
+	c := chromedp.FromContext(l.conn)
+	if c == nil || c.Browser == nil {
+		return // it never started
+	}
+	select {
+	case <-c.Browser.LostConnection:
+		return // it crashed, or was killed: there is nobody to ask
+	default:
+	}
+	ctx, cancel := context.WithTimeout(l.conn, profileCloseTimeout)
+	defer cancel()
+	if err := chromedp.Cancel(ctx); err != nil {
+		l.logf("the browser did not shut down by itself (%v): the profile may lack the last seconds of its cookies", rootCause(err))
+	}
 }
 
 func (l *Login) failWith(err error) {
