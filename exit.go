@@ -213,7 +213,17 @@ func (p *program) report(err error) int {
 		command = "login --no-browser"
 	}
 	if h := commandHint(command, err); h != "" {
-		msg += ": " + h
+		switch {
+		case strings.HasPrefix(h, "or ") && strings.Contains(h, "cookies.txt") && strings.Contains(msg, "cookies.txt"):
+			// The message already offers the export: say which option
+			// takes the file.
+			msg += ", and give it with --cookies FILE"
+		case strings.HasPrefix(h, "or "):
+			// A hint that is another way out continues the sentence.
+			msg += ", " + h
+		default:
+			msg += ": " + h
+		}
 	}
 	if p.timeout > 0 && time.Since(p.started) >= p.timeout && exitCode(err) == exitUnavailable && !strings.Contains(msg, "--timeout") {
 		// "Pixiv did not answer in time" after all of a short --timeout

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -273,5 +274,32 @@ func TestEveryReasonHasAnExit(t *testing.T) {
 	}
 	if n != len(reasons) {
 		t.Errorf("reason.go declares %d reasons, the table has %d entries", n, len(reasons))
+	}
+}
+
+// TestHintJoins: a hint that is another way out continues the message's
+// sentence (", or …"); one the message has half said already only adds the
+// option; any other follows a colon.
+func TestHintJoins(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"a way out", reason.Mark(errors.New("firefox:work has no live PHPSESSID cookie of pixiv.net: log in to pixiv.net in that browser first"), reason.NoBrowserSession),
+			"pixivauth: firefox:work has no live PHPSESSID cookie of pixiv.net: log in to pixiv.net in that browser first, or log in here with a window (`pixivauth login`)\n"},
+		{"said already", reason.Mark(errors.New("chromium's v11 cookies are encrypted with …; start and unlock the keyring, or export the cookies as a cookies.txt instead"), reason.BrowserStoreUnreadable),
+			"pixivauth: chromium's v11 cookies are encrypted with …; start and unlock the keyring, or export the cookies as a cookies.txt instead, and give it with --cookies FILE\n"},
+		{"another step", reason.Mark(errors.New("Pixiv refused the one-time code"), reason.WrongCode),
+			"pixivauth: Pixiv refused the one-time code: check --totp-secret and this machine's clock\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			p := &program{stderr: &stderr, command: "login"}
+			p.report(tt.err)
+			if stderr.String() != tt.want {
+				t.Errorf("report wrote\n%q\nwant\n%q", stderr.String(), tt.want)
+			}
+		})
 	}
 }

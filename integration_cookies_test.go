@@ -128,8 +128,8 @@ func TestCookiesFromBrowserErrors(t *testing.T) {
 		{"no such profile", []string{"HOME=" + desk.Home, "XDG_CONFIG_HOME=" + filepath.Join(desk.Home, ".config")},
 			"firefox:work", exitUsage, []string{`no firefox profile "work"`, `profiles found: "pixivtest"`}},
 		{"no browser data", []string{"XDG_CONFIG_HOME=" + t.TempDir()}, "chromium", exitUsage, []string{"chromium has no data on this machine"}},
-		{"no pixiv cookie", nil, "firefox:" + loggedOut, exitPerson, []string{"log in to pixiv.net in that browser first"}},
-		{"not a database", nil, "firefox:" + broken, exitPerson, []string{"cannot open", "--cookies FILE"}},
+		{"no pixiv cookie", nil, "firefox:" + loggedOut, exitPerson, []string{"log in to pixiv.net in that browser first, or log in here with a window"}},
+		{"not a database", nil, "firefox:" + broken, exitPerson, []string{"cannot open", ", or export the browser's Pixiv cookies as a cookies.txt and give --cookies FILE"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,6 +142,9 @@ func TestCookiesFromBrowserErrors(t *testing.T) {
 			}
 			if lines := strings.Count(strings.TrimSpace(r.Stderr), "\n"); tt.code != exitUsage && lines > 3 {
 				t.Errorf("more than a line or so of error: %s", r.Stderr)
+			}
+			if strings.Contains(r.Stderr, ": or ") {
+				t.Errorf("a hint that is another way out is not joined as a sentence: %s", r.Stderr)
 			}
 			b.expectNoSecrets(r.Stderr)
 		})

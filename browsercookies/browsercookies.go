@@ -150,8 +150,13 @@ func (p *Profile) Cookies(ctx context.Context, opts Options) ([]session.Cookie, 
 	cookies = session.PixivOnly(cookies)
 	opts.logf("read %d cookies of %s from %s", len(cookies), strings.TrimPrefix(pixiv.CookieDomain, "."), p)
 	if !(&session.Session{Cookies: cookies}).Live(time.Now()) {
-		return nil, reason.Mark(fmt.Errorf("browsercookies: %s has no live %s cookie of %s: log in to pixiv.net in that browser first",
-			p, pixiv.SessionCookie, strings.TrimPrefix(pixiv.CookieDomain, ".")), reason.NoBrowserSession)
+		fresh := ""
+		if p.Browser.chromiumBased() {
+			// Chromium writes its cookie store every 30 s, and at exit.
+			fresh = " (a login made in the last 30 seconds in a browser that is still open may not be on disk yet)"
+		}
+		return nil, reason.Mark(fmt.Errorf("browsercookies: %s has no live %s cookie of %s: log in to pixiv.net in that browser first%s",
+			p, pixiv.SessionCookie, strings.TrimPrefix(pixiv.CookieDomain, "."), fresh), reason.NoBrowserSession)
 	}
 	return cookies, nil
 }
