@@ -139,13 +139,24 @@ EXAMPLES:
 	}
 }
 
+// unquotedProfile explains the arguments of a login whose
+// --cookies-from-browser names a profile, where the shell split a profile
+// name with spaces ("Profile 1") for want of quotes; "" otherwise.
+func unquotedProfile(lo loginOpts) string {
+	if len(lo.args) == 0 || !strings.Contains(lo.session.fromBrowser.value, ":") {
+		return ""
+	}
+	whole := lo.session.fromBrowser.value + " " + strings.Join(lo.args, " ")
+	return fmt.Sprintf("a browser profile whose name has spaces needs quotes: --%s %q", optCookiesFromBrowser, whole)
+}
+
 // runLogin is the login command.
 func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 	o, err := p.setup(ctx, lo.commonOpts, tokenFormats)
 	if err != nil {
 		return err
 	}
-	if err := noArguments("login", lo.args, ""); err != nil {
+	if err := noArguments("login", lo.args, unquotedProfile(lo)); err != nil {
 		return err
 	}
 	if err := checkNoBrowser(lo); err != nil {

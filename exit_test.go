@@ -121,6 +121,7 @@ func TestUsageErrors(t *testing.T) {
 		{"proxy with pixiv server", nil, []string{"token", "--pixiv-server", "127.0.0.1:1", "--proxy", "http://127.0.0.1:2"}, "cannot be used together"},
 		{"bad proxy scheme", nil, []string{"token", "--proxy", "ftp://127.0.0.1:2"}, "unsupported proxy scheme"},
 		{"an unknown browser to take cookies from", nil, []string{"login", "--headless", "--cookies-from-browser", "netscape"}, `unknown browser "netscape"`},
+		{"a browser profile with a space, unquoted", nil, []string{"login", "--headless", "--cookies-from-browser", "chromium:Profile", "1"}, `login takes no arguments (a browser profile whose name has spaces needs quotes: --cookies-from-browser "chromium:Profile 1")`},
 		{"an empty --profile", nil, []string{"token", "--profile", ""}, `--profile is empty: give a profile name, or leave the option out for "default"`},
 		{"an empty --profile=", nil, []string{"logout", "--profile="}, "--profile is empty"},
 		{"bad profile name", nil, []string{"token", "--profile", "../etc"}, "invalid profile name"},

@@ -67,8 +67,8 @@ var commandHints = map[string]map[reason.Reason]string{
 		reason.OtherUser:      "give the demo a --config-dir of its own",
 	},
 	"login": {
-		reason.NoDisplay:       "run under a desktop session, or use --headless with a stored session, --cookies, --phpsessid, or --username and a password",
-		reason.HeadlessBrowser: "start that browser with a window (not headless), or use --headless with a stored session, --cookies, --phpsessid, or --username and a password",
+		reason.NoDisplay:       "run under a desktop session, or add --headless (with a stored session, --cookies, --cookies-from-browser, --phpsessid, or --username and a password)",
+		reason.HeadlessBrowser: "start that browser with a window (not headless), or add --headless (with a stored session, --cookies, --cookies-from-browser, --phpsessid, or --username and a password)",
 	},
 	// --no-browser refuses --username: a dead session has one way out.
 	"login --no-browser": {
