@@ -450,7 +450,7 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, in aut
 		coder = o.deps.coder
 	}
 	if opts.Visible {
-		coder = windowNotice{Coder: coder, o: o, timeout: opts.Timeout}
+		coder = windowNotice{Coder: coder, o: o, timeout: opts.Timeout, choose: opts.ChooseAccount}
 	}
 	// The browser accepts any certificate from here on: said before it
 	// connects (an HTTP request says it as it dials), and never on a
@@ -485,6 +485,9 @@ type windowNotice struct {
 	auth.Coder
 	o       *options
 	timeout time.Duration
+	// choose: the person picks the account (--choose-account), even
+	// with a session.
+	choose bool
 }
 
 // KeepsOwnTimer: the window's login ends at its timeout by itself
@@ -496,7 +499,13 @@ func (w windowNotice) Start(ctx context.Context, loginURL string, in auth.Input)
 	if err != nil {
 		return nil, err
 	}
-	return &noticeAttempt{Attempt: a, stop: sync.OnceFunc(w.o.waitForPerson(w.timeout))}, nil
+	// With a session the window goes on by itself, unless the person is
+	// to choose the account: they need only act if Pixiv asks.
+	what := "log in to Pixiv in the browser window"
+	if len(session.PixivOnly(in.Cookies)) > 0 && !w.choose {
+		what = "the browser window goes on with the stored session; if Pixiv asks for anything, answer it there"
+	}
+	return &noticeAttempt{Attempt: a, stop: sync.OnceFunc(w.o.waitForPerson(what, w.timeout))}, nil
 }
 
 type noticeAttempt struct {
@@ -526,12 +535,12 @@ func hasDisplay() bool {
 // waitForPerson tells the person at the window what to do and, when stderr
 // is a terminal, shows how long the window has waited, until the returned
 // func is called. A log gets the one line, never the ticking.
-func (o *options) waitForPerson(timeout time.Duration) (stop func()) {
+func (o *options) waitForPerson(what string, timeout time.Duration) (stop func()) {
 	if timeout <= 0 {
 		timeout = capture.DefaultWindowTimeout
 	}
-	fmt.Fprintf(o.stderr, "%s: log in to Pixiv in the browser window; pixivauth takes over the moment you are in (gives up after %s; Ctrl-C to stop)\n",
-		programName, timeout)
+	fmt.Fprintf(o.stderr, "%s: %s; pixivauth takes over the moment you are in (gives up after %s; Ctrl-C to stop)\n",
+		programName, what, timeout)
 	if !isTerminal(o.stderr) {
 		return func() {}
 	}

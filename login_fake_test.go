@@ -155,3 +155,40 @@ func TestLoginTimeoutBoundsTheExchange(t *testing.T) {
 		t.Errorf("the login took %s with --timeout 12s", r.Took)
 	}
 }
+
+// TestWindowNotice: a window login tells the person what to do: log in,
+// or, with a stored session (and no --choose-account), nothing unless
+// Pixiv asks, since the window goes on by itself.
+func TestWindowNotice(t *testing.T) {
+	t.Setenv("DISPLAY", ":99") // the fake browser opens no window
+	t.Setenv("WAYLAND_DISPLAY", "")
+	tests := []struct {
+		name    string
+		session bool
+		args    []string
+		say     string
+	}{
+		{"no session", false, nil, "pixivauth: log in to Pixiv in the browser window; pixivauth takes over"},
+		{"a stored session", true, nil, "pixivauth: the browser window goes on with the stored session; if Pixiv asks for anything, answer it there; pixivauth takes over"},
+		{"a stored session, --choose-account", true, []string{"--choose-account"}, "pixivauth: log in to Pixiv in the browser window; pixivauth takes over"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID}
+			args := append(f.server(), "login", "--json")
+			if tt.session {
+				sessid := filepath.Join(t.TempDir(), "sessid")
+				if err := os.WriteFile(sessid, []byte(f.srv.NewSession(f.account.ID).Value+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				args = append(args, "--phpsessid-file", sessid)
+			}
+			r := runWithDeps(t, deps{coder: fake}, "", append(args, tt.args...)...)
+			expectCode(t, r, 0)
+			if !strings.Contains(r.Stderr, tt.say) {
+				t.Errorf("stderr does not say %q:\n%v", tt.say, r)
+			}
+		})
+	}
+}
