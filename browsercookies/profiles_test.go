@@ -130,3 +130,18 @@ func TestLooksLikePath(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileWithoutCookies: a profile the browser has kept no cookies in
+// (a new one, the last used of several) holds no session: the person is
+// to log in there or name the right profile, not to export a cookies.txt.
+func TestProfileWithoutCookies(t *testing.T) {
+	for _, b := range []Browser{Chromium, Firefox} {
+		t.Run(string(b), func(t *testing.T) {
+			p := &Profile{Browser: b, Name: "new", Dir: t.TempDir()}
+			_, err := p.Cookies(t.Context(), Options{TempDir: t.TempDir()})
+			if reason.Of(err) != reason.NoBrowserSession || !containsAll(err.Error(), "has kept no cookies in this profile yet", "log in to pixiv.net in it first", string(b)+":PROFILE") {
+				t.Errorf("err = %v; want NoBrowserSession, saying to log in there or name the profile", err)
+			}
+		})
+	}
+}
