@@ -30,6 +30,7 @@ type TokenConfig struct {
 
 // TokenResult is what [Token] returns.
 type TokenResult struct {
+	// Token is the access token to use, with its refresh token and user.
 	Token *exchange.Token
 	// Refreshed reports that Token is fresh from Pixiv, not the cache's.
 	Refreshed bool

@@ -53,6 +53,7 @@ func (o *Options) logf(format string, args ...any) {
 
 // Spec is a parsed BROWSER[:PROFILE].
 type Spec struct {
+	// Browser is the browser named before the colon.
 	Browser Browser
 	// Profile is a profile's name or a directory; empty is the browser's
 	// default (or last used) profile.
@@ -85,6 +86,7 @@ func ParseSpec(spec string) (Spec, error) {
 
 // Profile is a browser profile found on this machine.
 type Profile struct {
+	// Browser is the browser the profile belongs to.
 	Browser Browser
 	// Name is the profile's name, as the browser shows it or names its
 	// directory.

@@ -93,7 +93,9 @@ type Options struct {
 
 // Step is a moment of the login, reported through Options.Progress.
 type Step struct {
+	// Name is which moment it is.
 	Name StepName
+	// Time is when it happened.
 	Time time.Time
 }
 

@@ -12,12 +12,19 @@ import (
 // the token cache: the object pixivauth prints without expires_in, which is
 // only true at the moment it is computed.
 type Token struct {
-	AccessToken  string    `json:"access_token"`
-	RefreshToken string    `json:"refresh_token"`
-	TokenType    string    `json:"token_type"`
-	Scope        string    `json:"scope"`
-	Expiry       time.Time `json:"expires_at"`
-	User         User      `json:"user"`
+	// AccessToken goes in the Authorization header of App API requests.
+	AccessToken string `json:"access_token"`
+	// RefreshToken gets the next access token (Client.Refresh); Pixiv may
+	// rotate it with each refresh.
+	RefreshToken string `json:"refresh_token"`
+	// TokenType is "bearer".
+	TokenType string `json:"token_type"`
+	// Scope is as Pixiv sends it (usually empty).
+	Scope string `json:"scope"`
+	// Expiry is when AccessToken stops working.
+	Expiry time.Time `json:"expires_at"`
+	// User is the account the token belongs to.
+	User User `json:"user"`
 	// DeviceToken is sent only inside Pixiv's wrapped "response" object.
 	DeviceToken string `json:"device_token,omitempty"`
 }
@@ -25,11 +32,15 @@ type Token struct {
 // User is the account a token belongs to, as Pixiv describes it.
 type User struct {
 	// ID is a string, as Pixiv sends it ("123456").
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Account   string `json:"account"`
-	IsPremium bool   `json:"is_premium"`
-	XRestrict int    `json:"x_restrict"`
+	ID string `json:"id"`
+	// Name is the display name; Account the pixiv ID (the @handle).
+	Name    string `json:"name"`
+	Account string `json:"account"`
+	// IsPremium reports a premium subscription.
+	IsPremium bool `json:"is_premium"`
+	// XRestrict is the account's adult-content setting: 0 none, 1 R-18,
+	// 2 R-18G.
+	XRestrict int `json:"x_restrict"`
 }
 
 // ExpiresIn is the life the access token has left at now, never negative.

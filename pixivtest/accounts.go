@@ -36,7 +36,9 @@ type Account struct {
 	// Prompts are the setup prompts shown after the password, in order,
 	// each with a skip button.
 	Prompts []Prompt
-	Mail    string
+	// Mail is where an e-mailed verification code goes (EmailedCodes).
+	Mail string
+	// Premium makes the token's user premium.
 	Premium bool
 	// XRestrict is the account's R-18 setting: 0 off, 1 R-18, 2 R-18G.
 	XRestrict int

@@ -403,7 +403,8 @@ type Request struct {
 	// Query is the URL's query; Form is the form-encoded body (empty for
 	// other bodies).
 	Query, Form url.Values
-	Header      http.Header
+	// Header is the request's headers (Origin, Referer, User-Agent, …).
+	Header http.Header
 }
 
 // Requests returns every request received so far, in the order their
@@ -427,6 +428,7 @@ func (s *Server) TokenRequests() []Request {
 
 // Issued is a token set the token endpoint issued.
 type Issued struct {
+	// AccessToken and RefreshToken are the tokens issued.
 	AccessToken, RefreshToken string
 	// AccountID is the ID of the account the tokens belong to.
 	AccountID string
@@ -454,6 +456,8 @@ func (s *Server) SetCaptcha(on bool) {
 
 // EmailedCode is a verification code the double "e-mailed".
 type EmailedCode struct {
+	// AccountID is the account logging in, Mail where the code went, and
+	// Code the code itself.
 	AccountID, Mail, Code string
 	// Time is by the server's clock; the code lasts 15 minutes.
 	Time time.Time

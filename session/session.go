@@ -29,17 +29,21 @@ type Session struct {
 // Cookie is a browser cookie. Its String method leaves the value out, so
 // that logging one cannot leak a session.
 type Cookie struct {
+	// Name and Value are the cookie's; Value is a secret for the session
+	// cookie (PHPSESSID).
 	Name  string `json:"name"`
 	Value string `json:"value"`
 	// Domain with a leading dot also matches its subdomains; without one,
 	// the cookie is the host's alone.
 	Domain string `json:"domain"`
-	Path   string `json:"path"`
+	// Path is the path the cookie is sent on ("/").
+	Path string `json:"path"`
 	// Expires is zero for a session cookie, which lasts as long as the
 	// browser does.
-	Expires  time.Time `json:"expires,omitzero"`
-	Secure   bool      `json:"secure,omitempty"`
-	HTTPOnly bool      `json:"http_only,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
+	// Secure sends it over HTTPS only; HTTPOnly hides it from page scripts.
+	Secure   bool `json:"secure,omitempty"`
+	HTTPOnly bool `json:"http_only,omitempty"`
 	// SameSite is "Strict", "Lax", "None", or empty when unset.
 	SameSite string `json:"same_site,omitempty"`
 }

@@ -233,6 +233,7 @@ func (p *Profile) deleteAll() error {
 
 // ProfileInfo describes a profile for a listing.
 type ProfileInfo struct {
+	// Name is the profile's name (its directory's).
 	Name string
 	// User is the user of the cached token; zero without one.
 	User exchange.User
