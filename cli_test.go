@@ -1032,6 +1032,21 @@ func TestLogoutSaysWhatWasThere(t *testing.T) {
 	}
 	// The profile works again after it.
 	expectCode(t, f.run(nil, "", "refresh", f.newRefreshToken()), 0)
+
+	// A file of the person's in the profile stays, and so does the
+	// directory, and logout says so.
+	notes := filepath.Join(f.dir, "default", "my-notes.txt")
+	if err := os.WriteFile(notes, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = f.run(nil, "", "logout")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.Stderr, "deleted the tokens; kept "+filepath.Join(f.dir, "default")+" and the file in it that pixivauth did not write") {
+		t.Errorf("logout does not say what it kept:\n%v", r)
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "keep" {
+		t.Errorf("logout deleted or changed a file it did not write: %q, %v", b, err)
+	}
 }
 
 // TestCacheRepairs: a token.json with a refresh token and an empty access

@@ -41,8 +41,10 @@ func logoutCommand(p *program) *cli.Command {
 		Name:  "logout",
 		Usage: "delete the profile's tokens and session",
 		Description: `Deletes the profile's cached tokens and stored browser session, and the
-profile's directory with them, and says what was there. Pixiv's side of the
-login is untouched: the refresh token stays valid until Pixiv ends it.
+profile's directory with them, and says what was there. Files in the
+directory that pixivauth did not write stay, and so does the directory then
+(or when it is a symbolic link). Pixiv's side of the login is untouched: the
+refresh token stays valid until Pixiv ends it.
 
 EXAMPLES:
    pixivauth logout
@@ -174,11 +176,23 @@ func (p *program) runLogout(ctx context.Context, co commonOpts) error {
 	if removed.Other > 0 {
 		what = append(what, "what earlier failures left")
 	}
+	kept := ", and the profile's directory"
+	if removed.DirKept {
+		// Files of the person's own, or a link of theirs: left as they are.
+		kept = fmt.Sprintf("; kept %s", o.profile.Dir())
+		switch removed.Foreign {
+		case 0:
+		case 1:
+			kept += " and the file in it that pixivauth did not write"
+		default:
+			kept += fmt.Sprintf(" and the %d files in it that pixivauth did not write", removed.Foreign)
+		}
+	}
 	if len(what) == 0 {
-		fmt.Fprintf(o.stderr, "%s: profile %q held nothing: nothing to log out of\n", programName, o.profile.Name())
+		fmt.Fprintf(o.stderr, "%s: profile %q held nothing: nothing to log out of%s\n", programName, o.profile.Name(), strings.TrimPrefix(kept, ", and the profile's directory"))
 		return nil
 	}
-	fmt.Fprintf(o.stderr, "%s: logged out of profile %q: deleted %s, and the profile's directory\n", programName, o.profile.Name(), strings.Join(what, " and "))
+	fmt.Fprintf(o.stderr, "%s: logged out of profile %q: deleted %s%s\n", programName, o.profile.Name(), strings.Join(what, " and "), kept)
 	return nil
 }
 

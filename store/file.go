@@ -113,6 +113,9 @@ func jsonReason(err error) *corruptError {
 // (decode returns a *corruptError), treating it as absent.
 func (p *Profile) load(name string, decode func([]byte) error) (found bool, err error) {
 	path := filepath.Join(p.dir, name)
+	if err := notRegular(path); err != nil {
+		return false, err
+	}
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
@@ -186,6 +189,23 @@ func (p *Profile) moveAside(path string, fi os.FileInfo, reason string) error {
 	return nil
 }
 
+// notRegular is an error when something other than a regular file is at
+// path: a directory, or a symbolic link, which the store neither follows
+// (a repair of its permissions would change the file it points to) nor
+// replaces (the link is the person's). Nothing at path is no error.
+func notRegular(path string) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case err != nil || fi.Mode().IsRegular():
+		return nil // absent, or the open that follows says why not
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("store: %s is a symbolic link, which pixivauth neither follows nor replaces: put the file itself there, or remove the link", path)
+	case fi.IsDir():
+		return fmt.Errorf("store: %s is a directory, not a file: remove it", path)
+	}
+	return fmt.Errorf("store: %s is not a regular file: remove it", path)
+}
+
 // writeAtomic replaces the profile's file called name with data, 0600: a
 // reader sees the old file or the new one, and a crash leaves one of them.
 func (p *Profile) writeAtomic(name string, data []byte) (err error) {
@@ -193,6 +213,9 @@ func (p *Profile) writeAtomic(name string, data []byte) (err error) {
 		return err
 	}
 	path := filepath.Join(p.dir, name)
+	if err := notRegular(path); err != nil {
+		return err
+	}
 	// os.CreateTemp creates the file 0600, before anything is in it.
 	f, err := os.CreateTemp(p.dir, "."+name+".tmp-*")
 	if err != nil {

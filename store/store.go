@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -140,8 +141,9 @@ func (p *Profile) Usable() error { return notADirectory(p.dir) }
 // the previous failure's evidence; Delete removes it.
 func (p *Profile) LastFailureDir() string { return filepath.Join(p.dir, lastFailureName) }
 
-// Delete removes what the profile holds, as a logout does: the token, the
-// session, files moved aside as corrupt and the last failure. The directory
+// Delete removes what the store keeps in the profile, as a logout does:
+// the token, the session, files moved aside as corrupt and the last
+// failure; files it did not write stay. The directory
 // and its lock file stay, so that a process waiting on the lock is not left
 // holding a lock on a removed file. Deleting a profile that holds nothing is
 // not an error. It waits for the profile's lock until ctx is done (see
@@ -156,9 +158,17 @@ func (p *Profile) Delete(ctx context.Context) error {
 // Removed says what [Profile.Remove] found and removed.
 type Removed struct {
 	// Token and Session report a token and a session file; Other counts
-	// the rest (files moved aside as corrupt, the last failure).
+	// the rest of what the store writes (files moved aside as corrupt,
+	// the last failure).
 	Token, Session bool
 	Other          int
+	// Foreign counts the entries of the profile directory that the store
+	// does not write (a person's own files): a Remove leaves them, and
+	// with them the directory.
+	Foreign int
+	// DirKept reports that the profile directory stays: it holds Foreign
+	// entries, or it is a symbolic link, which is the person's.
+	DirKept bool
 }
 
 // Remove deletes the profile as a logout does: what [Profile.Delete]
@@ -166,7 +176,9 @@ type Removed struct {
 // holding the lock (a process that was waiting on it takes the lock of the
 // profile anew, see [Profile.Lock]). It reports what was there; a profile
 // that does not exist is no error and holds nothing. Where an open file
-// cannot be removed (Windows), the lock file and the directory stay.
+// cannot be removed (Windows), the lock file and the directory stay. A
+// directory that holds files the store did not write, or that is a
+// symbolic link, stays too, and so does everything in it but the store's.
 func (p *Profile) Remove(ctx context.Context) (Removed, error) {
 	var found Removed
 	if _, err := os.Stat(p.dir); errors.Is(err, os.ErrNotExist) {
@@ -178,14 +190,16 @@ func (p *Profile) Remove(ctx context.Context) (Removed, error) {
 			return fmt.Errorf("store: %w", err)
 		}
 		for _, e := range entries {
-			switch e.Name() {
-			case lockFile:
-			case tokenFile:
+			switch name := e.Name(); {
+			case name == lockFile:
+			case name == tokenFile:
 				found.Token = true
-			case sessionFile:
+			case name == sessionFile:
 				found.Session = true
-			default:
+			case own(name):
 				found.Other++
+			default:
+				found.Foreign++
 			}
 		}
 		if err := p.deleteAll(); err != nil {
@@ -197,12 +211,33 @@ func (p *Profile) Remove(ctx context.Context) (Removed, error) {
 		if err := os.Remove(filepath.Join(p.dir, lockFile)); err != nil {
 			return fmt.Errorf("store: remove profile %q: %w", p.name, err)
 		}
+		if fi, err := os.Lstat(p.dir); err == nil && fi.Mode()&os.ModeSymlink != 0 || found.Foreign > 0 {
+			found.DirKept = true
+			return syncDir(p.dir)
+		}
 		if err := os.Remove(p.dir); err != nil {
 			return fmt.Errorf("store: remove profile %q: %w", p.name, err)
 		}
 		return syncDir(p.store.Dir)
 	})
 	return found, err
+}
+
+// own reports whether name, an entry of a profile directory, is one the
+// store writes: the token, the session, their corrupt copies and
+// temporary files, the last failure, the lock. Anything else is a
+// person's, and no delete touches it.
+func own(name string) bool {
+	switch name {
+	case tokenFile, sessionFile, lockFile, lastFailureName:
+		return true
+	}
+	for _, f := range []string{tokenFile, sessionFile} {
+		if strings.HasPrefix(name, f+corruptSuffix) || strings.HasPrefix(name, "."+f+".tmp-") {
+			return true
+		}
+	}
+	return false
 }
 
 // deleteAll is Delete for a caller that holds the lock.
@@ -213,9 +248,10 @@ func (p *Profile) deleteAll() error {
 	}
 	var errs []error
 	for _, e := range entries {
-		if e.Name() == lockFile {
-			continue
+		if e.Name() == lockFile || !own(e.Name()) {
+			continue // the lock stays; a person's own files are theirs
 		}
+		// RemoveAll takes a symbolic link away, never what it points to.
 		if err := os.RemoveAll(filepath.Join(p.dir, e.Name())); err != nil {
 			errs = append(errs, err)
 		}

@@ -730,3 +730,110 @@ func TestMessagesNeverHoldValues(t *testing.T) {
 		t.Errorf("WriteCookiesTxt: %v", err)
 	}
 }
+
+// TestRemoveLeavesWhatItDidNotWrite: a logout deletes what the store
+// writes in the profile and nothing else. A person's own files stay, with
+// the directory; a profile directory that is a symbolic link stays a link,
+// and what it points to keeps everything but the store's files.
+func TestRemoveLeavesWhatItDidNotWrite(t *testing.T) {
+	ctx := context.Background()
+	seed := func(t *testing.T, p *Profile) {
+		t.Helper()
+		if err := p.SaveToken(ctx, testToken("1", "a")); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(p.LastFailureDir(), "page.html"), []byte("<html>"), 0o600)
+		writeFile(t, filepath.Join(p.Dir(), "session.json.corrupt-20260102T150405Z"), []byte("{"), 0o600)
+	}
+	t.Run("a person's files", func(t *testing.T) {
+		s, _ := newStore(t)
+		p := newProfile(t, s, "default")
+		seed(t, p)
+		writeFile(t, filepath.Join(p.Dir(), "my-notes.txt"), []byte("keep"), 0o600)
+		writeFile(t, filepath.Join(p.Dir(), "photos", "a.jpg"), []byte("keep"), 0o600)
+		removed, err := p.Remove(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Removed{Token: true, Other: 2, Foreign: 2, DirKept: true}
+		if removed != want {
+			t.Errorf("Remove = %+v, want %+v", removed, want)
+		}
+		if got := entries(t, p.Dir()); !slices.Equal(got, []string{"my-notes.txt", "photos"}) {
+			t.Errorf("after Remove the profile holds %q, want the person's files only", got)
+		}
+		if b, err := os.ReadFile(filepath.Join(p.Dir(), "photos", "a.jpg")); err != nil || string(b) != "keep" {
+			t.Errorf("a person's file was changed: %q, %v", b, err)
+		}
+	})
+	t.Run("a symbolic link", func(t *testing.T) {
+		s, _ := newStore(t)
+		target := t.TempDir()
+		if err := os.Chmod(target, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, filepath.Join(s.Dir, "linked")); err != nil {
+			t.Fatal(err)
+		}
+		p := newProfile(t, s, "linked")
+		seed(t, p)
+		writeFile(t, filepath.Join(target, "todo.txt"), []byte("keep"), 0o600)
+		removed, err := p.Remove(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !removed.Token || !removed.DirKept {
+			t.Errorf("Remove = %+v, want the token removed and the link kept", removed)
+		}
+		if fi, err := os.Lstat(filepath.Join(s.Dir, "linked")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the link is gone or changed: %v", err)
+		}
+		if got := entries(t, target); !slices.Equal(got, []string{"todo.txt"}) {
+			t.Errorf("the link's target holds %q, want the person's file only", got)
+		}
+	})
+	t.Run("only the store's files", func(t *testing.T) {
+		s, _ := newStore(t)
+		p := newProfile(t, s, "default")
+		seed(t, p)
+		removed, err := p.Remove(ctx)
+		if err != nil || removed.DirKept || removed.Foreign != 0 {
+			t.Fatalf("Remove = %+v, %v", removed, err)
+		}
+		if _, err := os.Lstat(p.Dir()); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the profile directory stays: %v", err)
+		}
+	})
+}
+
+// TestSymlinkedFileNotFollowed: a token.json that is a symbolic link is
+// neither read through (a repair of its permissions would change the file
+// it points to) nor replaced by a save: both say so.
+func TestSymlinkedFileNotFollowed(t *testing.T) {
+	s, _ := newStore(t)
+	p := newProfile(t, s, "default")
+	victim := filepath.Join(t.TempDir(), "victim")
+	writeFile(t, victim, []byte("{}"), 0o644)
+	if err := os.MkdirAll(p.Dir(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(p.Dir(), tokenFile)
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.LoadToken(); err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+		t.Errorf("LoadToken: %v, want it to refuse the link", err)
+	}
+	if err := p.SaveToken(context.Background(), testToken("1", "a")); err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+		t.Errorf("SaveToken: %v, want it to refuse the link", err)
+	}
+	if fi, err := os.Stat(victim); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the link's target is %v (%v), want it untouched at 0644", fi.Mode().Perm(), err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+}
