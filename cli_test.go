@@ -595,6 +595,8 @@ func TestCheckJSONFailsWithEmptyStdout(t *testing.T) {
 			exitUnavailable, "refused"},
 		{"Cloudflare", f.run(nil, "", "check", f.rt, "--json", "--timeout", long), exitUnavailable, "Cloudflare"},
 		{"no token anywhere", runPixivauth(t, nil, "", "check", "--json", "--config-dir", t.TempDir()), exitPerson, "no token"},
+		{"token: no token at a double", runPixivauth(t, nil, "", "token", "--json", "--pixiv-server", closedPort(t), "--insecure"), exitPerson,
+			"no token: $PIXIV_REFRESH_TOKEN is not set, and with --pixiv-server no profile is read unless --config-dir DIR is given; log in"},
 		{"a token with a space", runPixivauth(t, nil, "", "check", "a b", "--json", "--config-dir", t.TempDir()), exitUsage, "whitespace"},
 	}
 	for _, tt := range tests {

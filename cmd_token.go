@@ -138,8 +138,8 @@ func (p *program) runToken(ctx context.Context, co commonOpts) error {
 	})
 	switch {
 	case errors.Is(err, reason.NoToken):
-		return needsPersonf("no token: %s and $%s is not set; log in with `pixivauth login`",
-			o.noCacheReason(), envRefreshToken)
+		return needsPersonf("no token: $%s is not set, and %s; log in with `pixivauth login`",
+			envRefreshToken, o.noCacheReason())
 	case res.Token == nil:
 		return err
 	}
