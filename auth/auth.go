@@ -49,10 +49,11 @@ import (
 )
 
 // ExchangeFloor is the least time a caught code gets for its exchange, even
-// when the login's timeout is (nearly) spent: Pixiv has issued the code, and
-// throwing it away for want of a second would waste the whole login. It is
-// short, because the timeout is a promise too: a run ends within its
-// timeout plus this (plus the browser's shutdown).
+// when the login's timeout is (nearly) spent or the caller's ctx ends (a
+// Ctrl-C): Pixiv has issued the code, and may be issuing the tokens, which
+// are lost if nobody reads the answer. It is short, because the timeout is
+// a promise too: a run ends within its timeout plus this (plus the
+// browser's shutdown).
 const ExchangeFloor = 2 * time.Second
 
 // finishTimeout bounds telling the browser the outcome and reading its
@@ -250,13 +251,27 @@ func loginWith(ctx context.Context, cfg Config, c Coder, deadline time.Time) (Re
 	res := Result{CodeAt: time.Now()}
 
 	// The exchange takes what is left of the login's time, but at least
-	// the floor: the code is caught, and it is good for seconds only.
-	xctx := ctx
+	// the floor: the code is caught, and it is good for seconds only. It
+	// outlives the caller's giving up (Ctrl-C) by up to the floor too:
+	// Pixiv may be issuing the tokens that moment, and tokens issued but
+	// never read are lost.
+	xctx, xcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer xcancel()
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc
-		xctx, cancel = context.WithDeadline(ctx, later(deadline, time.Now().Add(ExchangeFloor)))
+		xctx, cancel = context.WithDeadline(xctx, later(deadline, time.Now().Add(ExchangeFloor)))
 		defer cancel()
 	}
+	stopGrace := context.AfterFunc(ctx, func() {
+		grace := time.NewTimer(ExchangeFloor)
+		defer grace.Stop()
+		select {
+		case <-grace.C:
+			xcancel()
+		case <-xctx.Done():
+		}
+	})
+	defer stopGrace()
 	client := cfg.Client
 	if client == nil {
 		client = &exchange.Client{}

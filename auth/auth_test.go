@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -266,6 +267,44 @@ func TestLoginTimeout(t *testing.T) {
 			t.Errorf("a hanging exchange held the login for %s", took)
 		}
 	})
+}
+
+// cancelOnSend cancels a login's ctx the moment its token request is
+// sent: a Ctrl-C while the exchange is under way.
+type cancelOnSend struct {
+	base   http.RoundTripper
+	cancel context.CancelFunc
+}
+
+func (c cancelOnSend) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.cancel()
+	time.Sleep(50 * time.Millisecond) // the cancellation has spread
+	return c.base.RoundTrip(r)
+}
+
+// TestExchangeOutlivesTheCaller: a login whose caller gives up (Ctrl-C)
+// while the code's exchange is under way still reads Pixiv's answer, so
+// that tokens Pixiv issued are not lost: Login returns them (their save,
+// under a ctx that has ended, may fail).
+func TestExchangeOutlivesTheCaller(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cfg := f.config()
+	cfg.Client = &exchange.Client{HTTPClient: &http.Client{Transport: cancelOnSend{base: f.srv.Client().Transport, cancel: cancel}}}
+	res, err := auth.Login(ctx, cfg)
+	issued := f.srv.Issued()
+	if len(issued) != 1 {
+		t.Fatalf("the double issued %d token sets", len(issued))
+	}
+	if res.Token == nil || res.Token.AccessToken != issued[0].AccessToken {
+		t.Fatalf("Login: %+v, %v; want the tokens Pixiv issued, though the caller gave up", res.Token, err)
+	}
+	var save *auth.SaveError
+	if err != nil && !errors.As(err, &save) {
+		t.Errorf("Login: %v; want nil or a SaveError beside the tokens", err)
+	}
 }
 
 // timedFake is the fake browser as an auth.OwnTimer, like the real one.
