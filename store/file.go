@@ -206,6 +206,10 @@ func notRegular(path string) error {
 	return fmt.Errorf("store: %s is not a regular file: remove it", path)
 }
 
+// tempPrefix begins the name of the temporary file that writeAtomic
+// renames into place as name.
+func tempPrefix(name string) string { return "." + name + ".tmp-" }
+
 // writeAtomic replaces the profile's file called name with data, 0600: a
 // reader sees the old file or the new one, and a crash leaves one of them.
 func (p *Profile) writeAtomic(name string, data []byte) (err error) {
@@ -217,7 +221,7 @@ func (p *Profile) writeAtomic(name string, data []byte) (err error) {
 		return err
 	}
 	// os.CreateTemp creates the file 0600, before anything is in it.
-	f, err := os.CreateTemp(p.dir, "."+name+".tmp-*")
+	f, err := os.CreateTemp(p.dir, tempPrefix(name)+"*")
 	if err != nil {
 		return fmt.Errorf("store: write %s: %w", path, err)
 	}

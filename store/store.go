@@ -211,7 +211,8 @@ func (p *Profile) Remove(ctx context.Context) (Removed, error) {
 		if err := os.Remove(filepath.Join(p.dir, lockFile)); err != nil {
 			return fmt.Errorf("store: remove profile %q: %w", p.name, err)
 		}
-		if fi, err := os.Lstat(p.dir); err == nil && fi.Mode()&os.ModeSymlink != 0 || found.Foreign > 0 {
+		fi, err := os.Lstat(p.dir)
+		if link := err == nil && fi.Mode()&os.ModeSymlink != 0; link || found.Foreign > 0 {
 			found.DirKept = true
 			return syncDir(p.dir)
 		}
@@ -233,7 +234,7 @@ func own(name string) bool {
 		return true
 	}
 	for _, f := range []string{tokenFile, sessionFile} {
-		if strings.HasPrefix(name, f+corruptSuffix) || strings.HasPrefix(name, "."+f+".tmp-") {
+		if strings.HasPrefix(name, f+corruptSuffix) || strings.HasPrefix(name, tempPrefix(f)) {
 			return true
 		}
 	}
