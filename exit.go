@@ -213,19 +213,15 @@ func (p *program) report(err error) int {
 		command = "login --no-browser"
 	}
 	if h := commandHint(command, err); h != "" {
-		switch {
-		case strings.HasPrefix(h, "or ") && strings.Contains(h, "cookies.txt") && strings.Contains(msg, "cookies.txt"):
-			// The message already offers the export: say which option
-			// takes the file.
-			msg += ", and give it with --cookies FILE"
-		case strings.HasPrefix(h, "or "):
+		if strings.HasPrefix(h, "or ") {
 			// A hint that is another way out continues the sentence.
 			msg += ", " + h
-		default:
+		} else {
 			msg += ": " + h
 		}
 	}
-	if p.timeout > 0 && time.Since(p.started) >= p.timeout && exitCode(err) == exitUnavailable && !strings.Contains(msg, "--timeout") {
+	code := exitCode(err)
+	if p.timeout > 0 && time.Since(p.started) >= p.timeout && code == exitUnavailable && !strings.Contains(msg, "--timeout") {
 		// "Pixiv did not answer in time" after all of a short --timeout
 		// may be the timeout's fault, not the network's.
 		msg += fmt.Sprintf("; the run used all of its --timeout %s: if Pixiv is only slow, give a longer one", p.timeout)
@@ -236,7 +232,6 @@ func (p *program) report(err error) int {
 		msg += "; the --pixiv-server double's certificate is not trusted here: add --insecure"
 	}
 	fmt.Fprintf(p.stderr, "%s: %s\n", programName, msg)
-	code := exitCode(err)
 	if code == exitUsage {
 		// Every usage error, the CLI's own or one a library found in
 		// what it was given (--cookies-from-browser's browser), ends

@@ -279,8 +279,7 @@ func TestEveryReasonHasAnExit(t *testing.T) {
 }
 
 // TestHintJoins: a hint that is another way out continues the message's
-// sentence (", or …"); one the message has half said already only adds the
-// option; any other follows a colon.
+// sentence (", or …"); any other follows a colon.
 func TestHintJoins(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -289,8 +288,8 @@ func TestHintJoins(t *testing.T) {
 	}{
 		{"a way out", reason.Mark(errors.New("firefox:work has no live PHPSESSID cookie of pixiv.net: log in to pixiv.net in that browser first"), reason.NoBrowserSession),
 			"pixivauth: firefox:work has no live PHPSESSID cookie of pixiv.net: log in to pixiv.net in that browser first, or log in here with a window (`pixivauth login`)\n"},
-		{"said already", reason.Mark(errors.New("chromium's v11 cookies are encrypted with …; start and unlock the keyring, or export the cookies as a cookies.txt instead"), reason.BrowserStoreUnreadable),
-			"pixivauth: chromium's v11 cookies are encrypted with …; start and unlock the keyring, or export the cookies as a cookies.txt instead, and give it with --cookies FILE\n"},
+		{"another way out of a store", reason.Mark(errors.New("chromium's v11 cookies are encrypted with …; start and unlock the keyring the browser uses in this session"), reason.BrowserStoreUnreadable),
+			"pixivauth: chromium's v11 cookies are encrypted with …; start and unlock the keyring the browser uses in this session, or export the browser's Pixiv cookies as a cookies.txt and give --cookies FILE\n"},
 		{"another step", reason.Mark(errors.New("Pixiv refused the one-time code"), reason.WrongCode),
 			"pixivauth: Pixiv refused the one-time code: check --totp-secret and this machine's clock\n"},
 	} {

@@ -41,7 +41,7 @@ func linuxPassword(ctx context.Context, b Browser, o *Options) ([]byte, error) {
 	name := keyringName(b, "linux")
 	conn, err := sessionBus(ctx)
 	if err != nil {
-		return nil, reason.Mark(fmt.Errorf("%s's v11 cookies are encrypted with a password kept in the Secret Service or KWallet, which are reached over the D-Bus session bus: %v; run this in the desktop session the browser runs in (with DBUS_SESSION_BUS_ADDRESS set), or export the cookies as a cookies.txt instead",
+		return nil, reason.Mark(fmt.Errorf("%s's v11 cookies are encrypted with a password kept in the Secret Service or KWallet, which are reached over the D-Bus session bus: %v; run this in the desktop session the browser runs in (with DBUS_SESSION_BUS_ADDRESS set)",
 			b, err), reasonUnreadable)
 	}
 	defer conn.Close()
@@ -65,7 +65,7 @@ func linuxPassword(ctx context.Context, b Browser, o *Options) ([]byte, error) {
 		}
 		why = append(why, fmt.Sprintf("%s: %v", a.name, err))
 	}
-	return nil, reason.Mark(fmt.Errorf("%s's v11 cookies are encrypted with the password %q, and neither keyring has it (%s); start and unlock the keyring the browser uses (gnome-keyring-daemon, KeePassXC's Secret Service, or kwalletd) in this session, or export the cookies as a cookies.txt instead",
+	return nil, reason.Mark(fmt.Errorf("%s's v11 cookies are encrypted with the password %q, and neither keyring has it (%s); start and unlock the keyring the browser uses (gnome-keyring-daemon, KeePassXC's Secret Service, or kwalletd) in this session",
 		b, name+" Safe Storage", strings.Join(why, "; ")), reasonUnreadable)
 }
 

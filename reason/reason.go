@@ -62,7 +62,9 @@ const (
 	// session: nobody is logged in to pixiv.net in it.
 	NoBrowserSession Reason = "the browser holds no Pixiv session"
 	// BrowserStoreUnreadable: the desktop browser's cookie store, or the key
-	// its cookies are encrypted with, cannot be read.
+	// its cookies are encrypted with, cannot be read. The error says what
+	// would let it be read; a cookies.txt exported from the browser is the
+	// way past it that always works, and the program says how it takes one.
 	BrowserStoreUnreadable Reason = "the browser's cookie store cannot be read"
 
 	// Unreachable: Pixiv could not be reached (a network error).
