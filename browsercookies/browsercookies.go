@@ -163,6 +163,14 @@ func (p *Profile) Cookies(ctx context.Context, opts Options) ([]session.Cookie, 
 	return cookies, nil
 }
 
+// noCookieStore is the error of a profile with no cookie store (db names
+// it) yet: the browser has kept no cookies there, so it holds no session,
+// and the person is to log in there or name the profile that is.
+func noCookieStore(p *Profile, db string) error {
+	return reason.Mark(fmt.Errorf("browsercookies: %s has no %s: %s has kept no cookies in this profile yet: log in to %s in it first, or name the profile that is logged in (%s:PROFILE)",
+		p.Dir, db, p.Browser, strings.TrimPrefix(pixiv.CookieDomain, "."), p.Browser), reason.NoBrowserSession)
+}
+
 // looksLikePath reports whether a profile is written as a path rather than
 // a name: it has a separator, starts with ~ or ., or is an existing
 // directory.

@@ -27,10 +27,7 @@ const windowsEpochOffset = 11644473600
 func readChromium(ctx context.Context, p *Profile, o *Options) ([]session.Cookie, error) {
 	path := cookiesDB(p.Dir)
 	if path == "" {
-		// A profile the browser has kept no cookies in yet holds no
-		// session: the person is to log in there (or name another).
-		return nil, reason.Mark(fmt.Errorf("browsercookies: %s has no Cookies database: %s has kept no cookies in this profile yet: log in to pixiv.net in it first, or name the profile that is logged in (%s:PROFILE)",
-			p.Dir, p.Browser, p.Browser), reason.NoBrowserSession)
+		return nil, noCookieStore(p, "Cookies database")
 	}
 	snap, err := openCopy(ctx, path, o.TempDir, o)
 	if err != nil {

@@ -2,11 +2,9 @@ package browsercookies
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"time"
 
-	"github.com/pixivauth/pixivauth/reason"
 	"github.com/pixivauth/pixivauth/session"
 )
 
@@ -20,8 +18,7 @@ FROM moz_cookies WHERE originAttributes = '' AND host LIKE '%pixiv.net' ORDER BY
 func readFirefox(ctx context.Context, p *Profile, o *Options) ([]session.Cookie, error) {
 	path := filepath.Join(p.Dir, firefoxCookiesDB)
 	if !exists(path) {
-		return nil, reason.Mark(fmt.Errorf("browsercookies: %s has no %s: Firefox has kept no cookies in this profile yet: log in to pixiv.net in it first, or name the profile that is logged in (firefox:PROFILE)",
-			p.Dir, firefoxCookiesDB), reason.NoBrowserSession)
+		return nil, noCookieStore(p, firefoxCookiesDB)
 	}
 	snap, err := openCopy(ctx, path, o.TempDir, o)
 	if err != nil {
