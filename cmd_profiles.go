@@ -176,10 +176,11 @@ func (p *program) runLogout(ctx context.Context, co commonOpts) error {
 	if removed.Other > 0 {
 		what = append(what, "what earlier failures left")
 	}
-	kept := ", and the profile's directory"
+	dir := ", and the profile's directory"
+	kept := ""
 	if removed.DirKept {
 		// Files of the person's own, or a link of theirs: left as they are.
-		kept = fmt.Sprintf("; kept %s", o.profile.Dir())
+		dir, kept = "", fmt.Sprintf("; kept %s", o.profile.Dir())
 		switch removed.Foreign {
 		case 0:
 		case 1:
@@ -189,10 +190,10 @@ func (p *program) runLogout(ctx context.Context, co commonOpts) error {
 		}
 	}
 	if len(what) == 0 {
-		fmt.Fprintf(o.stderr, "%s: profile %q held nothing: nothing to log out of%s\n", programName, o.profile.Name(), strings.TrimPrefix(kept, ", and the profile's directory"))
+		fmt.Fprintf(o.stderr, "%s: profile %q held nothing: nothing to log out of%s\n", programName, o.profile.Name(), kept)
 		return nil
 	}
-	fmt.Fprintf(o.stderr, "%s: logged out of profile %q: deleted %s%s\n", programName, o.profile.Name(), strings.Join(what, " and "), kept)
+	fmt.Fprintf(o.stderr, "%s: logged out of profile %q: deleted %s%s%s\n", programName, o.profile.Name(), strings.Join(what, " and "), dir, kept)
 	return nil
 }
 
