@@ -262,15 +262,7 @@ func loginWith(ctx context.Context, cfg Config, c Coder, deadline time.Time) (Re
 		xctx, cancel = context.WithDeadline(xctx, later(deadline, time.Now().Add(ExchangeFloor)))
 		defer cancel()
 	}
-	stopGrace := context.AfterFunc(ctx, func() {
-		grace := time.NewTimer(ExchangeFloor)
-		defer grace.Stop()
-		select {
-		case <-grace.C:
-			xcancel()
-		case <-xctx.Done():
-		}
-	})
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(ExchangeFloor, xcancel) })
 	defer stopGrace()
 	client := cfg.Client
 	if client == nil {
