@@ -192,3 +192,33 @@ func TestWindowNotice(t *testing.T) {
 		})
 	}
 }
+
+// TestCtrlCDuringTheExchange: a Ctrl-C while the code's exchange is in
+// flight does not lose the tokens Pixiv issues: they are printed, and the
+// run ends with the signal's status (or 0, when nothing was left to cut
+// short), as the soak accepts.
+func TestCtrlCDuringTheExchange(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Delay: 500 * time.Millisecond, Times: 1})
+	fake := &authtest.Coder{Server: f.srv, AccountID: f.account.ID}
+	ctx, cancel := context.WithCancelCause(t.Context())
+	defer cancel(nil)
+	go func() {
+		// The signal comes once the token request has reached Pixiv.
+		for len(f.srv.TokenRequests()) == 0 {
+			if ctx.Err() != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel(signalError{os.Interrupt})
+	}()
+	r := runInWith(ctx, deps{coder: fake}, "", append(f.server(), "login", "--headless", "--phpsessid", "x", "--json")...)
+	if want := (signalError{os.Interrupt}).exitCode(); r.Code != want && r.Code != 0 {
+		t.Errorf("exit %d, want 130 (or 0)\n%v", r.Code, r)
+	}
+	if len(f.srv.Issued()) != 1 || !strings.Contains(r.Stdout, f.issued().AccessToken) {
+		t.Errorf("the tokens the double issued were not printed:\n%v", r)
+	}
+}
