@@ -127,7 +127,7 @@ func BenchmarkHeadlessSessionLoginCommand(b *testing.B) {
 		took = append(took, float64(res.Took.Microseconds())/1000)
 	}
 	slices.Sort(took)
-	b.ReportMetric(percentile(took, 0.5), "p50-ms")
+	b.ReportMetric(testenv.Percentile(took, 0.5), "p50-ms")
 }
 
 // BenchmarkBrowserStartCommand is the floor under BenchmarkHeadless-
@@ -151,12 +151,5 @@ func BenchmarkBrowserStartCommand(b *testing.B) {
 		took = append(took, float64(res.Took.Microseconds())/1000)
 	}
 	slices.Sort(took)
-	b.ReportMetric(percentile(took, 0.5), "p50-ms")
-}
-
-func percentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[int(p*float64(len(sorted)-1))]
+	b.ReportMetric(testenv.Percentile(took, 0.5), "p50-ms")
 }

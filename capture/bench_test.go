@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pixivauth/pixivauth/exchange"
+	"github.com/pixivauth/pixivauth/internal/testenv"
 	"github.com/pixivauth/pixivauth/pixivtest"
 	"github.com/pixivauth/pixivauth/session"
 )
@@ -43,8 +44,8 @@ func BenchmarkCaptureToExchange(b *testing.B) {
 		gaps = append(gaps, float64(reqs[len(reqs)-1].Time.Sub(captured).Microseconds())/1000)
 	}
 	slices.Sort(gaps)
-	b.ReportMetric(percentile(gaps, 0.50), "capture-to-exchange-p50-ms")
-	b.ReportMetric(percentile(gaps, 0.99), "capture-to-exchange-p99-ms")
+	b.ReportMetric(testenv.Percentile(gaps, 0.50), "capture-to-exchange-p50-ms")
+	b.ReportMetric(testenv.Percentile(gaps, 0.99), "capture-to-exchange-p99-ms")
 }
 
 // BenchmarkHeadlessSessionLogin is a whole headless login with a stored
@@ -97,7 +98,7 @@ func BenchmarkHeadlessSessionLogin(b *testing.B) {
 	for i, n := range []string{name(StepBrowserStarted), name(StepLoginPage), name(StepContinue), name(StepCodeCaptured), "tokens", "gone"} {
 		v := steps[n]
 		slices.Sort(v)
-		b.ReportMetric(percentile(v, 0.5), fmt.Sprintf("%d-%s-ms", i+1, strings.ReplaceAll(n, " ", "-")))
+		b.ReportMetric(testenv.Percentile(v, 0.5), fmt.Sprintf("%d-%s-ms", i+1, strings.ReplaceAll(n, " ", "-")))
 	}
 }
 
@@ -132,12 +133,4 @@ func loginOnce(ctx context.Context, opts Options, ex *exchange.Client, verifier 
 		return nil, err
 	}
 	return tok, l.Close()
-}
-
-func percentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(p * float64(len(sorted)-1))
-	return sorted[i]
 }

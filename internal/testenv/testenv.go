@@ -199,3 +199,13 @@ func ChromeArgs(flags map[string]any) []string {
 	}
 	return args
 }
+
+// Percentile is the p-th percentile (0 to 1) of sorted, by the nearest
+// rank below; 0 for no values. The benchmarks report their latencies
+// with it.
+func Percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[int(p*float64(len(sorted)-1))]
+}

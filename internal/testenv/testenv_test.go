@@ -75,3 +75,22 @@ func TestChromeArgs(t *testing.T) {
 		}
 	}
 }
+
+func TestPercentile(t *testing.T) {
+	sorted := []float64{1, 2, 3, 4, 5}
+	for _, tt := range []struct {
+		values []float64
+		p      float64
+		want   float64
+	}{
+		{nil, 0.5, 0},
+		{sorted, 0, 1},
+		{sorted, 0.5, 3},
+		{sorted, 0.99, 4},
+		{sorted, 1, 5},
+	} {
+		if got := Percentile(tt.values, tt.p); got != tt.want {
+			t.Errorf("Percentile(%v, %v) = %v, want %v", tt.values, tt.p, got, tt.want)
+		}
+	}
+}
