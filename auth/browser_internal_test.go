@@ -17,7 +17,8 @@ func TestWithConfig(t *testing.T) {
 	}
 	logf := func(string, ...any) {}
 	progress := func(capture.Step) {}
-	ownLogf := func(string, ...any) {}
+	var ownLogged bool
+	ownLogf := func(string, ...any) { ownLogged = true }
 	soon := time.Now().Add(3 * time.Second)
 	tests := []struct {
 		name     string
@@ -43,6 +44,9 @@ func TestWithConfig(t *testing.T) {
 			func(t *testing.T, o capture.Options) {
 				if o.Timeout != time.Minute || o.LastFailureDir != "/elsewhere" {
 					t.Errorf("Timeout %s, LastFailureDir %q: the options' own were replaced", o.Timeout, o.LastFailureDir)
+				}
+				if o.Logf("x"); !ownLogged {
+					t.Error("the options' own Logf was replaced by the config's")
 				}
 			}},
 		{"no timeout, no profile", capture.Options{}, Config{}, time.Time{},
