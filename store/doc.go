@@ -28,8 +28,10 @@
 // Files are written atomically (a temporary file in the same directory,
 // fsynced, renamed over the old one, then the directory fsynced), so a reader
 // sees the old file or the new one, never a part. A cache file found with
-// looser permissions than these when it is read, or a directory found so when
-// it is written to, is repaired, with a warning. A cache file that cannot be
+// looser permissions than these, or a directory found so, is repaired, with
+// a warning, when it is pixivauth's: a directory that holds anything the
+// store does not write, or is a symbolic link, keeps its mode (a config
+// directory that is a home or a shared directory, say). A cache file that cannot be
 // read as what it should be is renamed to token.json.corrupt-<UTC time> (say
 // token.json.corrupt-20260102T150405Z; session.json likewise), with a
 // warning, and treated as absent: a broken cache costs a login, never a

@@ -18,7 +18,8 @@ import (
 const permsApply = runtime.GOOS != "windows"
 
 // ensureDirs creates the config directory and the profile directory, 0700,
-// and repairs either one's permissions if they let anyone else in.
+// and repairs either one's permissions if they let anyone else in and it is
+// pixivauth's (see repairDir).
 func (p *Profile) ensureDirs() error {
 	if err := os.MkdirAll(p.store.Dir, dirPerm); err != nil {
 		if nd := notADirectory(p.store.Dir); nd != nil {
@@ -37,15 +38,8 @@ func (p *Profile) ensureDirs() error {
 		if !fi.IsDir() {
 			return fmt.Errorf("store: %s %w", dir, reason.NotADirectory)
 		}
-		if !permsApply || fi.Mode().Perm()&0o077 == 0 {
-			continue
-		}
-		if err := os.Chmod(dir, dirPerm); err != nil {
-			return fmt.Errorf("store: repair permissions: %w", err)
-		}
-		p.store.warnf("repaired permissions of %s (was %04o)", dir, fi.Mode().Perm())
 	}
-	return nil
+	return p.repairDirs()
 }
 
 // notADirectory names the first of dir and its parents that exists and is
@@ -65,25 +59,73 @@ func notADirectory(dir string) error {
 	}
 }
 
-// repairDirs repairs, on a read, the permissions of the config and profile
-// directories that exist and let anyone else in (0755 from a tar or a
-// hand-made directory): a read repairs a directory as it repairs a file.
-// It creates nothing.
+// repairDirs repairs the permissions of the config and profile directories
+// that exist and let anyone else in (0755 from a tar or a hand-made
+// directory), on a read as on a write. It creates nothing, and it changes
+// only what is pixivauth's: a directory that is a symbolic link, or that
+// holds anything pixivauth does not write (a --config-dir that is a shared
+// or a home directory, say), keeps its mode. The profile's own files are
+// 0600 whatever their directories' modes.
 func (p *Profile) repairDirs() error {
 	if !permsApply {
 		return nil
 	}
-	for _, dir := range []string{p.store.Dir, p.dir} {
-		fi, err := os.Stat(dir)
-		if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o077 == 0 {
-			continue // absent, or not a directory: the read says so
+	for _, d := range []struct {
+		dir  string
+		ours func(string) bool
+	}{{p.store.Dir, configDirOurs}, {p.dir, profileDirOurs}} {
+		fi, err := os.Lstat(d.dir)
+		if err != nil || !fi.IsDir() || fi.Mode()&(0o077|os.ModeSticky|os.ModeSetuid|os.ModeSetgid) == 0 || !d.ours(d.dir) {
+			continue // absent, a link, not a directory (the read or write says so), tight, or not pixivauth's
 		}
-		if err := os.Chmod(dir, dirPerm); err != nil {
+		if err := os.Chmod(d.dir, dirPerm); err != nil {
 			return fmt.Errorf("store: repair permissions: %w", err)
 		}
-		p.store.warnf("repaired permissions of %s (was %04o)", dir, fi.Mode().Perm())
+		p.store.warnf("repaired permissions of %s (was %s)", d.dir, unixMode(fi.Mode()))
 	}
 	return nil
+}
+
+// profileDirOurs reports whether dir holds nothing but the store's own
+// entries (see own).
+func profileDirOurs(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !own(e.Name()) {
+			return false
+		}
+	}
+	return true
+}
+
+// configDirOurs reports whether dir holds nothing but profile directories
+// (not links) that hold nothing but the store's own entries.
+func configDirOurs(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.IsDir() || checkProfileName(e.Name()) != nil || !profileDirOurs(filepath.Join(dir, e.Name())) {
+			return false
+		}
+	}
+	return true
+}
+
+// unixMode is mode's permission bits as chmod writes them, with the
+// set-user-ID, set-group-ID and sticky bits: "1777" for /tmp.
+func unixMode(mode os.FileMode) string {
+	m := uint32(mode.Perm())
+	for bit, v := range map[os.FileMode]uint32{os.ModeSetuid: 0o4000, os.ModeSetgid: 0o2000, os.ModeSticky: 0o1000} {
+		if mode&bit != 0 {
+			m |= v
+		}
+	}
+	return fmt.Sprintf("%04o", m)
 }
 
 // corruptError says why a cache file is not what it should be. Its reason

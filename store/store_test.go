@@ -206,6 +206,96 @@ func TestSaveTokenModes(t *testing.T) {
 	}
 }
 
+// TestRepairOnlyWhatIsOurs: loose permissions are repaired on directories
+// that are pixivauth's, never on one that holds anything else (a shared
+// directory, a home directory given as --config-dir) or is a symbolic link,
+// whether the profile is written or read. The token file is 0600 either way.
+func TestRepairOnlyWhatIsOurs(t *testing.T) {
+	skipWithoutPerms(t)
+	sticky := 0o777 | fs.ModeSticky
+	tests := []struct {
+		name string
+		// setup prepares the store's directories and returns the one whose
+		// mode is checked afterwards, and the mode it must have.
+		setup    func(t *testing.T, s *Store, p *Profile) (string, fs.FileMode)
+		warnings []string
+	}{
+		{"a shared sticky directory with another's file", func(t *testing.T, s *Store, p *Profile) (string, fs.FileMode) {
+			mkdir(t, s.Dir, sticky)
+			writeFile(t, filepath.Join(s.Dir, "someone-elses-file"), nil, 0o644)
+			return s.Dir, sticky
+		}, nil},
+		{"a home directory", func(t *testing.T, s *Store, p *Profile) (string, fs.FileMode) {
+			mkdir(t, s.Dir, 0o755)
+			writeFile(t, filepath.Join(s.Dir, ".bashrc"), nil, 0o644)
+			return s.Dir, 0o755
+		}, nil},
+		{"a directory holding a directory of another's", func(t *testing.T, s *Store, p *Profile) (string, fs.FileMode) {
+			mkdir(t, s.Dir, 0o755)
+			writeFile(t, filepath.Join(s.Dir, "public_html", "index.html"), nil, 0o644)
+			return s.Dir, 0o755
+		}, nil},
+		{"a link to a directory", func(t *testing.T, s *Store, p *Profile) (string, fs.FileMode) {
+			target := filepath.Join(t.TempDir(), "elsewhere")
+			mkdir(t, target, 0o755)
+			mkdir(t, filepath.Dir(s.Dir), 0o700)
+			if err := os.Symlink(target, s.Dir); err != nil {
+				t.Fatal(err)
+			}
+			return target, 0o755
+		}, nil},
+		{"a profile directory holding a person's notes", func(t *testing.T, s *Store, p *Profile) (string, fs.FileMode) {
+			mkdir(t, s.Dir, 0o700)
+			mkdir(t, p.Dir(), 0o755)
+			writeFile(t, filepath.Join(p.Dir(), "notes.txt"), nil, 0o644)
+			return p.Dir(), 0o755
+		}, nil},
+		{"pixivauth's own, sticky and empty", func(t *testing.T, s *Store, p *Profile) (string, fs.FileMode) {
+			mkdir(t, s.Dir, sticky)
+			return s.Dir, 0o700
+		}, []string{"repaired permissions of CONFIG (was 1777)"}},
+		{"pixivauth's own, with another profile", func(t *testing.T, s *Store, p *Profile) (string, fs.FileMode) {
+			mkdir(t, s.Dir, 0o755)
+			writeFile(t, filepath.Join(s.Dir, "work", tokenFile), jsonOf(t, testToken("2", "work")), 0o600)
+			return s.Dir, 0o700
+		}, []string{"repaired permissions of CONFIG (was 0755)"}},
+	}
+	for _, tt := range tests {
+		for _, op := range []string{"write", "read"} {
+			t.Run(tt.name+", "+op, func(t *testing.T) {
+				s, w := newStore(t)
+				p := newProfile(t, s, "default")
+				dir, want := tt.setup(t, s, p)
+				if op == "read" {
+					writeFile(t, filepath.Join(p.Dir(), tokenFile), jsonOf(t, testToken("1", "old")), 0o600)
+					if _, err := p.LoadToken(); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := p.SaveToken(context.Background(), testToken("1", "access")); err != nil {
+					t.Fatal(err)
+				}
+				fi, err := os.Stat(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fi.Mode() & (fs.ModePerm | fs.ModeSticky); got != want {
+					t.Errorf("mode of %s = %v, want %v", dir, got, want)
+				}
+				if got := mode(t, filepath.Join(p.Dir(), tokenFile)); got != 0o600 {
+					t.Errorf("token file %04o, want 0600", got)
+				}
+				var wantW []string
+				for _, msg := range tt.warnings {
+					wantW = append(wantW, strings.ReplaceAll(msg, "CONFIG", s.Dir))
+				}
+				if got := w.all(); !slices.Equal(got, wantW) {
+					t.Errorf("warnings %q, want %q", got, wantW)
+				}
+			})
+		}
+	}
+}
+
 // skipWithoutPerms skips a test of permission bits where they mean nothing.
 func skipWithoutPerms(t *testing.T) {
 	t.Helper()
