@@ -369,34 +369,45 @@ func seedStale(t *testing.T, f *fixture) string {
 	return rt
 }
 
-// Ten Token calls at once, each with a Profile value of its own as ten
-// processes would have, make one refresh.
+// Ten Token calls at once make one refresh, each with a Profile value of
+// its own as ten processes would have, or sharing one as the goroutines of
+// a server would.
 func TestTokenParallelRefreshesOnce(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	seedStale(t, f)
-	const n = 10
-	results := make([]auth.TokenResult, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			results[i], errs[i] = auth.Token(t.Context(), auth.TokenConfig{
-				Client: &exchange.Client{HTTPClient: f.srv.Client()}, Profile: newProfile(t, f.store)})
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprintf("one shared Profile %v", shared), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			seedStale(t, f)
+			one := newProfile(t, f.store)
+			const n = 10
+			results := make([]auth.TokenResult, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				p := one
+				if !shared {
+					p = newProfile(t, f.store)
+				}
+				wg.Go(func() {
+					results[i], errs[i] = auth.Token(t.Context(), auth.TokenConfig{
+						Client: &exchange.Client{HTTPClient: f.srv.Client()}, Profile: p})
+				})
+			}
+			wg.Wait()
+			refreshed := 0
+			for i := range n {
+				if errs[i] != nil || results[i].Token.AccessToken != results[0].Token.AccessToken {
+					t.Errorf("run %d: %v", i, errs[i])
+				}
+				if results[i].Refreshed {
+					refreshed++
+				}
+			}
+			if got := len(f.srv.TokenRequests()); got != 1 || refreshed != 1 {
+				t.Errorf("%d token requests and %d refreshes, want 1 and 1", got, refreshed)
+			}
 		})
-	}
-	wg.Wait()
-	refreshed := 0
-	for i := range n {
-		if errs[i] != nil || results[i].Token.AccessToken != results[0].Token.AccessToken {
-			t.Errorf("run %d: %v", i, errs[i])
-		}
-		if results[i].Refreshed {
-			refreshed++
-		}
-	}
-	if got := len(f.srv.TokenRequests()); got != 1 || refreshed != 1 {
-		t.Errorf("%d token requests and %d refreshes, want 1 and 1", got, refreshed)
 	}
 }
 

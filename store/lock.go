@@ -46,17 +46,13 @@ type Locked struct {
 // and it goes away with the process that held it, so a killed process
 // leaves nothing stale. Lock creates the profile's directories if needed.
 //
-// The lock is not re-entrant, because a lock that can be taken twice cannot
-// tell a caller that already holds it from one that only thinks it does:
-// while a Profile value holds its lock, Lock and the methods that lock
-// through it ([Profile.SaveToken], [Profile.SaveSession], [Profile.Delete])
-// fail at once rather than wait on themselves until ctx ends. Goroutines
-// that should wait on each other use a Profile value each ([Store.Profile]
-// is cheap). Reads take no lock: writes are atomic.
+// Goroutines that share one Profile value wait on each other too. Like a
+// [sync.Mutex], the lock is not re-entrant: a goroutine that holds it and
+// calls Lock, or a method that locks through it ([Profile.SaveToken],
+// [Profile.SaveSession], [Profile.Delete]), waits on itself until ctx is
+// done; a holder writes through its [Locked]. Reads take no lock: writes
+// are atomic.
 func (p *Profile) Lock(ctx context.Context) (*Locked, error) {
-	if p.holds() {
-		return nil, fmt.Errorf("store: Lock on profile %q whose lock this Profile value already holds", p.name)
-	}
 	if err := p.ensureDirs(); err != nil {
 		return nil, err
 	}
@@ -83,9 +79,6 @@ func (p *Profile) Lock(ctx context.Context) (*Locked, error) {
 		_ = fl.Close()
 		return p.Lock(ctx)
 	}
-	p.mu.Lock()
-	p.held = fl
-	p.mu.Unlock()
 	return &Locked{p: p, fl: fl}, nil
 }
 
@@ -99,11 +92,6 @@ func (l *Locked) Unlock() error {
 	}
 	fl := l.fl
 	l.fl = nil
-	l.p.mu.Lock()
-	if l.p.held == fl {
-		l.p.held = nil
-	}
-	l.p.mu.Unlock()
 	if err := fl.Unlock(); err != nil {
 		return fmt.Errorf("store: unlock profile %q: %w", l.p.name, err)
 	}
@@ -156,20 +144,9 @@ func (l *Locked) Delete() error {
 	return l.held(l.p.deleteAll)
 }
 
-// holds reports whether the lock is held through this Profile value.
-func (p *Profile) holds() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.held != nil
-}
-
 // withLock runs fn holding the profile's lock, waiting for it until ctx is
-// done. method names the caller in the error of a Profile value that holds
-// its lock already.
-func (p *Profile) withLock(ctx context.Context, method string, fn func(*Locked) error) (err error) {
-	if p.holds() {
-		return fmt.Errorf("store: %s on profile %q while holding its lock: use the Locked value's %s", method, p.name, method)
-	}
+// done.
+func (p *Profile) withLock(ctx context.Context, fn func(*Locked) error) (err error) {
 	l, err := p.Lock(ctx)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,6 +140,46 @@ func TestLockExcludesAnotherProfileValue(t *testing.T) {
 	}
 }
 
+// Goroutines that share one Profile value take its lock in turn.
+func TestLockSharedProfileValue(t *testing.T) {
+	s, _ := newStore(t)
+	p := newProfile(t, s, "default")
+	var (
+		mu            sync.Mutex
+		holders, most int
+		wg            sync.WaitGroup
+	)
+	errs := make(chan error, 10)
+	for range 10 {
+		wg.Go(func() {
+			l, err := p.Lock(t.Context())
+			if err != nil {
+				errs <- err
+				return
+			}
+			mu.Lock()
+			holders++
+			most = max(most, holders)
+			mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+			mu.Lock()
+			holders--
+			mu.Unlock()
+			errs <- l.Unlock()
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if most != 1 {
+		t.Errorf("%d goroutines held the lock at once", most)
+	}
+}
+
 func TestLockWaitsForRelease(t *testing.T) {
 	s, _ := newStore(t)
 	p1, p2 := newProfile(t, s, "default"), newProfile(t, s, "default")
@@ -209,19 +248,23 @@ func TestLockedMethods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Holding it, the locking methods refuse at once instead of waiting on
-	// themselves, and say what to use.
-	for name, err := range map[string]error{
-		"SaveToken":   p.SaveToken(t.Context(), tok),
-		"SaveSession": p.SaveSession(t.Context(), sess),
-		"Delete":      p.Delete(t.Context()),
-	} {
-		if err == nil || !strings.Contains(err.Error(), "Locked value's "+name) {
-			t.Errorf("%s holding the lock: %v", name, err)
-		}
+	// Holding it, the locking methods wait on it, as on a sync.Mutex, until
+	// their context is done: the cache is busy.
+	waitBriefly := func() context.Context {
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		t.Cleanup(cancel)
+		return ctx
 	}
-	if _, err := p.Lock(t.Context()); err == nil {
-		t.Error("a second Lock through the same Profile value succeeded")
+	_, lockErr := p.Lock(waitBriefly())
+	for name, err := range map[string]error{
+		"Lock":        lockErr,
+		"SaveToken":   p.SaveToken(waitBriefly(), tok),
+		"SaveSession": p.SaveSession(waitBriefly(), sess),
+		"Delete":      p.Delete(waitBriefly()),
+	} {
+		if !errors.Is(err, reason.CacheBusy) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s holding the lock: %v, want the cache busy", name, err)
+		}
 	}
 	// The read-refresh-write of the package documentation.
 	if _, err := l.LoadToken(); !errors.Is(err, ErrNoToken) {

@@ -55,7 +55,7 @@ func (p *Profile) LoadSession() (*session.Session, error) {
 // SaveSession is [Locked.SaveSession] with the lock taken for the write:
 // it waits for the lock until ctx is done (see [Profile.Lock]).
 func (p *Profile) SaveSession(ctx context.Context, s *session.Session) error {
-	return p.withLock(ctx, "SaveSession", func(l *Locked) error { return l.SaveSession(s) })
+	return p.withLock(ctx, func(l *Locked) error { return l.SaveSession(s) })
 }
 
 // saveSession is SaveSession for a caller that holds the lock.

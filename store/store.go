@@ -10,10 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/gofrs/flock"
 
 	"github.com/pixivauth/pixivauth/exchange"
 )
@@ -111,17 +108,12 @@ func checkProfileName(name string) error {
 
 // Profile is one profile directory: a token cache, a browser session and
 // the lock that guards them. Get one from [Store.Profile]. A Profile is safe
-// for concurrent use; the lock it takes ([Profile.Lock]) excludes other
-// Profile values and other processes as well.
+// for concurrent use: the lock it takes ([Profile.Lock]) excludes the other
+// goroutines that use it, other Profile values and other processes alike.
 type Profile struct {
 	store *Store
 	name  string
 	dir   string
-
-	mu sync.Mutex
-	// held is the lock taken through this Profile value, nil when none is:
-	// the *Locked methods check it.
-	held *flock.Flock
 }
 
 // Name is the profile's name.
@@ -152,7 +144,7 @@ func (p *Profile) Delete(ctx context.Context) error {
 	if _, err := os.Stat(p.dir); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	return p.withLock(ctx, "Delete", func(l *Locked) error { return l.Delete() })
+	return p.withLock(ctx, func(l *Locked) error { return l.Delete() })
 }
 
 // Removed says what [Profile.Remove] found and removed.
@@ -184,7 +176,7 @@ func (p *Profile) Remove(ctx context.Context) (Removed, error) {
 	if _, err := os.Stat(p.dir); errors.Is(err, os.ErrNotExist) {
 		return found, nil
 	}
-	err := p.withLock(ctx, "Remove", func(l *Locked) error {
+	err := p.withLock(ctx, func(l *Locked) error {
 		entries, err := os.ReadDir(p.dir)
 		if err != nil {
 			return fmt.Errorf("store: %w", err)

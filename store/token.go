@@ -66,7 +66,7 @@ func checkToken(t *exchange.Token) error {
 // SaveToken is [Locked.SaveToken] with the lock taken for the write:
 // it waits for the lock until ctx is done (see [Profile.Lock]).
 func (p *Profile) SaveToken(ctx context.Context, t *exchange.Token) error {
-	return p.withLock(ctx, "SaveToken", func(l *Locked) error { return l.SaveToken(t) })
+	return p.withLock(ctx, func(l *Locked) error { return l.SaveToken(t) })
 }
 
 // saveToken is SaveToken for a caller that holds the lock.
