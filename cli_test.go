@@ -608,6 +608,29 @@ func TestCheckJSONFailsWithEmptyStdout(t *testing.T) {
 	}
 }
 
+// TestCheckNoticesAnIncompleteAnswer: a token answer that holds an access
+// token but no user or lifetime is not Pixiv's: check, the smoke test, fails
+// (exit 4) instead of reporting an empty user as ok, and the profile keeps
+// its user.
+func TestCheckNoticesAnIncompleteAnswer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	expectCode(t, f.run(nil, "", "refresh", f.rt, "--timeout", long), 0)
+	for _, format := range []string{"text", "json"} {
+		f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 200, Body: `{"access_token":"incomplete-access-token"}`, Times: 1})
+		r := f.run(nil, "", "check", "--format", format, "--timeout", long)
+		expectCode(t, r, exitUnavailable)
+		if r.Stdout != "" || !strings.Contains(r.Stderr, "Pixiv's answer holds an access token but no user and no lifetime (expires_in)") ||
+			strings.Contains(r.Stderr, "incomplete-access-token") {
+			t.Errorf("%s: want empty stdout and the answer's lack named:\n%v", format, r)
+		}
+	}
+	r := f.run(nil, "", "profiles", "--json")
+	if !strings.Contains(r.Stdout, `"id": "`+f.account.ID+`"`) {
+		t.Errorf("the profile lost its user:\n%v", r)
+	}
+}
+
 // TestCIFormFailsTheStep runs the README's CI step the way GitHub Actions
 // runs a step (bash --noprofile --norc -eo pipefail): with a token the
 // exports reach the next command; without one the step fails with

@@ -213,10 +213,28 @@ func (p *program) checkWith(o *options, co checkOpts) error {
 	} else {
 		saveErr = o.saveToken(ctx, t)
 	}
+	if missing := incomplete(t, time.Now()); missing != "" {
+		// A smoke test exists to notice this: the token endpoint
+		// answered, but not as Pixiv does.
+		return errors.Join(reason.Mark(fmt.Errorf("Pixiv's answer holds an access token but %s: if it persists, Pixiv may have changed its token endpoint", missing), reason.Failing), saveErr)
+	}
 	if err := o.printCheck(t, latency); err != nil {
 		return err
 	}
 	return saveErr
+}
+
+// incomplete says what a fresh token lacks of what Pixiv's answer always
+// holds (a user, a lifetime), or "" when it lacks nothing.
+func incomplete(t *exchange.Token, now time.Time) string {
+	var missing []string
+	if t.User.ID == "" {
+		missing = append(missing, "no user")
+	}
+	if t.ExpiresIn(now) <= 0 {
+		missing = append(missing, "no lifetime (expires_in)")
+	}
+	return strings.Join(missing, " and ")
 }
 
 // checkReport is check's JSON.

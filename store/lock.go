@@ -124,7 +124,10 @@ func (l *Locked) LoadToken() (t *exchange.Token, err error) {
 
 // SaveToken writes t to the profile's cache. It refuses, with an error
 // wrapping [ErrOtherUser] and [reason.OtherUser], to replace a token of
-// another user: when both tokens name their user and the IDs differ.
+// another user: when both tokens name their user and the IDs differ, or
+// when t names none and is not a refresh of the cached token (its refresh
+// token is another). A refresh of the cached token whose answer named no
+// user is saved with the cached token's user.
 func (l *Locked) SaveToken(t *exchange.Token) error {
 	return l.held(func() error { return l.p.saveToken(t) })
 }

@@ -592,12 +592,23 @@ func TestSaveTokenOtherUser(t *testing.T) {
 	tests := []struct {
 		name          string
 		stored, saved exchange.User
-		refused       bool
+		// otherRefresh gives the saved token another refresh token than
+		// the stored one's: it is no refresh of the cached token.
+		otherRefresh bool
+		refused      bool
+		// keptUser is the user the cache holds after a save that worked.
+		keptUser exchange.User
+		say      []string
 	}{
-		{"same user", exchange.User{ID: "1", Name: "Alice"}, exchange.User{ID: "1", Name: "Alice renamed"}, false},
-		{"other user", exchange.User{ID: "1", Name: "Alice", Account: "alice"}, exchange.User{ID: "2", Name: "Bob"}, true},
-		{"stored user unknown", exchange.User{}, exchange.User{ID: "2"}, false},
-		{"saved user unknown", exchange.User{ID: "1"}, exchange.User{}, false},
+		{name: "same user", stored: exchange.User{ID: "1", Name: "Alice"}, saved: exchange.User{ID: "1", Name: "Alice renamed"},
+			keptUser: exchange.User{ID: "1", Name: "Alice renamed"}},
+		{name: "other user", stored: exchange.User{ID: "1", Name: "Alice", Account: "alice"}, saved: exchange.User{ID: "2", Name: "Bob"},
+			refused: true, say: []string{"Alice (@alice, id 1)", "Bob (id 2)"}},
+		{name: "stored user unknown", stored: exchange.User{}, saved: exchange.User{ID: "2"}, keptUser: exchange.User{ID: "2"}},
+		{name: "a refresh that names no user", stored: exchange.User{ID: "1", Name: "Alice"}, saved: exchange.User{},
+			keptUser: exchange.User{ID: "1", Name: "Alice"}},
+		{name: "another token that names no user", stored: exchange.User{ID: "1", Name: "Alice", Account: "alice"}, saved: exchange.User{},
+			otherRefresh: true, refused: true, say: []string{"Alice (@alice, id 1)", "names no user"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -609,6 +620,9 @@ func TestSaveTokenOtherUser(t *testing.T) {
 				t.Fatal(err)
 			}
 			second := testToken("x", "second")
+			if tt.otherRefresh {
+				second = testToken("y", "second")
+			}
 			second.User = tt.saved
 			err := p.SaveToken(context.Background(), second)
 			got, loadErr := p.LoadToken()
@@ -616,8 +630,8 @@ func TestSaveTokenOtherUser(t *testing.T) {
 				t.Fatal(loadErr)
 			}
 			if !tt.refused {
-				if err != nil || got.AccessToken != "second" {
-					t.Errorf("SaveToken: %v; cached %q, want second", err, got.AccessToken)
+				if err != nil || got.AccessToken != "second" || got.User != tt.keptUser {
+					t.Errorf("SaveToken: %v; cached %q of %+v, want second of %+v", err, got.AccessToken, got.User, tt.keptUser)
 				}
 				return
 			}
@@ -627,7 +641,7 @@ func TestSaveTokenOtherUser(t *testing.T) {
 			if strings.Contains(err.Error(), "--") {
 				t.Errorf("error %q names an option", err)
 			}
-			for _, want := range []string{`profile "work"`, "Alice (@alice, id 1)", "Bob (id 2)"} {
+			for _, want := range append([]string{`profile "work"`}, tt.say...) {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not say %q", err, want)
 				}

@@ -81,13 +81,23 @@ func (p *Profile) saveToken(t *exchange.Token) error {
 	if err != nil && !errors.Is(err, ErrNoToken) {
 		return err
 	}
-	if old != nil && old.User.ID != "" && t.User.ID != "" && old.User.ID != t.User.ID {
-		return fmt.Errorf("%w: profile %q holds the token of %s, so this one, of %s, was not saved (%w)",
-			ErrOtherUser, p.name, describeUser(old.User), describeUser(t.User), reason.OtherUser)
+	saved := *t
+	if old != nil && old.User.ID != "" {
+		switch {
+		case t.User.ID == "" && t.RefreshToken == old.RefreshToken:
+			// A refresh of the cached token whose answer names no user
+			// is still that user's: keep what the profile knows of them.
+			saved.User = old.User
+		case t.User.ID == "":
+			return fmt.Errorf("%w: profile %q holds the token of %s, so this one, which names no user, was not saved (%w)",
+				ErrOtherUser, p.name, describeUser(old.User), reason.OtherUser)
+		case old.User.ID != t.User.ID:
+			return fmt.Errorf("%w: profile %q holds the token of %s, so this one, of %s, was not saved (%w)",
+				ErrOtherUser, p.name, describeUser(old.User), describeUser(t.User), reason.OtherUser)
+		}
 	}
 	// In whole seconds, as the token is printed (never later than Pixiv
 	// said: a second's fraction is dropped, not rounded up).
-	saved := *t
 	saved.Expiry = saved.Expiry.Truncate(time.Second)
 	data, err := json.MarshalIndent(&saved, "", "  ")
 	if err != nil {
