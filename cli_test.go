@@ -631,6 +631,26 @@ func TestCheckNoticesAnIncompleteAnswer(t *testing.T) {
 	}
 }
 
+// TestCheckSaysWhatWasNotSaved: a check that passes but cannot save its new
+// tokens exits 1 with its report printed, and says that it passed: it
+// prints no tokens.
+func TestCheckSaysWhatWasNotSaved(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	if err := os.MkdirAll(f.dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, "default"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(nil, "", "check", f.rt, "--timeout", long)
+	expectCode(t, r, exitFailure)
+	if !strings.HasPrefix(r.Stdout, "ok: ") || !strings.Contains(r.Stderr, "the check passed, but its new tokens could not be saved") ||
+		strings.Contains(r.Stderr, "printed") {
+		t.Errorf("want the report, and the check said to have passed:\n%v", r)
+	}
+}
+
 // TestCIFormFailsTheStep runs the README's CI step the way GitHub Actions
 // runs a step (bash --noprofile --norc -eo pipefail): with a token the
 // exports reach the next command; without one the step fails with

@@ -221,6 +221,11 @@ func (p *program) checkWith(o *options, co checkOpts) error {
 	if err := o.printCheck(t, latency); err != nil {
 		return err
 	}
+	var notSaved *saveError
+	if errors.As(saveErr, &notSaved) {
+		// check prints a report, not the tokens.
+		notSaved.lead = "the check passed, but its new tokens could not be saved"
+	}
 	return saveErr
 }
 

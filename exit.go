@@ -77,7 +77,7 @@ func needsPersonf(format string, args ...any) error {
 type saveError struct {
 	err error
 	// lead replaces "the tokens were printed but could not be saved", for
-	// a command that prints no tokens (demo).
+	// a command that prints no tokens (demo, check).
 	lead string
 }
 
