@@ -46,17 +46,19 @@ func takeSecretEnv() secretEnv {
 const maxSecretFile = 1 << 20
 
 // checkSecret trims the whitespace around a secret (the newline of a file,
-// of `echo`, of a secret store) and refuses what cannot be one: an empty
-// value, or one with whitespace or a control character inside, which is a
-// paste gone wrong. what names where it came from, never the value.
+// of `echo`, of a secret store) and a leading byte order mark (a file saved
+// by a Windows editor), and refuses what cannot be one: an empty value, or
+// one with whitespace, a control character or another invisible character
+// (a zero-width space) inside, which is a paste gone wrong. what names where
+// it came from, never the value.
 func checkSecret(what, value string) (string, error) {
-	value = strings.TrimSpace(value)
+	value = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(value), "\ufeff"))
 	if value == "" {
 		return "", usageErrorf("%s is empty", what)
 	}
 	for _, r := range value {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
-			return "", usageErrorf("%s contains whitespace or a control character inside it", what)
+		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return "", usageErrorf("%s contains whitespace, a control character or an invisible character inside it", what)
 		}
 	}
 	return value, nil

@@ -31,6 +31,9 @@ func TestCheckSecret(t *testing.T) {
 		{"inner no-break space", "ab\u00a0c", "", "whitespace"},
 		{"inner DEL", "ab\x7fc", "", "control"},
 		{"non-ASCII letters are fine", "tökén", "tökén", ""},
+		{"a byte order mark before it", "\ufeffabc\r\n", "abc", ""},
+		{"inner byte order mark", "ab\ufeffc", "", "invisible"},
+		{"inner zero-width space", "ab\u200bc", "", "invisible"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
