@@ -280,8 +280,12 @@ func hasFlag(flags []cli.Flag, name string) bool {
 // meant to type: short, lower-case letters, digits and dashes, as every
 // option of pixivauth is. A token (43 characters of base64url) is not one,
 // nor is a shorter secret with a capital letter in it, so its text is never
-// echoed.
+// echoed. A single letter of either case is one (-V, by habit): one letter
+// is no secret.
 func plausibleOptionName(name string) bool {
+	if len(name) == 1 && (name[0] >= 'A' && name[0] <= 'Z' || name[0] >= 'a' && name[0] <= 'z') {
+		return true
+	}
 	if name == "" || len(name) > 32 {
 		return false
 	}

@@ -82,6 +82,8 @@ func TestNormalizeArgsErrors(t *testing.T) {
 		{"subcommand's option on its parent", "session --bogus", "unknown option --bogus for session"},
 		{"a refresh token that begins with a dash", "refresh -hNalhGZ8sQ2xYk1p0_4rT9vWmLq3JdZcBfUeH6aIoKy", `put "--" before it`},
 		{"a value given to the wrong command", "token --phpsessid=11111111_abcdef", "unknown option --phpsessid for token"},
+		{"an upper-case short option", "-V", "unknown option -V"},
+		{"an upper-case short option for a command", "token -V", "unknown option -V for token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
