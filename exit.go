@@ -132,7 +132,7 @@ var reasons = map[reason.Reason]struct {
 
 	reason.CacheBusy:     {exitFailure, "another pixivauth held the profile's lock for as long as --timeout allowed"},
 	reason.OtherUser:     {exitFailure, "keep it in a profile of its own with --profile NAME"},
-	reason.NotADirectory: {exitFailure, "give --config-dir a directory"},
+	reason.NotADirectory: {exitFailure, "move that file away, or give --config-dir another directory"},
 }
 
 // exitCode maps an error to the exit status the CLI contract gives it.

@@ -945,6 +945,7 @@ func TestConfigDirIsAFile(t *testing.T) {
 		r := runPixivauth(t, nil, "", append(args, "--config-dir", notADir)...)
 		expectCode(t, r, exitFailure)
 		if !strings.Contains(r.Stderr, notADir+" is not a directory") || strings.Contains(r.Stderr, "pixivauth login") ||
+			!strings.Contains(r.Stderr, "move that file away") ||
 			strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 || r.Stdout != "" {
 			t.Errorf("%v:\n%v", args, r)
 		}
