@@ -358,7 +358,11 @@ func (o *options) setProfile(c commonOpts) error {
 	}
 	o.store = &store.Store{Dir: dir, Warnf: o.warnf}
 	if o.profile, err = o.store.Profile(name); err != nil {
-		return usageErrorf("--profile: %v", err)
+		from := "--" + optProfile
+		if !o.given[optProfile] {
+			from = "$PIXIVAUTH_PROFILE" // urfave/cli filled the option from it
+		}
+		return usageErrorf("%s: %v", from, err)
 	}
 	return nil
 }
