@@ -144,7 +144,9 @@ func (l *Login) handle(st *driveState, ev driveEvent) error {
 // onAnswer reads a login XHR's answer: the outcome of a submit, at once.
 func (l *Login) onAnswer(st *driveState, a loginAnswer) error {
 	if a.Unreadable {
-		l.logf("the answer of %s could not be read", a.Path)
+		// Usually a success: the page moved on at once, and the browser
+		// let go of the answer before it was read.
+		l.logf("the answer of %s was no longer in the browser to read (usually: the page moved on at once); the next page tells how the login went", a.Path)
 		return nil
 	}
 	l.logf("Pixiv answered %s: %s", a.Path, a.Kind)
