@@ -2,9 +2,10 @@
 // login` and `pixivauth token` do, for any Go program.
 //
 // [Login] composes the steps of a login: a session or credentials
-// ([Input]), a way to get the authorization code ([Coder]: a real Chrome
-// through package capture today), the code exchange (package exchange) and
-// the store (package store):
+// ([Input]), the ways to get the authorization code, tried in turn
+// ([Coder]: [HTTPSession], six plain HTTP requests with a stored session,
+// and [Browser], a real Chrome through package capture), the code exchange
+// (package exchange) and the store (package store):
 //
 //	res, err := auth.Login(ctx, auth.Config{
 //		Input:   auth.Input{Cookies: stored},              // or Username and Password

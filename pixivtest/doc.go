@@ -39,7 +39,9 @@
 //
 //	s := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()))
 //	defer s.Close()
-//	c := s.Client() // with a cookie jar, not following redirects
+//	c := s.Client()
+//	c.Jar, _ = cookiejar.New(nil)
+//	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 //	resp, _ := c.Get(pixiv.LoginURLFor(challenge)) // 302 to the login page
 //	// GET it and read init-config: pixivAccount.tt and returnTo. POST
 //	// /ajax/login?lang=en (Origin https://accounts.pixiv.net) with login_id,

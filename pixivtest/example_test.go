@@ -133,7 +133,10 @@ func initConfig(page string) (c struct {
 
 // Pointing Chrome at the double: the URLs stay Pixiv's, the login form
 // fills itself in, and the callback request shows up in the browser's
-// network events as it would against Pixiv.
+// network events as it would against Pixiv. This example has no output to
+// check, so go test compiles it without running it: it needs Chrome, and
+// Chromium leaves shared-memory files in TMPDIR when it is killed, which
+// package capture's browser tests (which run this path) guard against.
 func ExampleServer_BrowserFlags() {
 	s := pixivtest.New(pixivtest.WithAccount(pixivtest.DemoAccount()), pixivtest.WithAutoLogin(500*time.Millisecond))
 	defer s.Close()

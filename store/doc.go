@@ -16,7 +16,7 @@
 //
 // # Layout
 //
-// The config directory ([Dir]) holds one directory per profile:
+// The config directory ([Store.Dir]) holds one directory per profile:
 //
 //	<config>/                       0700
 //	<config>/<profile>/             0700
