@@ -135,7 +135,7 @@ func TestErrorTexts(t *testing.T) {
 		},
 		{
 			"Cloudflare on code exchange", []answer{{status: 503, contentType: "text/html", body: bodyCloudflare}}, exchange, []error{ErrUnavailable},
-			"code exchange: Pixiv blocked the request or is unavailable (HTTP 503, after 4 tries, an HTML page — Cloudflare?): run the login again later or from another network",
+			"code exchange: Pixiv is unavailable (HTTP 503, after 4 tries, an HTML page — Cloudflare?): run the login again later",
 		},
 		{
 			"5xx after retries", []answer{{status: 502, contentType: "text/plain", body: "Bad Gateway"}}, refresh, []error{ErrUnavailable},

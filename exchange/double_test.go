@@ -350,7 +350,7 @@ func TestDoubleUnavailable(t *testing.T) {
 		{"Cloudflare block", pixivtest.CloudflareBlock(),
 			"refresh: Pixiv blocked the request or is unavailable (HTTP 403, an HTML page — Cloudflare?): try again later or from another network", 1},
 		{"Cloudflare down", pixivtest.CloudflareUnavailable(),
-			"refresh: Pixiv blocked the request or is unavailable (HTTP 503, after 4 tries, an HTML page — Cloudflare?): try again later or from another network", 4},
+			"refresh: Pixiv is unavailable (HTTP 503, after 4 tries, an HTML page — Cloudflare?): try again later", 4},
 		{"malformed", pixivtest.Fault{Malformed: true},
 			"refresh: Pixiv sent a malformed answer (HTTP 200, not token JSON): try again later", 1},
 		{"5xx", pixivtest.Fault{Status: 500, Body: `{"has_error":true,"errors":{"system":{"message":"Internal Server Error","code":500}}}`},

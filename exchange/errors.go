@@ -102,6 +102,10 @@ func (e *Error) reason() reason.Reason {
 	case kindRejected:
 		return reason.Rejected
 	case kindBlocked:
+		if e.Status >= 500 {
+			// Cloudflare's own page for an origin that is down: no block.
+			return reason.Failing
+		}
 		return reason.Blocked
 	case kindNetwork:
 		return reason.Unreachable
@@ -172,6 +176,9 @@ func (e *Error) explain() (what, todo string) {
 		}
 		return "Pixiv rejected the request" + detail, "a person must log in again"
 	case kindBlocked:
+		if e.Status >= 500 {
+			return "Pixiv is unavailable" + e.pixivSays(status, e.tries(), "an HTML page — Cloudflare?"), later
+		}
 		return "Pixiv blocked the request or is unavailable" + e.pixivSays(status, e.tries(), "an HTML page — Cloudflare?"),
 			later + " or from another network"
 	case kindRateLimited:

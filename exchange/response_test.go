@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 func TestParseResponseSuccess(t *testing.T) {
@@ -91,7 +93,7 @@ func TestParseResponseErrors(t *testing.T) {
 		},
 		{
 			name: "Cloudflare 503", status: 503, contentType: "text/html", body: bodyCloudflare, is: ErrUnavailable,
-			want: "Pixiv blocked the request or is unavailable (HTTP 503, an HTML page — Cloudflare?): try again later or from another network",
+			want: "Pixiv is unavailable (HTTP 503, an HTML page — Cloudflare?): try again later",
 		},
 		{name: "HTML with a JSON content type", status: 200, contentType: "application/json", body: "\n  <html>blocked</html>", is: ErrUnavailable},
 		{
@@ -195,5 +197,19 @@ func TestErrorBuiltByHand(t *testing.T) {
 	}
 	if !errors.Is(ErrPasswordGrantRetired, ErrRejected) {
 		t.Error("ErrPasswordGrantRetired is not ErrRejected")
+	}
+}
+
+// Cloudflare's page for a block is a block; its page for a Pixiv that is
+// down is Pixiv failing, as the browserless login says of the same page.
+func TestCloudflareReasons(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		want   reason.Reason
+	}{{403, reason.Blocked}, {503, reason.Failing}, {502, reason.Failing}} {
+		_, err := ParseResponse(tt.status, "text/html", []byte(bodyCloudflare), time.Now())
+		if got := reason.Of(err); got != tt.want {
+			t.Errorf("HTTP %d with an HTML page: reason %q, want %q", tt.status, got, tt.want)
+		}
 	}
 }
