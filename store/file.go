@@ -89,27 +89,25 @@ func (p *Profile) repairDirs() error {
 // profileDirOurs reports whether dir holds nothing but the store's own
 // entries (see own).
 func profileDirOurs(dir string) bool {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		if !own(e.Name()) {
-			return false
-		}
-	}
-	return true
+	return holdsOnly(dir, func(e os.DirEntry) bool { return own(e.Name()) })
 }
 
 // configDirOurs reports whether dir holds nothing but profile directories
 // (not links) that hold nothing but the store's own entries.
 func configDirOurs(dir string) bool {
+	return holdsOnly(dir, func(e os.DirEntry) bool {
+		return e.IsDir() && checkProfileName(e.Name()) == nil && profileDirOurs(filepath.Join(dir, e.Name()))
+	})
+}
+
+// holdsOnly reports whether dir can be read and every entry in it is ok.
+func holdsOnly(dir string, ok func(os.DirEntry) bool) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
 	for _, e := range entries {
-		if !e.IsDir() || checkProfileName(e.Name()) != nil || !profileDirOurs(filepath.Join(dir, e.Name())) {
+		if !ok(e) {
 			return false
 		}
 	}
