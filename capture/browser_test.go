@@ -326,6 +326,27 @@ func TestStalledLoginSavesTheFailure(t *testing.T) {
 	}
 }
 
+// TestTimedOutLoginSavesTheFailure: a headless login whose timeout comes
+// before a stall would keeps what it saw, just before the timeout ends it.
+func TestTimedOutLoginSavesTheFailure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t).withPassword().inShell(t)
+	f.srv.SetNoRedirect(true)
+	f.opts.StallTimeout = 5 * time.Minute
+	f.opts.Timeout = 20 * time.Second
+	f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
+	_, _, err := f.login(t)
+	if !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), "did not finish within 20s") || !strings.Contains(err.Error(), "saved") ||
+		!strings.Contains(err.Error(), f.opts.LastFailureDir) {
+		t.Fatalf("err = %v; want the timeout, naming what it saved in %s", err, f.opts.LastFailureDir)
+	}
+	for _, name := range []string{"page.html", "url.txt"} {
+		if fi, err := os.Stat(filepath.Join(f.opts.LastFailureDir, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s not saved: %v", name, err)
+		}
+	}
+}
+
 func TestBrowserKilledMidLogin(t *testing.T) {
 	t.Parallel()
 	// The post-redirect page never moves on, so the login waits there.

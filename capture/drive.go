@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
@@ -66,6 +67,20 @@ func (l *Login) drive() {
 		defer timer.Stop()
 		stalled = timer.C
 	}
+	// A headless login that is about to reach its timeout keeps what it
+	// sees, as a stall does: the timeout then ends the browser.
+	var (
+		lastMoment <-chan time.Time
+		saving     sync.WaitGroup // Close waits for driverDone, and so for the save
+	)
+	defer saving.Wait()
+	if deadline, ok := l.timeoutCtx.Deadline(); ok && !l.opts.Visible && l.opts.LastFailureDir != "" {
+		if left, margin := time.Until(deadline), evidenceMargin(l.opts.Timeout); left > 2*margin {
+			t := time.NewTimer(left - margin)
+			defer t.Stop()
+			lastMoment = t.C
+		}
+	}
 	for {
 		select {
 		case <-l.tab.Done():
@@ -78,6 +93,21 @@ func (l *Login) drive() {
 					l.failWith(err)
 					return
 				}
+			}
+		case <-lastMoment:
+			lastMoment = nil
+			l.mu.Lock()
+			caught := l.caught
+			l.mu.Unlock()
+			if !caught {
+				// Aside, so that the driver goes on acting meanwhile:
+				// the login may yet finish.
+				saving.Go(func() {
+					saved := l.saveFailure()
+					l.mu.Lock()
+					l.evidence = saved
+					l.mu.Unlock()
+				})
 			}
 		case <-stalled:
 			if left := l.opts.StallTimeout - l.sinceProgress(); left > 0 {
@@ -102,6 +132,13 @@ func (l *Login) drive() {
 			}
 		}
 	}
+}
+
+// evidenceMargin is how long before its timeout a headless login saves
+// what it sees: a twentieth of the timeout, from 300 ms to 2 s, time for a
+// screenshot and the page's HTML.
+func evidenceMargin(timeout time.Duration) time.Duration {
+	return min(max(timeout/20, 300*time.Millisecond), 2*time.Second)
 }
 
 // acts reports whether the driver fills forms and answers codes: headless,

@@ -78,6 +78,10 @@ type Login struct {
 	netError      string // the last document load that failed: net::ERR_…
 	netErrorURL   string // and its URL, query values removed
 	driving       bool   // drive runs, and closes driverDone when it ends
+	caught        bool   // a code was seen
+	// evidence is saveFailure's note of what a headless login saved just
+	// before its timeout, for the timeout's error.
+	evidence string
 }
 
 type captured struct {
@@ -521,6 +525,9 @@ func (l *Login) see(rawURL string) {
 		return
 	}
 	now := time.Now()
+	l.mu.Lock()
+	l.caught = true
+	l.mu.Unlock()
 	l.captureOnce.Do(func() { l.code <- captured{code: code, at: now} })
 }
 
@@ -684,7 +691,10 @@ func (l *Login) ctxErr(err error) error {
 	if l.opts.Visible {
 		return reason.Mark(fmt.Errorf("%w: timed out after %s waiting for the login in the window", ErrNeedsPerson, l.opts.Timeout), reason.TimedOut)
 	}
-	return reason.Mark(fmt.Errorf("%w: the headless login did not finish within %s (%s)", ErrStalled, l.opts.Timeout, l.where()), reason.Stalled)
+	l.mu.Lock()
+	saved := l.evidence
+	l.mu.Unlock()
+	return reason.Mark(fmt.Errorf("%w: the headless login did not finish within %s (%s)%s", ErrStalled, l.opts.Timeout, l.where(), saved), reason.Stalled)
 }
 
 // where says where the login was, for an error: "last page URL", or that no
