@@ -280,10 +280,10 @@ func hasFlag(flags []cli.Flag, name string) bool {
 // meant to type: short, lower-case letters, digits and dashes, as every
 // option of pixivauth is. A token (43 characters of base64url) is not one,
 // nor is a shorter secret with a capital letter in it, so its text is never
-// echoed. A single letter of either case is one (-V, by habit): one letter
-// is no secret.
+// echoed. Up to three letters of either case are one (-V, -vV, by habit):
+// so few letters are no secret.
 func plausibleOptionName(name string) bool {
-	if len(name) == 1 && (name[0] >= 'A' && name[0] <= 'Z' || name[0] >= 'a' && name[0] <= 'z') {
+	if len(name) <= 3 && strings.TrimFunc(name, func(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }) == "" && name != "" {
 		return true
 	}
 	if name == "" || len(name) > 32 {

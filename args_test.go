@@ -84,6 +84,7 @@ func TestNormalizeArgsErrors(t *testing.T) {
 		{"a value given to the wrong command", "token --phpsessid=11111111_abcdef", "unknown option --phpsessid for token"},
 		{"an upper-case short option", "-V", "unknown option -V"},
 		{"an upper-case short option for a command", "token -V", "unknown option -V for token"},
+		{"combined shorts of both cases", "token -vV", "unknown option -vV for token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -203,6 +203,12 @@ func (p *program) checkWith(o *options, co checkOpts) error {
 		return err
 	}
 	latency := time.Since(start)
+	if missing := incomplete(t, time.Now()); missing != "" {
+		// A smoke test exists to notice this: the token endpoint
+		// answered, but not as Pixiv does. Such a token does not
+		// replace the cache's.
+		return reason.Mark(fmt.Errorf("Pixiv's answer holds an access token but %s: if it persists, Pixiv may have changed its token endpoint", missing), reason.Failing)
+	}
 	var saveErr error
 	if lock != nil {
 		if err := lock.SaveToken(t); err != nil {
@@ -212,11 +218,6 @@ func (p *program) checkWith(o *options, co checkOpts) error {
 		}
 	} else {
 		saveErr = o.saveToken(ctx, t)
-	}
-	if missing := incomplete(t, time.Now()); missing != "" {
-		// A smoke test exists to notice this: the token endpoint
-		// answered, but not as Pixiv does.
-		return errors.Join(reason.Mark(fmt.Errorf("Pixiv's answer holds an access token but %s: if it persists, Pixiv may have changed its token endpoint", missing), reason.Failing), saveErr)
 	}
 	if err := o.printCheck(t, latency); err != nil {
 		return err
