@@ -19,7 +19,7 @@ const permsApply = runtime.GOOS != "windows"
 
 // ensureDirs creates the config directory and the profile directory, 0700,
 // and repairs either one's permissions if they let anyone else in and it is
-// pixivauth's (see repairDir).
+// pixivauth's (see repairDirs).
 func (p *Profile) ensureDirs() error {
 	if err := os.MkdirAll(p.store.Dir, dirPerm); err != nil {
 		if nd := notADirectory(p.store.Dir); nd != nil {
