@@ -630,7 +630,7 @@ func TestCheckNoticesAnIncompleteAnswer(t *testing.T) {
 		f.srv.Inject(pixivtest.EndpointToken, pixivtest.Fault{Status: 200, Body: tc.body, Times: 1})
 		r := f.run(nil, "", "check", "--format", format, "--timeout", long)
 		expectCode(t, r, exitUnavailable)
-		if r.Stdout != "" || !strings.Contains(r.Stderr, "Pixiv's answer holds an access token but no user and no lifetime (expires_in)") ||
+		if r.Stdout != "" || !strings.Contains(r.Stderr, "the token endpoint's answer holds an access token but no user and no lifetime (expires_in)") ||
 			strings.Contains(r.Stderr, "incomplete-access-token") {
 			t.Errorf("%s: want empty stdout and the answer's lack named:\n%v", format, r)
 		}

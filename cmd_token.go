@@ -207,7 +207,7 @@ func (p *program) checkWith(o *options, co checkOpts) error {
 		// A smoke test exists to notice this: the token endpoint
 		// answered, but not as Pixiv does. Such a token does not
 		// replace the cache's.
-		return reason.Mark(fmt.Errorf("Pixiv's answer holds an access token but %s: if it persists, Pixiv may have changed its token endpoint", missing), reason.Failing)
+		return reason.Mark(fmt.Errorf("the token endpoint's answer holds an access token but %s: if it persists, Pixiv may have changed its token endpoint", missing), reason.Failing)
 	}
 	var saveErr error
 	if lock != nil {
