@@ -816,6 +816,12 @@ func TestProxy(t *testing.T) {
 		{"ALL_PROXY", func(proxy string) []string { return []string{"ALL_PROXY=" + proxy} }, func(string) []string { return nil }},
 		{"NO_PROXY for others", func(proxy string) []string { return []string{"https_proxy=" + proxy, "NO_PROXY=localhost,example.com"} },
 			func(string) []string { return nil }},
+		// main takes a proxy variable with a password out of the
+		// environment (no process pixivauth starts inherits it), and
+		// still uses it.
+		{"HTTPS_PROXY with a password", func(proxy string) []string {
+			return []string{"HTTPS_PROXY=" + strings.Replace(proxy, "://", "://user:secret@", 1)}
+		}, func(string) []string { return nil }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -823,6 +829,9 @@ func TestProxy(t *testing.T) {
 			f := newFixture(t)
 			proxy := pixivtest.NewProxy(f.srv.Addr())
 			t.Cleanup(proxy.Close)
+			if strings.Contains(tt.name, "password") {
+				proxy.RequireAuth("user", "secret")
+			}
 			proxyURL := proxy.URL()
 			env := append(tt.env(proxyURL), trustDouble(t, f.srv.Addr()))
 			args := append([]string{"refresh", f.rt, "--json", "--config-dir", f.dir, "--timeout", long}, tt.args(proxyURL)...)

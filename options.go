@@ -260,8 +260,12 @@ func (o *options) setProxy(flag string) error {
 	}
 	raw, what := flag, "--proxy"
 	if raw == "" && o.server == "" {
-		for _, name := range []string{"HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"} {
-			if v := os.Getenv(name); v != "" {
+		for _, name := range proxyEnvVars {
+			v := os.Getenv(name)
+			if v == "" {
+				v = o.deps.secretEnv[name] // one with a password (takeSecretEnv)
+			}
+			if v != "" {
 				raw, what = v, "$"+name
 				break
 			}

@@ -24,16 +24,32 @@ var secretEnvVars = [...]string{envRefreshToken, envPassword, envPHPSESSID, envT
 // started with, by name (takeSecretEnv).
 type secretEnv map[string]string
 
+// proxyEnvVars are the proxy variables pixivauth reads, in its order
+// (setProxy); a browser would also read $HTTP_PROXY (browserProxyEnvVars).
+var (
+	proxyEnvVars        = []string{"HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"}
+	browserProxyEnvVars = append([]string{"HTTP_PROXY", "http_proxy"}, proxyEnvVars...)
+)
+
 // takeSecretEnv reads the variables that carry secrets and removes them
 // from this process's environment, so that no process pixivauth starts
 // inherits them: not the browser, nor the helpers it starts, nor a
 // browser's --version. A process's environment is readable in
 // /proc/PID/environ by the user's other programs, and goes into crash
-// reports. main calls it once, before anything can start a process.
+// reports. A proxy variable whose URL holds a password is taken too (the
+// browser is given its proxy on its command line, without the password:
+// see capture's proxy forwarder). main calls it once, before anything can
+// start a process.
 func takeSecretEnv() secretEnv {
 	env := secretEnv{}
 	for _, name := range secretEnvVars {
 		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+			os.Unsetenv(name)
+		}
+	}
+	for _, name := range browserProxyEnvVars {
+		if v, ok := os.LookupEnv(name); ok && strings.Contains(v, "@") {
 			env[name] = v
 			os.Unsetenv(name)
 		}

@@ -155,7 +155,13 @@ func TestTakeSecretEnv(t *testing.T) {
 		t.Setenv(name, "value of "+name)
 	}
 	t.Setenv("PIXIVAUTH_PROFILE", "work") // not a secret: it stays
+	t.Setenv("HTTPS_PROXY", "http://user:value of the proxy password@127.0.0.1:1")
+	t.Setenv("http_proxy", "http://127.0.0.1:2") // no password: it stays
 	got := takeSecretEnv()
+	if got["HTTPS_PROXY"] == "" || os.Getenv("HTTPS_PROXY") != "" || os.Getenv("http_proxy") == "" {
+		t.Errorf("a proxy with a password was not taken, or one without was: %q", got)
+	}
+	delete(got, "HTTPS_PROXY")
 	for _, name := range secretEnvVars {
 		if got[name] != "value of "+name {
 			t.Errorf("took %s = %q", name, got[name])

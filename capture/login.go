@@ -79,6 +79,7 @@ type Login struct {
 	netErrorURL   string // and its URL, query values removed
 	driving       bool   // drive runs, and closes driverDone when it ends
 	caught        bool   // a code was seen
+	stopProxy     func() // ends the browser's proxy forwarder (browserProxy), if any
 	// evidence is saveFailure's note of what a headless login saved just
 	// before its timeout, for the timeout's error.
 	evidence string
@@ -163,8 +164,12 @@ func (l *Login) start() error {
 		l.userDataDir = l.dirs.profile()
 	}
 	env := l.dirs.env(l.opts.ProfileDir == "")
+	browserOpts := l.opts
+	if browserOpts.Proxy, err = l.browserProxy(); err != nil {
+		return err
+	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(l.timeoutCtx,
-		allocatorOptions(l.opts, path, l.userDataDir, env, l.sawCmd, l.output)...)
+		allocatorOptions(browserOpts, path, l.userDataDir, env, l.sawCmd, l.output)...)
 	l.allocCancel = allocCancel
 	// The browser first, with no tab attached: its own events say when a
 	// tab crashes, even before the tab's Inspector domain is enabled, when
@@ -212,6 +217,21 @@ func (l *Login) start() error {
 		cancel()
 	}
 	return l.open()
+}
+
+// browserProxy is Options.Proxy as the browser is to use it: the proxy
+// itself, or for one that wants credentials a forwarder that Close stops
+// (see browserProxy in proxyauth.go).
+func (l *Login) browserProxy() (string, error) {
+	if l.opts.Proxy == "" {
+		return "", nil
+	}
+	addr, stop, err := browserProxy(l.opts.Proxy)
+	if err != nil {
+		return "", err
+	}
+	l.stopProxy = stop
+	return addr, nil
 }
 
 // watchCrashes arranges that the browser's report of a crashed tab
@@ -313,7 +333,11 @@ func (l *Login) attach() error {
 	// the login's, and goes with its browser context.
 	var ctxOpts []chromedp.CreateBrowserContextOption
 	if l.opts.Proxy != "" {
-		ctxOpts = append(ctxOpts, func(p *target.CreateBrowserContextParams) { p.ProxyServer = proxyServer(l.opts.Proxy) })
+		proxy, err := l.browserProxy()
+		if err != nil {
+			return err
+		}
+		ctxOpts = append(ctxOpts, func(p *target.CreateBrowserContextParams) { p.ProxyServer = proxyServer(proxy) })
 	}
 	l.tab, l.tabCancel = chromedp.NewContext(conn, chromedp.WithNewBrowserContext(ctxOpts...), chromedp.WithListener(l.listen))
 	if err := l.firstAttach(); err != nil {
@@ -783,6 +807,9 @@ func (l *Login) Close() error {
 			}
 		}
 		l.cmdMu.Unlock()
+		if l.stopProxy != nil {
+			l.stopProxy()
+		}
 		if err := l.dirs.remove(); err != nil {
 			l.closeErr = fmt.Errorf("removing the temporary browser profile: %w", err)
 		}

@@ -2,47 +2,80 @@ package capture
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // TestLoginThroughProxy: with Options.Proxy the browser reaches Pixiv only
-// through the proxy, by host name (no host-resolver rules here).
+// through the proxy, by host name (no host-resolver rules here): one that
+// wants no credentials, and one that wants a username and password, which
+// the browser gets from a forwarder (its command line holds none, and a
+// headless browser has nobody to answer the proxy's 407). Wrong
+// credentials end the login at once.
 func TestLoginThroughProxy(t *testing.T) {
 	t.Parallel()
-	cert, err := pixivtest.NewCertificate()
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name       string
+		require    bool   // the proxy wants user:secret
+		give       string // the user info of Options.Proxy
+		wantFailed bool
+	}{
+		{name: "no credentials wanted"},
+		{name: "credentials wanted and given", require: true, give: "user:secret@"},
+		{name: "wrong credentials", require: true, give: "user:wrong@", wantFailed: true},
 	}
-	f := newFixture(t, pixivtest.WithCertificate(cert)).withPassword().inShell(t)
-	proxy := pixivtest.NewProxy(f.srv.Addr())
-	defer proxy.Close()
-	f.opts.Proxy = "http://user:secret@" + strings.TrimPrefix(proxy.URL(), "http://")
-	// Everything goes through the proxy; a direct lookup resolves to
-	// nothing, so no test traffic can leave loopback.
-	f.opts.Flags = pixivtest.ProxyBrowserFlags(cert)
-	ctx := context.Background()
-	l, err := Start(ctx, f.opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	code, err := l.Code(ctx)
-	if err != nil {
-		t.Fatalf("login through the proxy: %v", err)
-	}
-	if _, err := (&exchange.Client{HTTPClient: f.srv.Client()}).Exchange(ctx, code, f.verifier); err != nil {
-		t.Fatal(err)
-	}
-	seen := strings.Join(proxy.Requests(), " ")
-	for _, h := range []string{pixiv.AppAPIHost, pixiv.AccountsHost, pixiv.OAuthHost} {
-		if !strings.Contains(seen, h+":443") {
-			t.Errorf("the proxy was not asked for %s (it saw %s)", h, seen)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cert, err := pixivtest.NewCertificate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newFixture(t, pixivtest.WithCertificate(cert)).withPassword().inShell(t)
+			proxy := pixivtest.NewProxy(f.srv.Addr())
+			defer proxy.Close()
+			if tt.require {
+				proxy.RequireAuth("user", "secret")
+			}
+			f.opts.Proxy = "http://" + tt.give + strings.TrimPrefix(proxy.URL(), "http://")
+			// Everything goes through the proxy; a direct lookup resolves
+			// to nothing, so no test traffic can leave loopback.
+			f.opts.Flags = pixivtest.ProxyBrowserFlags(cert)
+			f.opts.StallTimeout = time.Minute
+			ctx := context.Background()
+			start := time.Now()
+			l, err := Start(ctx, f.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			code, err := l.Code(ctx)
+			if tt.wantFailed {
+				if !errors.Is(err, reason.Unreachable) || !strings.Contains(err.Error(), "ERR_") || time.Since(start) > 50*time.Second {
+					t.Fatalf("login through a proxy that refused the credentials: %v, after %s; want unreachable, at once", err, time.Since(start))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("login through the proxy: %v", err)
+			}
+			if _, err := (&exchange.Client{HTTPClient: f.srv.Client()}).Exchange(ctx, code, f.verifier); err != nil {
+				t.Fatal(err)
+			}
+			seen := strings.Join(proxy.Requests(), " ")
+			for _, h := range []string{pixiv.AppAPIHost, pixiv.AccountsHost, pixiv.OAuthHost} {
+				if !strings.Contains(seen, h+":443") {
+					t.Errorf("the proxy was not asked for %s (it saw %s)", h, seen)
+				}
+			}
+		})
 	}
 }
 

@@ -1,6 +1,7 @@
 package pixivtest
 
 import (
+	"encoding/base64"
 	"io"
 	"log"
 	"net"
@@ -30,6 +31,7 @@ type Proxy struct {
 	seen    []string
 	tunnels map[net.Conn]bool
 	closed  bool
+	auth    string // the Proxy-Authorization it wants; "" wants none
 }
 
 // NewProxy starts a Proxy on 127.0.0.1 at a free port that tunnels to the
@@ -49,8 +51,17 @@ func NewProxy(target string) *Proxy {
 // URL is the proxy as a proxy setting takes it: "http://127.0.0.1:PORT".
 func (p *Proxy) URL() string { return p.url }
 
+// RequireAuth makes the proxy answer 407 (Proxy-Authenticate: Basic) to a
+// request without these credentials, as a corporate proxy does.
+func (p *Proxy) RequireAuth(user, password string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
 // Requests returns what the proxy was asked, in order: "CONNECT host:port"
-// for a tunnel, "GET host" for a plain request (which it refused).
+// for a tunnel, "GET host" for a plain request (which it refused), whether
+// it let them through or not.
 func (p *Proxy) Requests() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -72,7 +83,13 @@ func (p *Proxy) Close() {
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.seen = append(p.seen, r.Method+" "+r.Host)
+	auth := p.auth
 	p.mu.Unlock()
+	if auth != "" && r.Header.Get("Proxy-Authorization") != auth {
+		w.Header().Set("Proxy-Authenticate", `Basic realm="pixivtest"`)
+		http.Error(w, "this proxy wants credentials", http.StatusProxyAuthRequired)
+		return
+	}
 	host, _, err := net.SplitHostPort(r.Host)
 	if r.Method != http.MethodConnect || err != nil || !pixiv.IsPixivHost(host) {
 		http.Error(w, "this proxy tunnels Pixiv's hosts only, to the double", http.StatusForbidden)
