@@ -260,7 +260,7 @@ func (c *Client) retry(op string, e *Error, res outcome, try int) (wait time.Dur
 	}
 	switch e.kind {
 	case kindNetwork:
-		return backoff(base(500*time.Millisecond), try), !isTLSError(e.Err)
+		return backoff(base(500*time.Millisecond), try), !isTLSError(e.Err) && !proxyRefused(e.Err)
 	case kindFailing, kindRateLimited, kindBlocked:
 		if e.kind == kindBlocked && e.Status != 429 && e.Status < 500 {
 			return 0, false // Cloudflare's block page, not its "try later" one
@@ -271,6 +271,14 @@ func (c *Client) retry(op string, e *Error, res outcome, try int) (wait time.Dur
 		return max(backoff(base(500*time.Millisecond), try), e.RetryAfter), true
 	}
 	return 0, false
+}
+
+// proxyRefused reports whether err is the proxy's refusal of a tunnel for
+// want of credentials (407), which the same request a moment later meets
+// again. net/http reports it as the bare status text.
+func proxyRefused(err error) bool {
+	cause := networkCause(err)
+	return cause != nil && innermost(cause) == http.StatusText(http.StatusProxyAuthRequired)
 }
 
 // exchangeRetryable reports whether a failed code exchange left the code

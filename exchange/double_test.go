@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/pixivtest"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // Tests against pixivtest, the Pixiv double: real codes from its login flow,
@@ -452,5 +454,32 @@ func BenchmarkRefresh(b *testing.B) {
 		if _, err := c.Refresh(b.Context(), rt); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A proxy that wants credentials it was not given refuses every tunnel
+// alike: the refresh ends after one try, unreachable, instead of asking
+// three more times.
+func TestProxyRefusalNotRetried(t *testing.T) {
+	s := newDouble(t)
+	proxy := pixivtest.NewProxy(s.Addr())
+	t.Cleanup(proxy.Close)
+	proxy.RequireAuth("user", "secret")
+	u, err := url.Parse(strings.Replace(proxy.URL(), "://", "://user:wrong@", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &exchange.Client{HTTPClient: &http.Client{Transport: &http.Transport{
+		Proxy:           http.ProxyURL(u),
+		TLSClientConfig: &tls.Config{RootCAs: s.RootCAs()},
+	}}}
+	var waits []time.Duration
+	exchange.NoWait(c, &waits)
+	_, err = c.Refresh(t.Context(), s.NewRefreshToken(demo.ID))
+	if reason.Of(err) != reason.Unreachable || len(proxy.Requests()) != 1 || len(waits) != 0 {
+		t.Errorf("err %v (%q), %d requests to the proxy, waits %v; want unreachable after one", err, reason.Of(err), len(proxy.Requests()), waits)
+	}
+	if !strings.Contains(err.Error(), "Proxy Authentication Required") || !strings.Contains(err.Error(), "give the proxy's username and password in its URL") {
+		t.Errorf("the error does not say what the proxy answered and what to do: %v", err)
 	}
 }

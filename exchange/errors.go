@@ -279,6 +279,9 @@ func NetworkTodo(err error, again string) string {
 	if addr, ok := refusedLoopback(err); ok {
 		return "start the server that should listen at " + addr + " (a test double?), then " + again
 	}
+	if proxyRefused(err) {
+		return "give the proxy's username and password in its URL (http://USER:PASSWORD@HOST:PORT, best in $HTTPS_PROXY), then " + again
+	}
 	if isTLSError(err) {
 		return "check the network or proxy (a proxy that intercepts TLS needs its CA trusted), then " + again
 	}
