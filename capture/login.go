@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -164,6 +165,15 @@ func (l *Login) start() error {
 		l.userDataDir = l.dirs.profile()
 	}
 	env := l.dirs.env(l.opts.ProfileDir == "")
+	if l.opts.ProfileDir == "" {
+		// The browser's HOME is the run's: give it the certificates the
+		// person trusts.
+		if realHome, err := os.UserHomeDir(); err == nil {
+			if err := l.dirs.shareTrust(realHome); err != nil {
+				l.logf("the browser does not get your trusted certificates (%v): it trusts the system's", err)
+			}
+		}
+	}
 	browserOpts := l.opts
 	if browserOpts.Proxy, err = l.browserProxy(); err != nil {
 		return err

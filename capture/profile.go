@@ -144,6 +144,59 @@ func (d runDirs) env(temporaryProfile bool) []string {
 	return env
 }
 
+// nssFiles are the files of an NSS certificate database in its sql:
+// format, which Chrome on Linux keeps in ~/.pki/nssdb: the certificates a
+// person has trusted (a company proxy's CA, say) are in it.
+var nssFiles = []string{"cert9.db", "key4.db", "pkcs11.txt"}
+
+// maxNSSFile bounds each file shareTrust copies: a certificate database is
+// a few hundred kilobytes.
+const maxNSSFile = 64 << 20
+
+// shareTrust copies the person's NSS certificate database from realHome
+// into the run's home, for a browser on a temporary profile, whose HOME is
+// the run's: without the copy it would not trust what the person's Chrome
+// trusts. The person's database is only read. It does nothing where Chrome
+// takes its trust from the system (Windows, macOS) or there is no database;
+// a file that cannot be copied leaves the browser the system's trust alone,
+// and the error says which.
+func (d runDirs) shareTrust(realHome string) error {
+	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" || realHome == "" {
+		return nil
+	}
+	from := filepath.Join(realHome, ".pki", "nssdb")
+	if fi, err := os.Stat(filepath.Join(from, nssFiles[0])); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	to := filepath.Join(d.home(), ".pki", "nssdb")
+	if err := os.MkdirAll(to, 0o700); err != nil {
+		return err
+	}
+	for _, name := range nssFiles {
+		if err := copyRegular(filepath.Join(from, name), filepath.Join(to, name), maxNSSFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyRegular copies the regular file from to a new file to, 0600, if it
+// is no larger than limit: a link or a device is not copied.
+func copyRegular(from, to string, limit int64) error {
+	fi, err := os.Lstat(from)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > limit {
+		return fmt.Errorf("%s is not a regular file of at most %d bytes", from, limit)
+	}
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o600)
+}
+
 // recordGroup notes the browser's process group in the run directory.
 func (d runDirs) recordGroup(pgid int) {
 	if d.root != "" && pgid > 0 {
