@@ -68,6 +68,8 @@ func TestCookiesInBadFilesSayWhy(t *testing.T) {
 			exitUsage, "holds no PHPSESSID cookie"},
 		{"extension JSON with an expired PHPSESSID", cookieEditorJSON(".pixiv.net", false, "PHPSESSID", value, time.Now().Add(-time.Hour)),
 			exitPerson, "has expired: its PHPSESSID cookie expired at"},
+		{"an expired export is to be exported again", cookieEditorJSON(".pixiv.net", false, "PHPSESSID", value, time.Now().Add(-time.Hour)),
+			exitPerson, "(export a fresh one where you log in: `pixivauth session export`)"},
 		{"extension JSON of another site only", cookieEditorJSON(".example.com", false, "PHPSESSID", value, time.Time{}),
 			exitUsage, "holds no cookie of pixiv.net"},
 		{"extension JSON broken", `[{"name":"PHPSESSID","value":"` + value + `",`,

@@ -306,8 +306,13 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 		}
 		if from != "" {
 			// The hint is the command's (commandHints): a window, or a
-			// password where the command takes one.
-			return opts, reason.Mark(fmt.Errorf("the session from %s %w", from, dead), reason.SessionExpired)
+			// password where the command takes one. A file was exported
+			// somewhere: a fresh export is the server's way out.
+			again := ""
+			if strings.HasPrefix(from, "--"+optCookies) {
+				again = " (export a fresh one where you log in: `pixivauth session export`)"
+			}
+			return opts, reason.Mark(fmt.Errorf("the session from %s %w%s", from, dead, again), reason.SessionExpired)
 		}
 		if lo.session.noBrowser {
 			return opts, usageErrorf("a login with --%s needs a session: one stored by an earlier login, --%s FILE, --%s BROWSER or --%s",
