@@ -715,6 +715,24 @@ echo "next step with a token of ${#PIXIV_ACCESS_TOKEN} characters"`, "PIXIV_REFR
 
 // TestSessionExportOutput: --output writes the session 0600 whatever the
 // umask, replacing a looser file, and prints nothing on stdout.
+// TestSessionExportOfAnExpiredSession: an expired session is exported, as
+// asked, with a warning that a login with it will fail.
+func TestSessionExportOfAnExpiredSession(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := cookieOf(f.srv.NewSession(f.account.ID))
+	c.Expires = time.Now().Add(-time.Hour)
+	if err := f.profile().SaveSession(context.Background(), &session.Session{Cookies: []session.Cookie{c}}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run(nil, "", "session", "export")
+	expectCode(t, r, 0)
+	if !strings.Contains(r.Stdout, c.Value) || !strings.Contains(r.Stderr, `warning: the session of profile "default" has expired`) ||
+		!strings.Contains(r.Stderr, "a login with it will fail") {
+		t.Errorf("want the session exported, with a warning:\n%v", r)
+	}
+}
+
 func TestSessionExportOutput(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)

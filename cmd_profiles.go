@@ -227,6 +227,11 @@ func (p *program) runSessionExport(ctx context.Context, so sessionExportOpts) er
 	if err != nil {
 		return err
 	}
+	if dead := s.Check(time.Now()); dead != nil {
+		// Exported all the same (the person asked for it), but a server
+		// would refuse it.
+		o.warnf("the session of profile %q %v: a login with it will fail; log in again with `pixivauth login` first", o.profile.Name(), dead)
+	}
 	var b bytes.Buffer
 	if o.format == formatCookiesTxt {
 		if err := session.WriteCookiesTxt(&b, s.Cookies); err != nil {
