@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -80,6 +81,7 @@ type Login struct {
 	netErrorURL   string // and its URL, query values removed
 	driving       bool   // drive runs, and closes driverDone when it ends
 	caught        bool   // a code was seen
+	docStatus     int64  // the HTTP status of the main frame's last document
 	stopProxy     func() // ends the browser's proxy forwarder (browserProxy), if any
 	// evidence is saveFailure's note of what a headless login saved just
 	// before its timeout, for the timeout's error.
@@ -384,12 +386,52 @@ func (l *Login) open() error {
 	l.logf("opening %s", RedactQuery(l.opts.LoginURL))
 	ctx, cancel := l.callCtx()
 	defer cancel()
-	if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: l.opts.LoginURL}); err != nil {
+	nav, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: l.opts.LoginURL})
+	if err != nil {
 		return l.crashedErr(l.ctxErr(reason.Mark(fmt.Errorf("%w: cannot open the login page: %w", ErrBrowser, err), reason.BrowserFailed)))
+	}
+	if l.opts.probe {
+		return l.probed(nav.ErrorText)
 	}
 	l.driving = true
 	go l.drive()
 	return nil
+}
+
+// probed says whether a probe's page loaded: Page.navigate answers with
+// the browser's network error, or with none once the page's answer has
+// come and its document committed: Pixiv's, or for a proxy that wants a
+// password the browser was not given, the proxy's 407 page.
+func (l *Login) probed(netErr string) error {
+	if l.opts.LoginURL == "about:blank" {
+		return nil
+	}
+	where := RedactQuery(l.opts.LoginURL)
+	if netErr != "" {
+		return reason.Mark(fmt.Errorf("the browser could not load %s (%s)", where, netErr), reason.Unreachable)
+	}
+	ctx, cancel := l.callCtx()
+	defer cancel()
+	tree, err := chromedp.Call(ctx, page.GetFrameTree, cdp.Empty{})
+	if err != nil {
+		return l.crashedErr(l.ctxErr(reason.Mark(fmt.Errorf("%w: %w", ErrBrowser, err), reason.BrowserFailed)))
+	}
+	if tree.FrameTree == nil || tree.FrameTree.Frame == nil || tree.FrameTree.Frame.URL == "about:blank" {
+		return reason.Mark(fmt.Errorf("the browser got no answer for %s", where), reason.Unreachable)
+	}
+	l.mu.Lock()
+	status := l.docStatus
+	l.mu.Unlock()
+	if status == http.StatusProxyAuthRequired {
+		return proxyAuthError(l.opts.LoginURL)
+	}
+	return nil
+}
+
+// proxyAuthError is the end of a login or probe whose page is the proxy's
+// 407: the browser holds no password for it (see browserProxy).
+func proxyAuthError(pageURL string) error {
+	return reason.Mark(fmt.Errorf("the browser could not load %s: the proxy wants a username and password (HTTP 407): give them in its URL (http://USER:PASSWORD@HOST:PORT)", RedactQuery(pageURL)), reason.Unreachable)
 }
 
 // cdpTimeout bounds every DevTools command of a login: a renderer that
@@ -517,6 +559,17 @@ func (l *Login) listen(ev any) {
 		l.see(ev.Request.URL)
 		if ev.Type == network.ResourceTypeDocument && string(ev.FrameID) == l.mainFrame() {
 			l.setLastURL(ev.Request.URL)
+		}
+	case *network.EventResponseReceived:
+		if ev.Type == network.ResourceTypeDocument && string(ev.FrameID) == l.mainFrame() && ev.Response != nil {
+			l.mu.Lock()
+			l.docStatus = ev.Response.Status
+			l.mu.Unlock()
+			if ev.Response.Status == http.StatusProxyAuthRequired && !l.opts.probe {
+				// The proxy's own page, which a browser with nobody to ask
+				// for the password shows: no Pixiv page will follow.
+				l.failWith(proxyAuthError(ev.Response.URL))
+			}
 		}
 	case *fetch.EventRequestPaused:
 		l.see(ev.Request.URL)
@@ -901,7 +954,22 @@ func (l *Login) browserName() string {
 // Probe starts the browser as opts says, opens a blank page and closes it:
 // the check that `pixivauth doctor` makes.
 func Probe(ctx context.Context, opts Options) error {
-	opts.LoginURL = "about:blank"
+	return probe(ctx, opts, "about:blank")
+}
+
+// ProbePage is [Probe] with a page to open instead of a blank one, the way
+// a login reaches Pixiv (directly, through Options.Proxy, or at a double
+// by Options.Flags). It ends once the browser has the page's answer,
+// whatever its HTTP status. When the browser gets none (a proxy that
+// refuses it, a certificate it does not trust) the error wraps
+// [reason.Unreachable], not [ErrBrowser], and names the browser's network
+// error.
+func ProbePage(ctx context.Context, opts Options, pageURL string) error {
+	return probe(ctx, opts, pageURL)
+}
+
+func probe(ctx context.Context, opts Options, pageURL string) error {
+	opts.LoginURL = pageURL
 	if opts.Timeout <= 0 {
 		opts.Timeout = 30 * time.Second
 	}

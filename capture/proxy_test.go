@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -37,6 +38,7 @@ func TestLoginThroughProxy(t *testing.T) {
 		{name: "no credentials wanted"},
 		{name: "credentials wanted and given", require: true, give: "user:secret@"},
 		{name: "wrong credentials", require: true, give: "user:wrong@", wantFailed: true},
+		{name: "credentials wanted, none given", require: true, wantFailed: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,7 +67,7 @@ func TestLoginThroughProxy(t *testing.T) {
 			defer l.Close()
 			code, err := l.Code(ctx)
 			if tt.wantFailed {
-				if !errors.Is(err, reason.Unreachable) || !strings.Contains(err.Error(), "ERR_") || time.Since(start) > 50*time.Second {
+				if !errors.Is(err, reason.Unreachable) || !strings.Contains(err.Error(), "the proxy wants a username and password (HTTP 407)") || time.Since(start) > 50*time.Second {
 					t.Fatalf("login through a proxy that refused the credentials: %v, after %s; want unreachable, at once", err, time.Since(start))
 				}
 				return
@@ -154,5 +156,51 @@ func TestBrowserTrustsWhatThePersonTrusts(t *testing.T) {
 		if now, _ := os.ReadFile(filepath.Join(home, ".pki", "nssdb", name)); !bytes.Equal(now, was) {
 			t.Errorf("the person's %s changed", name)
 		}
+	}
+}
+
+// TestProbePage: doctor's check that the browser reaches Pixiv the way a
+// login would; its failures are the network's, not the browser's.
+func TestProbePage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		setup   func(f *fixture, cert tls.Certificate, proxy *pixivtest.Proxy)
+		wantErr string // "" for a page that loads
+	}{
+		{"at the double", func(f *fixture, cert tls.Certificate, proxy *pixivtest.Proxy) {}, ""},
+		{"through a proxy", func(f *fixture, cert tls.Certificate, proxy *pixivtest.Proxy) {
+			f.opts.Proxy, f.opts.Flags = proxy.URL(), pixivtest.ProxyBrowserFlags(cert)
+		}, ""},
+		{"through a proxy that wants a password it is not given", func(f *fixture, cert tls.Certificate, proxy *pixivtest.Proxy) {
+			proxy.RequireAuth("user", "secret")
+			f.opts.Proxy, f.opts.Flags = proxy.URL(), pixivtest.ProxyBrowserFlags(cert)
+		}, "the proxy wants a username and password (HTTP 407)"},
+		{"through a proxy whose certificate the browser does not trust", func(f *fixture, cert tls.Certificate, proxy *pixivtest.Proxy) {
+			f.opts.Proxy, f.opts.Flags = proxy.URL(), map[string]any{"host-resolver-rules": pixivtest.NoLookups}
+		}, "ERR_CERT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cert, err := pixivtest.NewCertificate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newFixture(t, pixivtest.WithCertificate(cert)).inShell(t)
+			proxy := pixivtest.NewProxy(f.srv.Addr())
+			defer proxy.Close()
+			tt.setup(f, cert, proxy)
+			err = ProbePage(context.Background(), f.opts, pixiv.AccountsOrigin+"/")
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if reason.Of(err) != reason.Unreachable || errors.Is(err, ErrBrowser) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v; want unreachable, saying %q", err, tt.wantErr)
+			}
+		})
 	}
 }
