@@ -17,6 +17,7 @@ import (
 
 	"github.com/pixivauth/pixivauth/capture"
 	"github.com/pixivauth/pixivauth/pixiv"
+	"github.com/pixivauth/pixivauth/reason"
 )
 
 // doctorTimeout bounds each of doctor's checks that waits on something.
@@ -112,6 +113,7 @@ func (o *options) checkBrowser(path string) []doctorCheck {
 		return []doctorCheck{
 			failed("browser", err.Error(), fix),
 			failed("headless start", "not tried: no browser", fix),
+			failed("browser reaches Pixiv", "not tried: no browser", fix),
 		}
 	}
 	ctx, cancel := context.WithTimeout(o.ctx, doctorTimeout)
@@ -122,6 +124,7 @@ func (o *options) checkBrowser(path string) []doctorCheck {
 			failed("browser", fmt.Sprintf("%s does not run as a browser: %v", found, err),
 				"give --browser the path of Chrome or Chromium"),
 			failed("headless start", "not tried: the browser does not run", fix),
+			failed("browser reaches Pixiv", "not tried: the browser does not run", fix),
 		}
 	}
 	checks := []doctorCheck{passed("browser", fmt.Sprintf("%s (%s)", found, version))}
@@ -131,12 +134,39 @@ func (o *options) checkBrowser(path string) []doctorCheck {
 	if opts.Timeout == 0 {
 		opts.Timeout = doctorTimeout
 	}
+	// One browser for both checks: it starts, then opens a page of
+	// Pixiv's the way a login would reach it.
 	start := time.Now()
-	if err := capture.Probe(ctx, opts); err != nil {
-		return append(checks, failed("headless start", err.Error(),
-			"run `pixivauth doctor -v` to see the browser's output"))
+	var started time.Duration
+	opts.Progress = func(s capture.Step) {
+		if s.Name == capture.StepBrowserStarted {
+			started = s.Time.Sub(start)
+		}
 	}
-	return append(checks, passed("headless start", fmt.Sprintf("started and opened a page in %d ms", time.Since(start).Milliseconds())))
+	page := pixiv.AccountsOrigin + "/"
+	err = capture.ProbePage(ctx, opts, page)
+	took := time.Since(start)
+	if err != nil && (errors.Is(err, capture.ErrBrowser) || reason.Of(err) != reason.Unreachable) {
+		return append(checks, failed("headless start", err.Error(),
+			"run `pixivauth doctor -v` to see the browser's output"),
+			failed("browser reaches Pixiv", "not tried: the browser did not start", fix))
+	}
+	checks = append(checks, passed("headless start", fmt.Sprintf("started in %d ms", started.Milliseconds())))
+	via := "directly"
+	switch {
+	case o.server != "":
+		via = "at " + o.server
+	case opts.Proxy != "":
+		via = "through the proxy"
+	}
+	if err != nil {
+		fix := "check the network or a firewall (the checks of Pixiv's hosts below say more)"
+		if opts.Proxy != "" {
+			fix = "a proxy that wants a password takes it in its URL (http://USER:PASSWORD@HOST:PORT); one that intercepts TLS needs its CA trusted by the browser as by your Chrome (on Linux in ~/.pki/nssdb: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n proxy -i CA.pem)"
+		}
+		return append(checks, failed("browser reaches Pixiv", fmt.Sprintf("%s, %s", err, via), fix))
+	}
+	return append(checks, passed("browser reaches Pixiv", fmt.Sprintf("%s answered the browser %s, %d ms after its start", pixiv.AccountsHost, via, (took-started).Milliseconds())))
 }
 
 // checkHost checks that host resolves and answers TLS the way pixivauth

@@ -751,13 +751,13 @@ func TestDoctor(t *testing.T) {
 		if !strings.HasPrefix(line, "ok  ") {
 			t.Errorf("not ok: %q", line)
 		}
-		for _, want := range append(pixiv.Hosts(), "browser", "headless start", "config dir") {
+		for _, want := range append(pixiv.Hosts(), "browser", "headless start", "browser reaches Pixiv", "config dir") {
 			if strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(line, "ok")), want+":") {
 				checked[want] = true
 			}
 		}
 	}
-	if len(checked) != len(pixiv.Hosts())+3 {
+	if len(checked) != len(pixiv.Hosts())+4 || !strings.Contains(r.Stdout, pixiv.AccountsHost+" answered the browser at "+f.srv.Addr()) {
 		t.Errorf("doctor checked %v:\n%v", checked, r)
 	}
 
@@ -783,7 +783,8 @@ func TestDoctor(t *testing.T) {
 
 	r = shell.Exec(binary, []string{envTestBackoff + "=10ms"}, "", "doctor", "--pixiv-server", closedPort(t), "--insecure", "--config-dir", t.TempDir(), "--timeout", long)
 	expectCode(t, r, exitFailure)
-	if !strings.Contains(r.Stdout, "FAILED  "+pixiv.OAuthHost) || !strings.Contains(r.Stdout, "fix: ") {
+	if !strings.Contains(r.Stdout, "FAILED  "+pixiv.OAuthHost) || !strings.Contains(r.Stdout, "fix: ") ||
+		!strings.Contains(r.Stdout, "ok      headless start") || !strings.Contains(r.Stdout, "FAILED  browser reaches Pixiv: the browser could not load https://"+pixiv.AccountsHost+"/ (net::ERR_CONNECTION_REFUSED)") {
 		t.Errorf("doctor with the double gone:\n%v", r)
 	}
 }
