@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/pixivauth/pixivauth/capture"
+	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/pixiv"
 	"github.com/pixivauth/pixivauth/reason"
 )
@@ -195,8 +196,7 @@ func (o *options) checkHost(client *http.Client, host string) doctorCheck {
 	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
-		return failed(host, fmt.Sprintf("no TLS answer %s: %v", via, err),
-			"check the network, a firewall, or the proxy (--proxy, $HTTPS_PROXY); a proxy that intercepts TLS needs its CA trusted")
+		return failed(host, fmt.Sprintf("no TLS answer %s: %v", via, err), exchange.NetworkTodo(err, "run doctor again"))
 	}
 	resp.Body.Close()
 	return passed(host, fmt.Sprintf("answers TLS %s (HTTP %d in %d ms)", via, resp.StatusCode, time.Since(start).Milliseconds()))

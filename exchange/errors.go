@@ -283,7 +283,7 @@ func NetworkTodo(err error, again string) string {
 		return "give the proxy's username and password in its URL (http://USER:PASSWORD@HOST:PORT, best in $HTTPS_PROXY), then " + again
 	}
 	if isTLSError(err) {
-		return "check the network or proxy (a proxy that intercepts TLS needs its CA trusted), then " + again
+		return "check the network or proxy (a proxy that intercepts TLS needs its CA trusted, in the system's store or $SSL_CERT_FILE), then " + again
 	}
 	return "check the network or proxy, then " + again
 }
