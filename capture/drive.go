@@ -487,7 +487,12 @@ var hiddenValue = regexp.MustCompile(`(?i)(<input[^>]*type=["']?hidden["']?[^>]*
 // Pixiv page, and returns a note naming the place, or "".
 func (l *Login) saveFailure() string {
 	dir := l.opts.LastFailureDir
-	if dir == "" {
+	l.mu.Lock()
+	failed := l.failed
+	l.mu.Unlock()
+	if dir == "" || failed {
+		// An error has ended the login already, and is the one
+		// reported: evidence saved now would be named nowhere.
 		return ""
 	}
 	ctx, cancel := context.WithTimeout(l.tab, 5*time.Second)

@@ -81,6 +81,7 @@ type Login struct {
 	netErrorURL   string // and its URL, query values removed
 	driving       bool   // drive runs, and closes driverDone when it ends
 	caught        bool   // a code was seen
+	failed        bool   // failWith has ended the login
 	docStatus     int64  // the HTTP status of the main frame's last document
 	stopProxy     func() // ends the browser's proxy forwarder (browserProxy), if any
 	// evidence is saveFailure's note of what a headless login saved just
@@ -168,6 +169,9 @@ func (l *Login) start() error {
 	}
 	env := l.dirs.env(l.opts.ProfileDir == "")
 	if l.opts.ProfileDir == "" {
+		if err := l.dirs.writeQuietPreferences(); err != nil {
+			return fmt.Errorf("%w: the temporary profile: %w", ErrBrowser, err)
+		}
 		// The browser's HOME is the run's: give it the certificates the
 		// person trusts.
 		if realHome, err := os.UserHomeDir(); err == nil {
@@ -911,7 +915,12 @@ func (l *Login) closePersistentProfile() {
 }
 
 func (l *Login) failWith(err error) {
-	l.failOnce.Do(func() { l.fail <- err })
+	l.failOnce.Do(func() {
+		l.mu.Lock()
+		l.failed = true
+		l.mu.Unlock()
+		l.fail <- err
+	})
 }
 
 func (l *Login) progress(name StepName, at time.Time) {

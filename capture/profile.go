@@ -144,6 +144,30 @@ func (d runDirs) env(temporaryProfile bool) []string {
 	return env
 }
 
+// quietPreferences are the preferences of a temporary profile: the
+// browser keeps the login's password to itself (no password manager, so
+// no leak check of it with Google) and signs in to nothing. A persistent
+// profile (Options.ProfileDir) is the person's, and keeps its own.
+const quietPreferences = `{
+  "credentials_enable_service": false,
+  "credentials_enable_autosignin": false,
+  "profile": {"password_manager_enabled": false, "password_manager_leak_detection": false},
+  "signin": {"allowed": false},
+  "autofill": {"profile_enabled": false, "credit_card_enabled": false},
+  "safebrowsing": {"enabled": false}
+}
+`
+
+// writeQuietPreferences writes quietPreferences as the temporary profile's
+// Default/Preferences, before the browser starts.
+func (d runDirs) writeQuietPreferences() error {
+	dir := filepath.Join(d.profile(), "Default")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "Preferences"), []byte(quietPreferences), 0o600)
+}
+
 // nssFiles are the files of an NSS certificate database in its sql:
 // format, which Chrome on Linux keeps in ~/.pki/nssdb: the certificates a
 // person has trusted (a company proxy's CA, say) are in it.

@@ -34,11 +34,16 @@ func TestLoginThroughProxy(t *testing.T) {
 		require    bool   // the proxy wants user:secret
 		give       string // the user info of Options.Proxy
 		wantFailed bool
+		// full runs the full browser, not the headless shell: the one
+		// whose own requests (updates, password leak checks) would go
+		// to the person's proxy, and whose late page reports met a
+		// login already ended.
+		full bool
 	}{
 		{name: "no credentials wanted"},
-		{name: "credentials wanted and given", require: true, give: "user:secret@"},
+		{name: "credentials wanted and given", require: true, give: "user:secret@", full: true},
 		{name: "wrong credentials", require: true, give: "user:wrong@", wantFailed: true},
-		{name: "credentials wanted, none given", require: true, wantFailed: true},
+		{name: "credentials wanted, none given", require: true, wantFailed: true, full: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,7 +52,10 @@ func TestLoginThroughProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := newFixture(t, pixivtest.WithCertificate(cert)).withPassword().inShell(t)
+			f := newFixture(t, pixivtest.WithCertificate(cert)).withPassword()
+			if !tt.full {
+				f.inShell(t)
+			}
 			proxy := pixivtest.NewProxy(f.srv.Addr())
 			defer proxy.Close()
 			if tt.require {
@@ -58,6 +66,7 @@ func TestLoginThroughProxy(t *testing.T) {
 			// to nothing, so no test traffic can leave loopback.
 			f.opts.Flags = pixivtest.ProxyBrowserFlags(cert)
 			f.opts.StallTimeout = time.Minute
+			f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
 			ctx := context.Background()
 			start := time.Now()
 			l, err := Start(ctx, f.opts)
@@ -69,6 +78,12 @@ func TestLoginThroughProxy(t *testing.T) {
 			if tt.wantFailed {
 				if !errors.Is(err, reason.Unreachable) || !strings.Contains(err.Error(), "the proxy wants a username and password (HTTP 407)") || time.Since(start) > 50*time.Second {
 					t.Fatalf("login through a proxy that refused the credentials: %v, after %s; want unreachable, at once", err, time.Since(start))
+				}
+				l.Close()
+				// What is saved is named: a failure saved after the
+				// login ended would be named nowhere.
+				if _, statErr := os.Stat(f.opts.LastFailureDir); statErr == nil && !strings.Contains(err.Error(), f.opts.LastFailureDir) {
+					t.Errorf("%s was saved, and the error does not name it: %v", f.opts.LastFailureDir, err)
 				}
 				return
 			}
@@ -82,6 +97,14 @@ func TestLoginThroughProxy(t *testing.T) {
 			for _, h := range []string{pixiv.AppAPIHost, pixiv.AccountsHost, pixiv.OAuthHost} {
 				if !strings.Contains(seen, h+":443") {
 					t.Errorf("the proxy was not asked for %s (it saw %s)", h, seen)
+				}
+			}
+			// The password typed into Pixiv's form stays in the browser:
+			// no leak check or autofill upload of it reaches Google
+			// (quietPreferences).
+			for _, h := range []string{"passwordsleakcheck-pa.googleapis.com", "content-autofill.googleapis.com"} {
+				if strings.Contains(seen, h) {
+					t.Errorf("the browser sent a request to %s (the proxy saw %s)", h, seen)
 				}
 			}
 		})
