@@ -21,6 +21,25 @@ import (
 	"github.com/pixivauth/pixivauth/reason"
 )
 
+// proxiedFixture is a fixture whose double has a certificate of its own
+// (for flags that trust it, or for a test that does not), with a proxy in
+// front of it that the test closes; in the full browser, or else the
+// headless shell.
+func proxiedFixture(t *testing.T, full bool) (*fixture, tls.Certificate, *pixivtest.Proxy) {
+	t.Helper()
+	cert, err := pixivtest.NewCertificate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, pixivtest.WithCertificate(cert))
+	if !full {
+		f.inShell(t)
+	}
+	proxy := pixivtest.NewProxy(f.srv.Addr())
+	t.Cleanup(proxy.Close)
+	return f, cert, proxy
+}
+
 // TestLoginThroughProxy: with Options.Proxy the browser reaches Pixiv only
 // through the proxy, by host name (no host-resolver rules here): one that
 // wants no credentials, and one that wants a username and password, which
@@ -48,16 +67,8 @@ func TestLoginThroughProxy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cert, err := pixivtest.NewCertificate()
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := newFixture(t, pixivtest.WithCertificate(cert)).withPassword()
-			if !tt.full {
-				f.inShell(t)
-			}
-			proxy := pixivtest.NewProxy(f.srv.Addr())
-			defer proxy.Close()
+			f, cert, proxy := proxiedFixture(t, tt.full)
+			f.withPassword()
 			if tt.require {
 				proxy.RequireAuth("user", "secret")
 			}
@@ -206,15 +217,9 @@ func TestProbePage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cert, err := pixivtest.NewCertificate()
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := newFixture(t, pixivtest.WithCertificate(cert)).inShell(t)
-			proxy := pixivtest.NewProxy(f.srv.Addr())
-			defer proxy.Close()
+			f, cert, proxy := proxiedFixture(t, false)
 			tt.setup(f, cert, proxy)
-			err = ProbePage(context.Background(), f.opts, pixiv.AccountsOrigin+"/")
+			err := ProbePage(context.Background(), f.opts, pixiv.AccountsOrigin+"/")
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
