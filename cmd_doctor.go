@@ -33,11 +33,15 @@ headless here, that each Pixiv host resolves and answers TLS (through the
 proxy, or the --pixiv-server double), and the config dir's permissions. Each
 line is ok or FAILED with the fix. Exits 0 only when every check passes.
 
+With --no-browser (a server that logs in with a session only, as
+login --no-browser does) the browser is not looked for.
+
 EXAMPLES:
    pixivauth doctor
-   pixivauth doctor --browser /usr/bin/chromium --json`,
+   pixivauth doctor --browser /usr/bin/chromium --json
+   pixivauth doctor --no-browser`,
 		Flags: append(pick(commonFlags(reportFormats), optConfigDir, optTimeout, optVerbose, optPixivServer, optInsecure, optProxy, optFormat, optJSON),
-			browserFlags()[0]),
+			browserFlags()[0], &cli.BoolFlag{Name: optNoBrowser, Usage: "check no browser: for a server that logs in with --no-browser"}),
 		Action: bind(readDoctor, p.runDoctor),
 	}
 }
@@ -67,7 +71,14 @@ func (p *program) runDoctor(ctx context.Context, do doctorOpts) error {
 	if err := noArguments("doctor", do.args, ""); err != nil {
 		return err
 	}
-	checks := o.checkBrowser(do.browser)
+	var checks []doctorCheck
+	if do.noBrowser {
+		if o.given[optBrowser] {
+			return usageErrorf("--%s checks no browser: it cannot be used with --%s", optNoBrowser, optBrowser)
+		}
+	} else {
+		checks = o.checkBrowser(do.browser)
+	}
 	client := o.httpClient()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	for _, host := range pixiv.Hosts() {

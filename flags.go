@@ -171,9 +171,10 @@ func readDemo(c *cli.Context) demoOpts {
 // doctorOpts are doctor's options.
 type doctorOpts struct {
 	commonOpts
-	browser string
+	browser   string
+	noBrowser bool // a server that logs in without a browser: no browser check
 }
 
 func readDoctor(c *cli.Context) doctorOpts {
-	return doctorOpts{commonOpts: readCommon(c), browser: c.String(optBrowser)}
+	return doctorOpts{commonOpts: readCommon(c), browser: c.String(optBrowser), noBrowser: c.Bool(optNoBrowser)}
 }

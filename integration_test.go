@@ -781,6 +781,13 @@ func TestDoctor(t *testing.T) {
 		}
 	}
 
+	// A server that logs in without a browser has none to check.
+	r = shell.Exec(binary, []string{"PATH=", "PIXIVAUTH_BROWSER=/nonexistent"}, "", "doctor", "--no-browser", "--pixiv-server", f.srv.Addr(), "--insecure", "--timeout", long)
+	expectCode(t, r, 0)
+	if strings.Contains(r.Stdout, "browser") || !strings.Contains(r.Stdout, "ok      "+pixiv.OAuthHost) {
+		t.Errorf("doctor --no-browser:\n%v", r)
+	}
+
 	r = shell.Exec(binary, []string{envTestBackoff + "=10ms"}, "", "doctor", "--pixiv-server", closedPort(t), "--insecure", "--config-dir", t.TempDir(), "--timeout", long)
 	expectCode(t, r, exitFailure)
 	if !strings.Contains(r.Stdout, "FAILED  "+pixiv.OAuthHost) || !strings.Contains(r.Stdout, "fix: ") ||
