@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -715,6 +716,21 @@ echo "next step with a token of ${#PIXIV_ACCESS_TOKEN} characters"`, "PIXIV_REFR
 
 // TestSessionExportOutput: --output writes the session 0600 whatever the
 // umask, replacing a looser file, and prints nothing on stdout.
+// TestSessionExportWithNothing: a profile with no session says so, and
+// names a config dir that does not exist (a mistyped --config-dir).
+func TestSessionExportWithNothing(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "no-such-config")
+	r := runIn(context.Background(), "", "session", "export", "--config-dir", missing)
+	expectCode(t, r, exitPerson)
+	if !strings.Contains(r.Stderr, `profile "default" holds no session (the config dir `+missing+` does not exist)`) {
+		t.Errorf("want the missing config dir named:\n%v", r)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("session export made %s", missing)
+	}
+}
+
 // TestSessionExportOfAnExpiredSession: an expired session is exported, as
 // asked, with a warning that a login with it will fail.
 func TestSessionExportOfAnExpiredSession(t *testing.T) {

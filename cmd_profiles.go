@@ -222,7 +222,11 @@ func (p *program) runSessionExport(ctx context.Context, so sessionExportOpts) er
 	}
 	s, err := o.profile.LoadSession()
 	if errors.Is(err, store.ErrNoSession) {
-		return needsPersonf("profile %q holds no session: log in with `pixivauth login` first", o.profile.Name())
+		where := ""
+		if _, statErr := os.Stat(o.store.Dir); errors.Is(statErr, os.ErrNotExist) {
+			where = fmt.Sprintf(" (the config dir %s does not exist)", o.store.Dir)
+		}
+		return needsPersonf("profile %q holds no session%s: log in with `pixivauth login` first", o.profile.Name(), where)
 	}
 	if err != nil {
 		return err
