@@ -569,9 +569,10 @@ func (l *Login) listen(ev any) {
 			l.mu.Lock()
 			l.docStatus = ev.Response.Status
 			l.mu.Unlock()
-			if ev.Response.Status == http.StatusProxyAuthRequired && !l.opts.probe {
-				// The proxy's own page, which a browser with nobody to ask
-				// for the password shows: no Pixiv page will follow.
+			if ev.Response.Status == http.StatusProxyAuthRequired && !l.opts.probe && !l.opts.Visible {
+				// The proxy's own page, which a headless browser, with
+				// nobody to ask for the password, shows: no Pixiv page will
+				// follow. (A window asks its person.)
 				l.failWith(proxyAuthError(ev.Response.URL))
 			}
 		}
