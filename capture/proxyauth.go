@@ -25,7 +25,8 @@ const proxyDialTimeout = 30 * time.Second
 // Chrome has nobody to answer the proxy's 407. The browser is given the
 // forwarder, which passes each CONNECT tunnel on to the real proxy with the
 // credentials added; the browser's TLS runs through it end to end, so the
-// forwarder sees only host names, never a page.
+// forwarder sees only host names, never a page. It lives as long as the
+// login, and on Linux serves only this user's processes.
 type authForwarder struct {
 	ln       net.Listener
 	upstream *url.URL // the real proxy, without its credentials
@@ -95,6 +96,11 @@ func (f *authForwarder) serve() {
 // proxy with the credentials, then the bytes both ways. Anything but a
 // CONNECT is refused: the login's pages are all HTTPS.
 func (f *authForwarder) tunnel(c net.Conn) {
+	if otherUsersConn(c) {
+		// The forwarder holds the person's proxy credentials: another
+		// user of this machine must not borrow them while it runs.
+		return
+	}
 	br := bufio.NewReader(c)
 	req, err := http.ReadRequest(br)
 	if err != nil {
