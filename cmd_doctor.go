@@ -241,8 +241,9 @@ func (o *options) checkConfigDir() doctorCheck {
 	f.Close()
 	os.Remove(f.Name())
 	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
-		// The store tightens it at its next write, with a warning.
-		return passed(check, fmt.Sprintf("%s is writable; others can read it (%04o) until the next save makes it 0700", dir, perm))
+		// The store tightens it at its next write, with a warning, if it
+		// is pixivauth's alone (store.Profile's repair).
+		return passed(check, fmt.Sprintf("%s is writable; others can read it (%04o): a save makes it 0700 if it holds nothing but pixivauth's profiles, and their files are 0600 either way", dir, perm))
 	}
 	return passed(check, dir+" is writable and private")
 }
