@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
+
+	"github.com/pixivauth/pixivauth/internal/privatecopy"
 )
 
 // journalSuffixes are the files SQLite keeps next to a database while it is
@@ -36,7 +37,7 @@ func openCopy(ctx context.Context, path, tempDir string, o *Options) (*snapshot,
 	}
 	s := &snapshot{dir: dir}
 	dst := filepath.Join(dir, filepath.Base(path))
-	if err := copyFile(path, dst); err != nil {
+	if err := privatecopy.File(path, dst); err != nil {
 		s.Close()
 		if errors.Is(err, fs.ErrPermission) || isSharingViolation(err) {
 			return nil, unreadable("cannot read %s: the browser holds it locked, or it is not yours to read (%v); close the browser and try again",
@@ -45,7 +46,7 @@ func openCopy(ctx context.Context, path, tempDir string, o *Options) (*snapshot,
 		return nil, unreadable("cannot read %s: %v", path, cause(err))
 	}
 	for _, suffix := range journalSuffixes {
-		if err := copyFile(path+suffix, dst+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := privatecopy.File(path+suffix, dst+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			s.Close()
 			return nil, unreadable("cannot read %s: %v", path+suffix, cause(err))
 		}
@@ -77,24 +78,6 @@ func (s *snapshot) Close() {
 		_ = s.db.Close()
 	}
 	_ = os.RemoveAll(s.dir)
-}
-
-// copyFile copies src to dst (0600), reading src only.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return &fs.PathError{Op: "read", Path: src, Err: err}
-	}
-	return out.Close()
 }
 
 // queryError describes a failed query on a browser's database.

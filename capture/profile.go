@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pixivauth/pixivauth/internal/privatecopy"
 	"github.com/pixivauth/pixivauth/reason"
 )
 
@@ -173,10 +174,6 @@ func (d runDirs) writeQuietPreferences() error {
 // person has trusted (a company proxy's CA, say) are in it.
 var nssFiles = []string{"cert9.db", "key4.db", "pkcs11.txt"}
 
-// maxNSSFile bounds each file shareTrust copies: a certificate database is
-// a few hundred kilobytes.
-const maxNSSFile = 64 << 20
-
 // shareTrust copies the person's NSS certificate database from realHome
 // into the run's home, for a browser on a temporary profile, whose HOME is
 // the run's: without the copy it would not trust what the person's Chrome
@@ -197,28 +194,11 @@ func (d runDirs) shareTrust(realHome string) error {
 		return err
 	}
 	for _, name := range nssFiles {
-		if err := copyRegular(filepath.Join(from, name), filepath.Join(to, name), maxNSSFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := privatecopy.File(filepath.Join(from, name), filepath.Join(to, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}
 	return nil
-}
-
-// copyRegular copies the regular file from to a new file to, 0600, if it
-// is no larger than limit: a link or a device is not copied.
-func copyRegular(from, to string, limit int64) error {
-	fi, err := os.Lstat(from)
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > limit {
-		return fmt.Errorf("%s is not a regular file of at most %d bytes", from, limit)
-	}
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(to, data, 0o600)
 }
 
 // recordGroup notes the browser's process group in the run directory.
