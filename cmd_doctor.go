@@ -164,13 +164,11 @@ func (o *options) checkBrowser(path string) []doctorCheck {
 			failed("browser reaches Pixiv", "not tried: the browser did not start", fix))
 	}
 	checks = append(checks, passed("headless start", fmt.Sprintf("started in %d ms", started.Milliseconds())))
-	via := "directly"
-	switch {
-	case o.server != "":
-		via = "at " + o.server
-	case opts.Proxy != "":
-		via = "through the proxy"
+	var proxy *url.URL
+	if opts.Proxy != "" {
+		proxy = o.proxy
 	}
+	via := o.way(proxy)
 	if err != nil {
 		fix := "check the network or a firewall (the checks of Pixiv's hosts below say more)"
 		if opts.Proxy != "" {
@@ -179,6 +177,18 @@ func (o *options) checkBrowser(path string) []doctorCheck {
 		return append(checks, failed("browser reaches Pixiv", fmt.Sprintf("%s, %s", err, via), fix))
 	}
 	return append(checks, passed("browser reaches Pixiv", fmt.Sprintf("%s answered the browser %s, %d ms after its start", pixiv.AccountsHost, via, (took-started).Milliseconds())))
+}
+
+// way says how a request reaches Pixiv, for doctor's lines: at the double,
+// through proxy (nil: none), or directly.
+func (o *options) way(proxy *url.URL) string {
+	switch {
+	case o.server != "":
+		return "at the double " + o.server
+	case proxy != nil:
+		return "through the proxy " + proxy.Redacted()
+	}
+	return "directly"
 }
 
 // checkHost checks that host resolves and answers TLS the way pixivauth
@@ -192,13 +202,8 @@ func (o *options) checkHost(client *http.Client, host string) doctorCheck {
 		return failed(host, err.Error(), "")
 	}
 	proxy, _ := o.proxyFor(req)
-	via := "directly"
-	switch {
-	case o.server != "":
-		via = "at the double " + o.server
-	case proxy != nil:
-		via = "through the proxy " + proxy.Redacted()
-	default:
+	via := o.way(proxy)
+	if o.server == "" && proxy == nil {
 		if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
 			return failed(host, "does not resolve: "+err.Error(),
 				"check the network and DNS; behind a proxy, give --proxy or $HTTPS_PROXY")

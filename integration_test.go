@@ -757,7 +757,7 @@ func TestDoctor(t *testing.T) {
 			}
 		}
 	}
-	if len(checked) != len(pixiv.Hosts())+4 || !strings.Contains(r.Stdout, pixiv.AccountsHost+" answered the browser at "+f.srv.Addr()) {
+	if len(checked) != len(pixiv.Hosts())+4 || !strings.Contains(r.Stdout, pixiv.AccountsHost+" answered the browser at the double "+f.srv.Addr()) {
 		t.Errorf("doctor checked %v:\n%v", checked, r)
 	}
 
