@@ -181,7 +181,7 @@ func (l *Login) start() error {
 		}
 	}
 	browserOpts := l.opts
-	if browserOpts.Proxy, err = l.browserProxy(); err != nil {
+	if browserOpts.Proxy, err = l.proxyForBrowser(); err != nil {
 		return err
 	}
 	allocCtx, allocCancel := chromedp.NewExecAllocator(l.timeoutCtx,
@@ -235,10 +235,10 @@ func (l *Login) start() error {
 	return l.open()
 }
 
-// browserProxy is Options.Proxy as the browser is to use it: the proxy
+// proxyForBrowser is Options.Proxy as the browser is to use it: the proxy
 // itself, or for one that wants credentials a forwarder that Close stops
-// (see browserProxy in proxyauth.go).
-func (l *Login) browserProxy() (string, error) {
+// (browserProxy).
+func (l *Login) proxyForBrowser() (string, error) {
 	if l.opts.Proxy == "" {
 		return "", nil
 	}
@@ -349,7 +349,7 @@ func (l *Login) attach() error {
 	// the login's, and goes with its browser context.
 	var ctxOpts []chromedp.CreateBrowserContextOption
 	if l.opts.Proxy != "" {
-		proxy, err := l.browserProxy()
+		proxy, err := l.proxyForBrowser()
 		if err != nil {
 			return err
 		}

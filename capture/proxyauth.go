@@ -16,7 +16,8 @@ import (
 	"github.com/pixivauth/pixivauth/reason"
 )
 
-// proxyDialTimeout bounds the forwarder's dial of the real proxy.
+// proxyDialTimeout bounds the forwarder's dial of the real proxy, and each
+// side's part in setting a tunnel up.
 const proxyDialTimeout = 30 * time.Second
 
 // authForwarder is a proxy on this machine's loopback for a browser whose
@@ -101,6 +102,10 @@ func (f *authForwarder) tunnel(c net.Conn) {
 		// user of this machine must not borrow them while it runs.
 		return
 	}
+	// Until the tunnel is up, each side has proxyDialTimeout to speak: a
+	// client or a proxy that says nothing does not hold the forwarder
+	// until the login ends.
+	_ = c.SetDeadline(time.Now().Add(proxyDialTimeout))
 	br := bufio.NewReader(c)
 	req, err := http.ReadRequest(br)
 	if err != nil {
@@ -128,6 +133,7 @@ func (f *authForwarder) tunnel(c net.Conn) {
 	if ua := req.Header.Get("User-Agent"); ua != "" {
 		out.Header.Set("User-Agent", ua)
 	}
+	_ = up.SetDeadline(time.Now().Add(proxyDialTimeout))
 	if err := out.Write(up); err != nil {
 		return
 	}
@@ -146,6 +152,9 @@ func (f *authForwarder) tunnel(c net.Conn) {
 	if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
 		return
 	}
+	// The tunnel lasts as long as the browser keeps it.
+	_ = c.SetDeadline(time.Time{})
+	_ = up.SetDeadline(time.Time{})
 	done := make(chan struct{})
 	go func() {
 		_, _ = io.Copy(up, br)
