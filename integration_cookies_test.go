@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/pixivauth/pixivauth/browsercookies"
 	"github.com/pixivauth/pixivauth/internal/desktoptest"
@@ -23,21 +22,13 @@ import (
 )
 
 // waitForBrowserSession waits until the desktop browser has written its
-// Pixiv session to disk (Chromium commits its cookies every 30 s), reading
-// it the way the binary will.
+// Pixiv session to disk, reading it the way the binary will.
 func waitForBrowserSession(t *testing.T, b *desktoptest.Browser, spec string) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
+	b.WaitForSession(t, func() error {
 		_, err := browsercookies.Read(context.Background(), spec, browsercookies.Options{TempDir: t.TempDir()})
-		if err == nil {
-			return
-		}
-		if !b.Running() || time.Now().After(deadline) {
-			t.Fatalf("the browser's session never reached its store (running: %v): %v", b.Running(), err)
-		}
-		time.Sleep(time.Second)
-	}
+		return err
+	})
 }
 
 func TestLoginWithCookiesFromBrowser(t *testing.T) {

@@ -20,32 +20,18 @@ import (
 
 // waitForSession reads spec until it yields a live Pixiv session, while
 // the browser runs: browsers write their cookies to disk a while after
-// they set them (Chromium commits every 30 s).
+// they set them.
 func waitForSession(t *testing.T, b *desktoptest.Browser, spec string) []session.Cookie {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(90)*time.Second)
-	defer cancel()
-	var lastErr error
-	for {
-		if !b.Running() {
-			t.Fatalf("the browser exited before its session was read (last read: %v)", lastErr)
-		}
-		cookies, err := Read(ctx, spec, Options{TempDir: t.TempDir()})
-		if err == nil {
-			if !b.Running() {
-				t.Fatal("the browser was not running any more when its session was read")
-			}
-			return cookies
-		}
-		// Until the browser has written its profile and committed the
-		// cookie, the profile or the session is missing.
-		lastErr = err
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no session in %s after %v: %v", spec, time.Duration(90)*time.Second, lastErr)
-		case <-time.After(time.Second):
-		}
+	var cookies []session.Cookie
+	b.WaitForSession(t, func() (err error) {
+		cookies, err = Read(context.Background(), spec, Options{TempDir: t.TempDir()})
+		return err
+	})
+	if !b.Running() {
+		t.Fatal("the browser was not running any more when its session was read")
 	}
+	return cookies
 }
 
 // expectSessionOf checks that cookies hold the double's live session for

@@ -18,6 +18,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"os"
 	"os/exec"
@@ -51,6 +53,9 @@ type Browser struct {
 	// directory (Chromium, whose profile is Dir/Default).
 	Dir string
 	cmd *exec.Cmd
+	// flush, for Chromium, asks its flush page to make it commit its
+	// cookies now (see startFlusher); nil for Firefox.
+	flush chan struct{}
 	// stopOnce ends the browser once.
 	stopOnce sync.Once
 	waitErr  chan error
@@ -67,6 +72,33 @@ func (b *Browser) Stop() {
 			<-b.waitErr
 		}
 	})
+}
+
+// WaitForSession calls read until it succeeds (the browser's Pixiv session
+// has reached its cookie store on disk, read the way the code under test
+// reads it), while the browser runs, for up to 90 s. Before each read it
+// has Chromium commit its cookies at once, which it otherwise does every
+// 30 s. It returns read's last error, after failing the test, if the
+// browser exits or time runs out.
+func (b *Browser) WaitForSession(tb testing.TB, read func() error) {
+	tb.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if b.flush != nil {
+			select {
+			case b.flush <- struct{}{}:
+			default:
+			}
+		}
+		err := read()
+		if err == nil {
+			return
+		}
+		if !b.Running() || time.Now().After(deadline) {
+			tb.Fatalf("the browser's session never reached its store (running: %v): %v", b.Running(), err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }
 
 // Running reports whether the browser is still running.
@@ -203,8 +235,61 @@ func StartChromiumEnv(tb testing.TB, srv *pixivtest.Server, env []string, flags 
 		args = append(args, "--headless")
 	}
 	args = append(args, flags...)
-	args = append(args, loginURL())
-	return watch(tb, start(tb, path, args, env, home), home, dir)
+	// Headless Chromium opens one page from its command line: the flush
+	// page, which opens the login (popups are allowed).
+	flush, flushURL := startFlusher(tb, loginURL())
+	args = append(args, "--disable-popup-blocking", flushURL)
+	b := watch(tb, start(tb, path, args, env, home), home, dir)
+	b.flush = flush
+	return b
+}
+
+// flushPage, the test's Chromium's first tab, opens the login in another, and makes
+// it commit its cookie store when the test asks. Chromium writes cookies to
+// disk every 30 s, or at once when 512 changes are pending
+// (kCommitAfterBatchSize in net/extras/sqlite/sqlite_persistent_cookie_store.cc):
+// 600 writes of 150 lasting cookies of its own origin are over 1000
+// changes, and the commit takes Pixiv's with them. The cookies are
+// 127.0.0.1's, which a reader of Pixiv's cookies leaves alone.
+const flushPage = `<!doctype html><title>flush</title><script>
+window.open(LOGIN);
+(async () => {
+  for (;;) {
+    let r;
+    try { r = await fetch("/wait", {cache: "no-store"}); } catch (e) { return; }
+    if (r.status !== 200) return;
+    await r.text();
+    for (let i = 0; i < 600; i++) document.cookie = "flush" + (i % 150) + "=" + i + "; max-age=600; path=/";
+  }
+})();
+</script>`
+
+// startFlusher serves flushPage, opening login, on loopback and returns the channel that
+// asks it to write, and its address. Both end with the test.
+func startFlusher(tb testing.TB, login string) (chan struct{}, string) {
+	ask := make(chan struct{}, 1)
+	done := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		q, _ := json.Marshal(login)
+		io.WriteString(w, strings.Replace(flushPage, "LOGIN", string(q), 1))
+	})
+	mux.HandleFunc("GET /wait", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-ask:
+			io.WriteString(w, "go")
+		case <-done:
+			w.WriteHeader(http.StatusGone)
+		case <-r.Context().Done():
+		}
+	})
+	srv := httptest.NewServer(mux)
+	tb.Cleanup(func() {
+		close(done)
+		srv.Close()
+	})
+	return ask, srv.URL + "/"
 }
 
 // StartSecretService runs a D-Bus session bus of the test's own and GNOME
