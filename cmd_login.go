@@ -360,11 +360,23 @@ func (o *options) password(lo loginOpts, haveUser bool) (string, error) {
 }
 
 // sessionCookies are the cookies to start the browser with: those given
-// (--cookies, and --phpsessid or its file or $PIXIV_PHPSESSID), else the
-// profile's stored session if useStored. from names where they came from.
+// (--cookies or --cookies-from-browser, or else --phpsessid or its file or
+// $PIXIV_PHPSESSID), else the profile's stored session if useStored. from
+// names where they came from. Two options that give a session are a usage
+// error; an option wins over $PIXIV_PHPSESSID.
 func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []session.Cookie, from string, err error) {
 	if so.cookies.set && so.fromBrowser.set {
 		return nil, "", usageErrorf("--%s and --%s both give a session: give one", optCookies, optCookiesFromBrowser)
+	}
+	given, other := optCookiesFromBrowser, optPHPSESSIDFile
+	if so.cookies.set {
+		given = optCookies
+	}
+	if so.phpsessid.set {
+		other = optPHPSESSID
+	}
+	if (so.cookies.set || so.fromBrowser.set) && (so.phpsessid.set || so.phpsessidFile.set) {
+		return nil, "", usageErrorf("--%s and --%s both give a session: give one", given, other)
 	}
 	if so.fromBrowser.set {
 		if cookies, from, err = o.browserCookies(so.fromBrowser.value); err != nil {
@@ -386,9 +398,16 @@ func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []sess
 		}
 		cookies = s.Cookies
 	}
-	sessid, source, err := o.secretFrom(so.phpsessid, optPHPSESSID, so.phpsessidFile, optPHPSESSIDFile, envPHPSESSID)
-	if err != nil {
-		return nil, "", err
+	var sessid, source string
+	if from == "" {
+		sessid, source, err = o.secretFrom(so.phpsessid, optPHPSESSID, so.phpsessidFile, optPHPSESSIDFile, envPHPSESSID)
+		if err != nil {
+			return nil, "", err
+		}
+	} else if _, ok := o.deps.secretEnv[envPHPSESSID]; ok {
+		// An option wins over the environment: a variable left over in
+		// the shell must not replace the session asked for.
+		o.logf("$%s is not used: --%s gives the session", envPHPSESSID, given)
 	}
 	if sessid != "" {
 		kept := cookies[:0:0]

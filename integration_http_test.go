@@ -193,6 +193,53 @@ func TestNoBrowserUsage(t *testing.T) {
 	}
 }
 
+// A session option wins over $PIXIV_PHPSESSID: a variable left over in
+// the shell does not replace the session asked for (the login used to fail
+// with "the session has expired"). Two options that each give a session
+// are a usage error.
+func TestSessionOptionWinsOverTheEnvironment(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	live := f.srv.NewSession(f.account.ID)
+	file := filepath.Join(t.TempDir(), "cookies.txt")
+	line := fmt.Sprintf("#HttpOnly_%s\tTRUE\t/\tTRUE\t%d\t%s\t%s\n", pixiv.CookieDomain, live.Expires.Unix(), pixiv.SessionCookie, live.Value)
+	if err := os.WriteFile(file, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stale := "PIXIV_PHPSESSID=" + f.account.ID + "_longgoneSession"
+	r := f.run([]string{stale, noBrowserPATH(t)}, "", "login", "--no-browser", "--json", "-v", "--cookies", file)
+	expectCode(t, r, 0)
+	if got := decodeToken(t, r); got.User.ID != f.account.ID {
+		t.Errorf("logged in as %+v", got.User)
+	}
+	if !strings.Contains(r.Stderr, "$PIXIV_PHPSESSID is not used: --cookies gives the session") {
+		t.Errorf("-v does not say the variable was left aside:\n%s", r.Stderr)
+	}
+	if strings.Contains(r.Stderr, live.Value) {
+		t.Errorf("stderr carries the session:\n%s", r.Stderr)
+	}
+
+	sessidFile := filepath.Join(t.TempDir(), "sessid")
+	os.WriteFile(sessidFile, []byte(live.Value), 0o600)
+	before := len(f.srv.Requests())
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cookies", file, "--phpsessid-file", sessidFile}, "--cookies and --phpsessid-file both give a session: give one"},
+		{[]string{"--cookies-from-browser", "firefox", "--phpsessid", live.Value}, "--cookies-from-browser and --phpsessid both give a session: give one"},
+	} {
+		r := f.run(nil, "", append([]string{"login", "--no-browser"}, tt.args...)...)
+		expectCode(t, r, exitUsage)
+		if !strings.Contains(r.Stderr, tt.want) {
+			t.Errorf("%v: %s", tt.args, r.Stderr)
+		}
+	}
+	if n := len(f.srv.Requests()); n != before {
+		t.Errorf("usage errors made %d requests", n-before)
+	}
+}
+
 // The browserless login goes through --proxy like every other request.
 func TestNoBrowserThroughProxy(t *testing.T) {
 	t.Parallel()
