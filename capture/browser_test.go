@@ -242,7 +242,12 @@ func TestStoredSessionLogin(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	a := pixivtest.DemoAccount()
-	f.opts.Cookies = []session.Cookie{fromHTTP(f.srv.NewSession(a.ID))}
+	live := fromHTTP(f.srv.NewSession(a.ID))
+	// An export can hold an expired session cookie after the live one: the
+	// browser must not be given it, or it deletes the live one.
+	dead := live
+	dead.Value, dead.Expires = a.ID+"_expired", time.Now().Add(-time.Hour)
+	f.opts.Cookies = []session.Cookie{live, dead}
 	var steps []StepName
 	f.opts.Progress = func(s Step) { steps = append(steps, s.Name) }
 	tok, cookies, err := f.login(t)

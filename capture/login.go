@@ -496,7 +496,7 @@ func (l *Login) prepareTab() error {
 	var loaded int
 	if len(l.opts.Cookies) > 0 {
 		params := make([]*network.CookieParam, 0, len(l.opts.Cookies))
-		for _, c := range session.PixivOnly(l.opts.Cookies) {
+		for _, c := range session.Unexpired(session.PixivOnly(l.opts.Cookies), time.Now()) {
 			params = append(params, cookieParam(c))
 		}
 		loaded = len(params)

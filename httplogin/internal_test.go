@@ -121,6 +121,28 @@ func TestJarKeepsWhatPixivSets(t *testing.T) {
 	}
 }
 
+// An export can hold a live session cookie and an expired one of the same
+// name after it: the expired one must not delete the live one.
+func TestJarDropsExpiredCookies(t *testing.T) {
+	live := session.Cookie{Name: pixiv.SessionCookie, Value: "1_live", Domain: pixiv.CookieDomain, Path: "/",
+		Expires: time.Now().Add(time.Hour), Secure: true, HTTPOnly: true}
+	dead := live
+	dead.Value, dead.Expires = "1_dead", time.Now().Add(-time.Hour)
+	for _, order := range [][]session.Cookie{{live, dead}, {dead, live}} {
+		j, err := newJar(order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := j.Cookies(&url.URL{Scheme: "https", Host: "accounts.pixiv.net", Path: "/login"})
+		if len(sent) != 1 || sent[0].Value != "1_live" {
+			t.Errorf("with %s first, the jar sends %v; want the live session", order[0].Value, sent)
+		}
+		if kept := j.cookies(); len(kept) != 1 || kept[0].Value != "1_live" {
+			t.Errorf("with %s first, the jar keeps %v", order[0].Value, kept)
+		}
+	}
+}
+
 func TestRedactQuery(t *testing.T) {
 	got := redactURL("https://app-api.pixiv.net/web/v1/users/auth/pixiv/callback?state=s3cret&code=c0de")
 	if strings.Contains(got, "s3cret") || strings.Contains(got, "c0de") || !strings.Contains(got, "code=…") {

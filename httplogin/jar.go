@@ -28,7 +28,7 @@ func newJar(cookies []session.Cookie) (*jar, error) {
 		return nil, err
 	}
 	j := &jar{Jar: cj}
-	for _, c := range cookies {
+	for _, c := range session.Unexpired(cookies, time.Now()) {
 		host := strings.TrimPrefix(c.Domain, ".")
 		hc := &http.Cookie{Name: c.Name, Value: c.Value, Path: c.Path, Expires: c.Expires,
 			Secure: c.Secure, HttpOnly: c.HTTPOnly}

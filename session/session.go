@@ -70,6 +70,20 @@ func PixivOnly(cookies []Cookie) []Cookie {
 	return kept
 }
 
+// Unexpired returns the cookies that have not expired at now, in their
+// order; one without an expiry (a browser-session cookie) is kept. A
+// browser loads no expired cookie, and one given after a live cookie of
+// the same name would delete it: an export can hold both.
+func Unexpired(cookies []Cookie, now time.Time) []Cookie {
+	var kept []Cookie
+	for _, c := range cookies {
+		if c.Expires.IsZero() || c.Expires.After(now) {
+			kept = append(kept, c)
+		}
+	}
+	return kept
+}
+
 // Live reports whether s can still log a browser in: whether it holds a
 // non-empty Pixiv session cookie (pixiv.SessionCookie) that has not expired
 // at now. Pixiv can still end a live session on its side; only a login

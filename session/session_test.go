@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +22,32 @@ func sessionCookie(expires time.Time) Cookie {
 	return Cookie{
 		Name: pixiv.SessionCookie, Value: "123_abc", Domain: pixiv.CookieDomain, Path: "/",
 		Expires: expires, Secure: true, HTTPOnly: true, SameSite: "Lax",
+	}
+}
+
+func TestUnexpired(t *testing.T) {
+	now := time.Now()
+	tests := []struct {
+		name    string
+		expires time.Time
+		kept    bool
+	}{
+		{"browser-session cookie", time.Time{}, true},
+		{"lasting", now.Add(time.Hour), true},
+		{"expired", now.Add(-time.Hour), false},
+		{"expiring now", now, false},
+	}
+	var in, want []Cookie
+	for _, tt := range tests {
+		c := sessionCookie(tt.expires)
+		c.Value = tt.name
+		in = append(in, c)
+		if tt.kept {
+			want = append(want, c)
+		}
+	}
+	if got := Unexpired(in, now); !reflect.DeepEqual(got, want) {
+		t.Errorf("Unexpired kept %v, want %v", got, want)
 	}
 }
 
