@@ -120,7 +120,7 @@ func TestCookiesFromBrowserErrors(t *testing.T) {
 			"firefox:work", exitUsage, []string{`no firefox profile "work"`, `profiles found: "pixivtest"`}},
 		{"no browser data", []string{"XDG_CONFIG_HOME=" + t.TempDir()}, "chromium", exitUsage, []string{"chromium has no data on this machine"}},
 		{"no pixiv cookie", nil, "firefox:" + loggedOut, exitPerson, []string{"log in to pixiv.net in that browser first, or log in here with a window"}},
-		{"not a database", nil, "firefox:" + broken, exitPerson, []string{"cannot open", ", or export the browser's Pixiv cookies as a cookies.txt and give --cookies FILE"}},
+		{"not a database", nil, "firefox:" + broken, exitPerson, []string{"cannot be read as an SQLite database", "start and close the browser once", ", or export the browser's Pixiv cookies as a cookies.txt and give --cookies FILE"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,14 +21,14 @@ import (
 // checkpointed.
 var journalSuffixes = []string{"-wal", "-shm", "-journal"}
 
-// snapshot is a private copy of a browser's database, opened read-only.
+// snapshot is a private copy of a browser's database.
 type snapshot struct {
 	db  *sql.DB
 	dir string
 }
 
 // openCopy copies the database at path, with its journal files, into a new
-// directory of its own (0700) under tempDir, and opens the copy read-only.
+// directory of its own (0700) under tempDir, and opens the copy.
 // The browser's files are only read. Close removes the copy.
 func openCopy(ctx context.Context, path, tempDir string, o *Options) (*snapshot, error) {
 	dir, err := os.MkdirTemp(tempDir, "pixivauth-cookies-")
@@ -52,9 +52,12 @@ func openCopy(ctx context.Context, path, tempDir string, o *Options) (*snapshot,
 		}
 	}
 	o.logf("copied %s into %s", path, dir)
-	// mode=ro: the copy is read, never written. A copy that holds a WAL is
-	// read with it, as the browser would.
-	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(dst), RawQuery: "mode=ro&_pragma=busy_timeout(2000)"}).String()
+	// mode=rw: the copy is ours, and SQLite may have to write it to read
+	// it: a WAL is checkpointed into it, and a rollback journal left by a
+	// browser that crashed or was copied mid-commit is played back, as
+	// the browser does on its next start. The browser's files are never
+	// opened by SQLite, only copied.
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(dst), RawQuery: "mode=rw&_pragma=busy_timeout(2000)"}).String()
 	if !strings.HasPrefix(dsn, "file:/") { // a Windows path, C:/…
 		dsn = "file:" + strings.TrimPrefix(dsn, "file:")
 	}
@@ -67,7 +70,7 @@ func openCopy(ctx context.Context, path, tempDir string, o *Options) (*snapshot,
 	s.db = db
 	if err := db.PingContext(ctx); err != nil {
 		s.Close()
-		return nil, unreadable("cannot open %s as an SQLite database: %v", path, err)
+		return nil, unreadable("%s cannot be read as an SQLite database (%v): it may be damaged; start and close the browser once, which repairs it, and try again", path, err)
 	}
 	return s, nil
 }

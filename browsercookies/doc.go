@@ -8,7 +8,9 @@
 //
 // The browser's store is never changed and may be in use: the database and
 // its journal (-wal, -shm, -journal) are copied into a private directory
-// (0700) of their own, the copy is opened read-only, and removed after.
+// (0700) of their own, the copy is read there (SQLite may play back a
+// journal into it, as the browser would on its next start), and removed
+// after.
 //
 // Chromium-family browsers encrypt cookie values with a key of the
 // platform's:

@@ -288,3 +288,59 @@ func containsAll(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// TestHotJournal: a browser that crashed, or was copied, during a commit
+// leaves a rollback journal beside its database ("hot"). SQLite rolls the
+// copy back before reading it, as the browser will on its next start; a
+// copy opened read-only could not ("attempt to write a readonly
+// database").
+func TestHotJournal(t *testing.T) {
+	userData, db := realProfile(t)
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetMaxOpenConns(1)
+	for _, q := range []string{`PRAGMA journal_mode=DELETE`, `PRAGMA cache_size=2`} {
+		if _, err := conn.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tx, err := conn.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	// Far more changed pages than the cache holds: SQLite writes some to
+	// the database file before the commit, their old contents kept in
+	// the journal.
+	for _, q := range []string{
+		`UPDATE cookies SET value = value, encrypted_value = encrypted_value`,
+		`CREATE TABLE junk(x)`,
+		`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < 2000) INSERT INTO junk SELECT randomblob(1500) FROM c`,
+	} {
+		if _, err := tx.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The crash: the files as they are mid-commit.
+	crashed := t.TempDir()
+	os.MkdirAll(filepath.Join(crashed, "Default"), 0o700)
+	for from, to := range map[string]string{
+		db: filepath.Join(crashed, "Default", "Cookies"), db + "-journal": filepath.Join(crashed, "Default", "Cookies-journal"),
+		filepath.Join(userData, localStateFile): filepath.Join(crashed, localStateFile),
+	} {
+		data, err := os.ReadFile(from)
+		if err != nil || len(data) == 0 {
+			t.Fatalf("%s: %d bytes, %v", from, len(data), err)
+		}
+		if err := os.WriteFile(to, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := readWith(t, crashed, func(*Profile, *Options) decrypter { return linuxDecrypter(secret(nil)) })
+	if err != nil || !strings.HasPrefix(got, realAccountID+"_") {
+		t.Fatalf("read %q, %v; want the session the database held before the commit", got, err)
+	}
+}
