@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pixivauth/pixivauth/pixiv"
 )
 
 // The Netscape cookies.txt format, as curl, wget, yt-dlp, gallery-dl and the
@@ -69,8 +71,9 @@ func subdomainsField(w string) bool {
 // other lines starting with '#' are comments; blank lines, CRLF line ends
 // and a byte order mark are fine. A cookie that includes subdomains gets a
 // domain with a leading dot ([Cookie.Domain]); an expiry past year 9999 is
-// clamped to its end. The first malformed line ends the parse with a
-// *[SyntaxError]; cookies of every site are returned, in file order.
+// clamped to its end. The first malformed line of Pixiv's, or of no site
+// that can be told, ends the parse with a *[SyntaxError]; one of another
+// site is skipped. Cookies of every site are returned, in file order.
 func ParseCookiesTxt(r io.Reader) ([]Cookie, error) {
 	br := bufio.NewReader(r)
 	var cookies []Cookie
@@ -88,7 +91,7 @@ func ParseCookiesTxt(r io.Reader) ([]Cookie, error) {
 			line = strings.TrimPrefix(line, "\uFEFF")
 		}
 		c, ok, msg := parseCookieLine(line)
-		if msg != "" {
+		if msg != "" && !otherSite(line) {
 			return nil, &SyntaxError{Line: n, Msg: msg}
 		}
 		if ok {
@@ -98,6 +101,26 @@ func ParseCookiesTxt(r io.Reader) ([]Cookie, error) {
 			return cookies, nil
 		}
 	}
+}
+
+// otherSite reports whether line, one that cannot be read, is still
+// recognisably a cookie of a site other than Pixiv: its first field (by
+// tabs, else by spaces) is a domain that is not pixiv.net's. Such a line
+// is skipped: tools write odd lines for some sites (curl drops an empty
+// value's tab, some write a negative expiry), and only Pixiv's cookies
+// are wanted here.
+func otherSite(line string) bool {
+	line = strings.TrimPrefix(line, httpOnlyPrefix)
+	first, _, found := strings.Cut(line, "\t")
+	if !found {
+		words := strings.Fields(line)
+		if len(words) < 2 {
+			return false
+		}
+		first = words[0]
+	}
+	d := strings.TrimPrefix(first, ".")
+	return validDomain(first) && strings.Contains(d, ".") && !pixiv.IsPixivHost(d)
 }
 
 // parseCookieLine parses one line without its end, reporting whether it

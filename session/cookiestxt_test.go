@@ -69,6 +69,36 @@ func TestParseCookiesTxt(t *testing.T) {
 	}
 }
 
+// A line of another site that cannot be read is skipped: only Pixiv's
+// cookies are wanted, and tools write odd lines for some sites. The same
+// line of Pixiv's is an error (TestParseCookiesTxtErrors).
+func TestParseCookiesTxtSkipsOtherSitesLines(t *testing.T) {
+	good := ".pixiv.net\tTRUE\t/\tTRUE\t0\tPHPSESSID\tgood\n"
+	for _, line := range []string{
+		".example.com\tTRUE\t/\tFALSE\t1999999999\temptyval", // curl's empty value, its tab dropped
+		".example.com\tTRUE\t/\tFALSE\t-1\tneg\tv",           // a negative expiry
+		"#HttpOnly_www.example.org\tFALSE\t/\tTRUE\tsoon\tx\ty",
+		"example.com TRUE / FALSE 0 spaced value", // spaces for tabs
+		"sub.example.co.jp\tmaybe\t/\tTRUE\t0\tn\tv",
+	} {
+		cookies, err := ParseCookiesTxt(strings.NewReader(line + "\n" + good))
+		if err != nil || len(cookies) != 1 || cookies[0].Value != "good" {
+			t.Errorf("%q: got %v, %v; want the Pixiv cookie alone", line, cookies, err)
+		}
+	}
+	for _, line := range []string{
+		"pixiv.net\tTRUE\t/\tFALSE\t1999999999\tPHPSESSID", // Pixiv's own
+		"#HttpOnly_.accounts.pixiv.net\tTRUE\t/\tTRUE\t-1\tn\tv",
+		"PIXIV.NET TRUE / TRUE 0 PHPSESSID v",
+		"localhost\tTRUE\t/\tTRUE\t-1\tn\tv", // no site that can be told
+		"hello",
+	} {
+		if _, err := ParseCookiesTxt(strings.NewReader(good + line + "\n")); err == nil {
+			t.Errorf("%q: no error", line)
+		}
+	}
+}
+
 func TestParseCookiesTxtErrors(t *testing.T) {
 	good := ".pixiv.net\tTRUE\t/\tTRUE\t0\tPHPSESSID\tgood\n"
 	tests := []struct {
