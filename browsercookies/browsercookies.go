@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -247,6 +248,13 @@ func noProfile(b Browser, name, where string, found []string) error {
 
 // noBrowser is the error for a browser with no data on this machine.
 func noBrowser(b Browser, looked []string) error {
+	if len(looked) == 0 {
+		unset := "$HOME is not set"
+		if runtime.GOOS == "windows" {
+			unset = "%LOCALAPPDATA% or %APPDATA% is not set"
+		}
+		return reason.Mark(fmt.Errorf("browsercookies: cannot tell where %s keeps its data: %s; give the profile's directory as %s:DIR", b, unset, b), reason.NoBrowserProfile)
+	}
 	return reason.Mark(fmt.Errorf("browsercookies: %s has no data on this machine (looked in %s); give the profile's directory as %s:DIR",
 		b, strings.Join(looked, ", "), b), reason.NoBrowserProfile)
 }

@@ -20,8 +20,21 @@ const (
 )
 
 // userDataDirs are where b keeps its user data on this platform, most
-// likely first.
+// likely first. Only absolute paths count: with $HOME (or
+// %LOCALAPPDATA%) unset, or a relative $XDG_CONFIG_HOME (which the XDG
+// specification says to ignore), a place would be looked for under the
+// current directory.
 func userDataDirs(b Browser) []string {
+	var abs []string
+	for _, d := range platformDataDirs(b) {
+		if filepath.IsAbs(d) {
+			abs = append(abs, d)
+		}
+	}
+	return abs
+}
+
+func platformDataDirs(b Browser) []string {
 	home, _ := os.UserHomeDir()
 	switch runtime.GOOS {
 	case "windows":
@@ -55,7 +68,7 @@ func userDataDirs(b Browser) []string {
 		}
 	default:
 		config := os.Getenv("XDG_CONFIG_HOME")
-		if config == "" {
+		if !filepath.IsAbs(config) {
 			config = filepath.Join(home, ".config")
 		}
 		switch b {

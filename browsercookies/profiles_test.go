@@ -22,6 +22,35 @@ func writeFiles(t *testing.T, root string, files map[string]string) {
 	}
 }
 
+// With $HOME unset, no browser's data is looked for under the current
+// directory (a relative $XDG_CONFIG_HOME is ignored, as XDG says).
+func TestNoHomeLooksNowhereRelative(t *testing.T) {
+	cwd := t.TempDir()
+	writeFiles(t, cwd, map[string]string{
+		".config/chromium/Local State":      `{}`,
+		".config/chromium/Default/Cookies":  "",
+		".mozilla/firefox/profiles.ini":     "[Profile0]\nName=default\nIsRelative=1\nPath=p\n",
+		".mozilla/firefox/p/cookies.sqlite": "",
+	})
+	t.Chdir(cwd)
+	t.Setenv("HOME", "")
+	t.Setenv("XDG_CONFIG_HOME", ".config")
+	for _, spec := range []string{"chromium", "firefox"} {
+		s, err := ParseSpec(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Find(s)
+		if err == nil {
+			t.Errorf("%s: found %s under the current directory", spec, p.Dir)
+			continue
+		}
+		if !errors.Is(err, reason.NoBrowserProfile) || !strings.Contains(err.Error(), "$HOME is not set") {
+			t.Errorf("%s: %v", spec, err)
+		}
+	}
+}
+
 func TestChromiumProfiles(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
