@@ -107,10 +107,16 @@ func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
 		}
 		return append(out, "--help"), nil
 	}
+	isParent := len(path) > 0 && len(path[len(path)-1].Subcommands) > 0
 	for _, opt := range options {
 		switch {
 		case isHelp:
 			// "pixivauth help CMD" ignores the common options.
+			continue
+		case isParent && !hasOption(flags, opt.name) && !isHelpOption(opt.name):
+			// "pixivauth -v session" names no subcommand: the options
+			// were meant for it, and the command asks for one (or
+			// shows its help).
 			continue
 		case !hasOption(flags, opt.name) && !isHelpOption(opt.name):
 			return nil, unknownOption(app, path, opt.token, opt.name)

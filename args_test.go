@@ -36,6 +36,8 @@ func TestNormalizeArgs(t *testing.T) {
 		{"subcommand", "session export --format cookies.txt", "session export --format=cookies.txt"},
 		{"option before the subcommand", "session --json export", "session export --json"},
 		{"option before both", "--profile work session export", "session export --profile=work"},
+		{"a subcommand's option, and no subcommand", "--config-dir /tmp/x session", "session"},
+		{"a subcommand's option, and the parent's help", "-v session --help", "session --help"},
 		{"bool with a value", "token --json=false", "token --json=false"},
 		{"short verbose", "token -v", "token -v"},
 		{"help option", "refresh -h", "refresh -h"},
