@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/pixivauth/pixivauth/exchange"
 	"github.com/pixivauth/pixivauth/internal/testenv"
@@ -75,6 +76,11 @@ func TestCookiesInBadFilesSayWhy(t *testing.T) {
 			exitUsage, "holds no cookie of pixiv.net"},
 		{"extension JSON broken", `[{"name":"PHPSESSID","value":"` + value + `",`,
 			exitUsage, "cookie extension JSON (Cookie-Editor, EditThisCookie): not valid JSON"},
+		{"extension JSON of another site only, with the fix", cookieEditorJSON(".example.com", false, "PHPSESSID", value, time.Time{}),
+			exitUsage, "holds no cookie of pixiv.net: export the cookies of www.pixiv.net from a browser that is logged in to Pixiv"},
+		{"an empty file", " \n", exitUsage, "is empty: export the cookies of www.pixiv.net"},
+		{"UTF-16, as PowerShell's > writes", utf16LE(".pixiv.net\tTRUE\t/\tTRUE\t0\tPHPSESSID\t" + value + "\r\n"),
+			exitUsage, "UTF-16 text (as PowerShell's > writes it): save it as UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,6 +98,15 @@ func TestCookiesInBadFilesSayWhy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// utf16LE is s as UTF-16 text, little-endian with its byte order mark.
+func utf16LE(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
 }
 
 // TestLoginFromCookieEditorExport logs in headless, with a real browser,

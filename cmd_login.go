@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -389,12 +390,16 @@ func (o *options) sessionCookies(so sessionOpts, useStored bool) (cookies []sess
 		if err != nil {
 			return nil, "", err
 		}
+		const export = "export the cookies of www.pixiv.net from a browser that is logged in to Pixiv"
+		if len(bytes.TrimSpace(data)) == 0 {
+			return nil, "", usageErrorf("%s is empty: %s", from, export)
+		}
 		s, err := session.ParseFile(data)
 		if err != nil {
 			return nil, "", usageErrorf("%s: %v", from, err)
 		}
 		if len(s.Cookies) == 0 {
-			return nil, "", usageErrorf("%s holds no cookie of %s", from, strings.TrimPrefix(pixiv.CookieDomain, "."))
+			return nil, "", usageErrorf("%s holds no cookie of %s: %s", from, strings.TrimPrefix(pixiv.CookieDomain, "."), export)
 		}
 		cookies = s.Cookies
 	}

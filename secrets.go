@@ -104,7 +104,7 @@ func (p *program) readInput(what, path string) ([]byte, error) {
 	case err != nil:
 		return nil, usageErrorf("%s: %v", what, err)
 	case len(data) > maxSecretFile:
-		return nil, usageErrorf("%s is larger than %d bytes", what, maxSecretFile)
+		return nil, usageErrorf("%s is larger than %d bytes, more than a secret or one site's cookies hold: give the right file (a cookie export of pixiv.net's cookies only)", what, maxSecretFile)
 	}
 	return data, nil
 }

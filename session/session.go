@@ -164,13 +164,17 @@ func Decode(data []byte) (*Session, error) {
 // apart by the first non-space byte: the session format of the package
 // documentation ('{', as `pixivauth session export` prints it), the JSON
 // array that the Cookie-Editor and EditThisCookie extensions export ('[',
-// [ParseExtensionJSON]), or else a Netscape cookies.txt ([ParseCookiesTxt]).
+// [ParseExtensionJSON]), or else a Netscape cookies.txt ([ParseCookiesTxt]);
+// UTF-16 text is refused with [ErrUTF16].
 // Only Pixiv cookies are kept ([PixivOnly]). A cookie exported from one Pixiv
 // page can be host-only ("www.pixiv.net"), which a browser would not send
 // to the login host: from the two foreign formats, each is widened to the
 // whole of pixiv.net ([ForLogin]). Whether any of them is a live session is
 // [Session.Check]'s to say. Errors never quote a cookie's value.
 func ParseFile(data []byte) (*Session, error) {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil, ErrUTF16
+	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	switch {
@@ -198,6 +202,10 @@ func ParseFile(data []byte) (*Session, error) {
 	}
 	return &Session{Version: Version, Cookies: ForLogin(PixivOnly(cookies))}, nil
 }
+
+// ErrUTF16 is why [ParseFile] refuses a file of UTF-16 text, as Windows
+// PowerShell's > and Out-File write by default.
+var ErrUTF16 = errors.New("the file is UTF-16 text (as PowerShell's > writes it): save it as UTF-8 (Out-File -Encoding utf8)")
 
 // ForLogin returns Pixiv cookies so that a browser sends each of them to
 // the login host (pixiv.AccountsHost): a cookie of another Pixiv host
