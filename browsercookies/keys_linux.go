@@ -65,7 +65,7 @@ func linuxPassword(ctx context.Context, b Browser, o *Options) ([]byte, error) {
 		}
 		why = append(why, fmt.Sprintf("%s: %v", a.name, err))
 	}
-	return nil, reason.Mark(fmt.Errorf("%s's v11 cookies are encrypted with the password %q, and neither keyring has it (%s); start and unlock the keyring the browser uses (gnome-keyring-daemon, KeePassXC's Secret Service, or kwalletd) in this session",
+	return nil, reason.Mark(fmt.Errorf("%s's v11 cookies are encrypted with the password %q, and no keyring gave it (%s); start and unlock the keyring the browser uses (gnome-keyring-daemon, KeePassXC's Secret Service, or kwalletd) in this session",
 		b, name+" Safe Storage", strings.Join(why, "; ")), reasonUnreadable)
 }
 
