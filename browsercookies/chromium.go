@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -14,9 +15,47 @@ import (
 )
 
 // chromiumQuery reads the cookies whose host ends in pixiv.net;
-// session.PixivOnly decides exactly.
+// session.PixivOnly decides exactly. It is completed by chromiumQueryFor.
 const chromiumQuery = `SELECT host_key, name, value, encrypted_value, path, expires_utc, is_secure, is_httponly, samesite
-FROM cookies WHERE host_key LIKE '%pixiv.net' ORDER BY creation_utc`
+FROM cookies WHERE host_key LIKE '%pixiv.net'`
+
+// chromiumQueryFor is chromiumQuery for a database with the given columns
+// of its cookies table. Chromium keeps a cookie once per partition and per
+// scheme where newer versions track them: a cookie set inside another
+// site's frame (CHIPS, top_frame_site_key) is not the one Pixiv's own pages
+// get, and one set over http (source_scheme 1) is not what https gets when
+// both exist. Partitioned rows are left out; of the rest, those of the
+// secure scheme come last, so that they win (the last of one name, domain
+// and path is the one used), and then the newest.
+func chromiumQueryFor(columns map[string]bool) string {
+	q := chromiumQuery
+	if columns["top_frame_site_key"] {
+		q += ` AND top_frame_site_key = ''`
+	}
+	q += ` ORDER BY `
+	if columns["source_scheme"] {
+		q += `source_scheme = 2, `
+	}
+	return q + `creation_utc`
+}
+
+// tableColumns are the names of table's columns in db.
+func tableColumns(ctx context.Context, db *sql.DB, table string) (map[string]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		columns[name] = true
+	}
+	return columns, rows.Err()
+}
 
 // windowsEpochOffset is the seconds from 1601-01-01, Chromium's epoch, to
 // 1970-01-01.
@@ -47,7 +86,11 @@ func readChromium(ctx context.Context, p *Profile, o *Options) ([]session.Cookie
 	}
 	dec := keys(p, o)
 
-	rows, err := snap.db.QueryContext(ctx, chromiumQuery)
+	columns, err := tableColumns(ctx, snap.db, "cookies")
+	if err != nil {
+		return nil, queryError(path, err)
+	}
+	rows, err := snap.db.QueryContext(ctx, chromiumQueryFor(columns))
 	if err != nil {
 		return nil, queryError(path, err)
 	}

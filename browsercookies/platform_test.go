@@ -344,3 +344,81 @@ func TestHotJournal(t *testing.T) {
 		t.Fatalf("read %q, %v; want the session the database held before the commit", got, err)
 	}
 }
+
+// TestChromiumKeepsTheCookiePixivGets: Chromium stores a cookie once per
+// partition and scheme. A copy of the session set inside another site's
+// frame (CHIPS), or over http, with another value, must not replace the
+// one Pixiv's own https pages get.
+func TestChromiumKeepsTheCookiePixivGets(t *testing.T) {
+	tests := []struct {
+		name, partition string
+		scheme, port    int
+	}{
+		{"partitioned under another site", "https://example.com", 2, 443},
+		{"set over http", "", 1, 80},
+		{"scheme unknown", "", 0, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			userData, db := realProfile(t)
+			conn, err := sql.Open("sqlite", db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A newer row: the order by creation alone would let it win.
+			_, err = conn.Exec(`INSERT INTO cookies SELECT creation_utc + 1000000, host_key, ?, name, 'other_value', x'', path,
+				expires_utc, is_secure, is_httponly, last_access_utc, has_expires, is_persistent, priority, samesite, ?, ?,
+				last_update_utc, source_type, has_cross_site_ancestor FROM cookies WHERE name = 'PHPSESSID'`, tt.partition, tt.scheme, tt.port)
+			conn.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cookies, err := Read(context.Background(), "chrome:"+userData, Options{TempDir: t.TempDir(),
+				keys: func(*Profile, *Options) decrypter { return linuxDecrypter(secret(nil)) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last string
+			for _, c := range cookies {
+				if c.Name == pixiv.SessionCookie {
+					last = c.Value // the last of one name, domain and path is used
+				}
+			}
+			if !strings.HasPrefix(last, realAccountID+"_") {
+				t.Errorf("the session used is %q, want the https one", last)
+			}
+		})
+	}
+}
+
+// TestChromiumOldSchema: a browser from before partitions and schemes
+// were kept (Chrome 80) has neither column; its cookies are read as they
+// are.
+func TestChromiumOldSchema(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Default")
+	os.MkdirAll(dir, 0o700)
+	conn, err := sql.Open("sqlite", filepath.Join(dir, "Cookies"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE meta(key LONGVARCHAR NOT NULL UNIQUE PRIMARY KEY, value LONGVARCHAR)`,
+		`INSERT INTO meta VALUES ('version', '12')`,
+		`CREATE TABLE cookies(creation_utc INTEGER NOT NULL, host_key TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,
+			path TEXT NOT NULL, expires_utc INTEGER NOT NULL, is_secure INTEGER NOT NULL, is_httponly INTEGER NOT NULL,
+			last_access_utc INTEGER NOT NULL, has_expires INTEGER NOT NULL DEFAULT 1, is_persistent INTEGER NOT NULL DEFAULT 1,
+			priority INTEGER NOT NULL DEFAULT 1, encrypted_value BLOB DEFAULT '', samesite INTEGER NOT NULL DEFAULT -1)`,
+		`INSERT INTO cookies (creation_utc, host_key, name, value, path, expires_utc, is_secure, is_httponly, last_access_utc)
+			VALUES (1, '.pixiv.net', 'PHPSESSID', '11111111_old', '/', 0, 1, 1, 1)`,
+	} {
+		if _, err := conn.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close()
+	cookies, err := Read(context.Background(), "chromium:"+dir, Options{TempDir: t.TempDir(),
+		keys: func(*Profile, *Options) decrypter { return linuxDecrypter(secret(nil)) }})
+	if err != nil || len(cookies) != 1 || cookies[0].Value != "11111111_old" {
+		t.Fatalf("read %v, %v", cookies, err)
+	}
+}
