@@ -209,8 +209,11 @@ func (p *program) report(err error) int {
 		msg = strings.ReplaceAll(msg, pkg, "")
 	}
 	command := p.command
-	if command == "login" && p.given[optNoBrowser] {
+	switch {
+	case command == "login" && p.given[optNoBrowser]:
 		command = "login --no-browser"
+	case (command == "login" || command == "check") && p.given[optCookiesFromBrowser]:
+		command += " --cookies-from-browser"
 	}
 	if h := commandHint(command, err); h != "" {
 		if strings.HasPrefix(h, "or ") {

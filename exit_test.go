@@ -283,20 +283,23 @@ func TestEveryReasonHasAnExit(t *testing.T) {
 // sentence (", or …"); any other follows a colon.
 func TestHintJoins(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		err  error
-		want string
+		name  string
+		given string // an option on the command line
+		err   error
+		want  string
 	}{
-		{"a way out", reason.Mark(errors.New("firefox:work has no live PHPSESSID cookie of pixiv.net: log in to pixiv.net in that browser first"), reason.NoBrowserSession),
+		{"a way out", "", reason.Mark(errors.New("firefox:work has no live PHPSESSID cookie of pixiv.net: log in to pixiv.net in that browser first"), reason.NoBrowserSession),
 			"pixivauth: firefox:work has no live PHPSESSID cookie of pixiv.net: log in to pixiv.net in that browser first, or log in here with a window (`pixivauth login`)\n"},
-		{"another way out of a store", reason.Mark(errors.New("chromium's v11 cookies are encrypted with …; start and unlock the keyring the browser uses in this session"), reason.BrowserStoreUnreadable),
+		{"another way out of a store", "", reason.Mark(errors.New("chromium's v11 cookies are encrypted with …; start and unlock the keyring the browser uses in this session"), reason.BrowserStoreUnreadable),
 			"pixivauth: chromium's v11 cookies are encrypted with …; start and unlock the keyring the browser uses in this session, or export the browser's Pixiv cookies as a cookies.txt and give --cookies FILE\n"},
-		{"another step", reason.Mark(errors.New("Pixiv refused the one-time code"), reason.WrongCode),
+		{"another step", "", reason.Mark(errors.New("Pixiv refused the one-time code"), reason.WrongCode),
 			"pixivauth: Pixiv refused the one-time code: check --totp-secret and this machine's clock\n"},
+		{"a dead session from the browser", optCookiesFromBrowser, reason.Mark(errors.New("the session has expired: Pixiv shows the login form"), reason.SessionExpired),
+			"pixivauth: the session has expired: Pixiv shows the login form: log in to pixiv.net in that browser again, or log in here with a window (`pixivauth login`)\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			p := &program{stderr: &stderr, command: "login"}
+			p := &program{stderr: &stderr, command: "login", given: map[string]bool{tt.given: tt.given != ""}}
 			p.report(tt.err)
 			if stderr.String() != tt.want {
 				t.Errorf("report wrote\n%q\nwant\n%q", stderr.String(), tt.want)

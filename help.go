@@ -75,6 +75,14 @@ var commandHints = map[string]map[reason.Reason]string{
 		reason.SessionExpired: "log in again with a window (`pixivauth login`); --no-browser needs a live session",
 		reason.NoCredentials:  "log in again with a window (`pixivauth login`); --no-browser needs a live session",
 	},
+	// The session came from the person's browser: logging in there again
+	// renews it.
+	"login --cookies-from-browser": {
+		reason.SessionExpired: "log in to pixiv.net in that browser again, or log in here with a window (`pixivauth login`)",
+	},
+	"check --cookies-from-browser": {
+		reason.SessionExpired: "log in to pixiv.net in that browser again, then run the check again",
+	},
 	"doctor": {
 		reason.ProfileInUse: "close the browser that uses it",
 	},
