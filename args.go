@@ -19,7 +19,9 @@ import (
 //	pixivauth refresh -- -weird         →  pixivauth refresh -- -weird
 //
 // A "--" ends the options: what follows is an argument even if it begins
-// with "-" (a token can). A lone "-" is an argument (stdin). An option that
+// with "-" (a token can). A lone "-" is an argument (stdin). An option
+// that takes a value refuses an empty one: an unset shell variable
+// (--config-dir "$DIR") would otherwise mean the option's default. An option that
 // the command does not take is a usage error, with a suggestion. An unknown
 // command is left for urfave/cli to report (see program.commandNotFound).
 func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
@@ -74,6 +76,12 @@ func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
 			}
 			i++
 			value, hasValue = argv[i], true
+		}
+		if needsValue && value == "" && !emptyMeans[name] {
+			// --config-dir "$UNSET" must not mean the default directory
+			// (with --pixiv-server, the person's real profile), nor
+			// --output "" stdout.
+			return nil, &usageError{msg: "option --" + name + " is given an empty value: give one, or leave the option out", command: commandPath(path)}
 		}
 		options = append(options, option{token: a, name: name, value: value, hasValue: hasValue})
 	}
@@ -137,6 +145,11 @@ func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// emptyMeans are the options whose empty value means something, or gets
+// a message of its own: --proxy "" is no proxy, whatever the environment
+// says (as curl's); --profile "" is refused naming the default profile.
+var emptyMeans = map[string]bool{optProxy: true, optProfile: true}
 
 // helpCommandName is urfave/cli's own help command.
 const helpCommandName = "help"

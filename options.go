@@ -205,7 +205,7 @@ func (p *program) setup(ctx context.Context, c commonOpts, formats []string) (*o
 	if o.test != (testSettings{}) {
 		o.logf("test settings: %v", o.test)
 	}
-	if err := o.setProxy(c.proxy); err != nil {
+	if err := o.setProxy(c.proxy, p.given[optProxy]); err != nil {
 		return nil, err
 	}
 	if err := o.setProfile(c); err != nil {
@@ -253,12 +253,17 @@ func checkLoopback(addr string) error {
 
 // setProxy chooses the proxy: --proxy, else $HTTPS_PROXY, else $ALL_PROXY
 // (either in lower case too), which $NO_PROXY can exclude Pixiv from. A
-// double given with --pixiv-server is always reached directly.
-func (o *options) setProxy(flag string) error {
+// double given with --pixiv-server is always reached directly, and so is
+// Pixiv with --proxy "" (given), as with curl.
+func (o *options) setProxy(flag string, given bool) error {
 	if flag != "" && o.server != "" {
 		return usageErrorf("--pixiv-server and --proxy cannot be used together")
 	}
 	raw, what := flag, "--proxy"
+	if given && flag == "" {
+		o.logf("--proxy \"\": no proxy, whatever the environment says")
+		return nil
+	}
 	if raw == "" && o.server == "" {
 		for _, name := range proxyEnvVars {
 			v := os.Getenv(name)
@@ -439,6 +444,15 @@ func (o *options) browserOptions() capture.Options {
 	}
 	if o.proxy != nil && !noProxyMatches(o.noProxy, pixiv.AccountsHost) {
 		opts.Proxy = o.proxy.String()
+	} else {
+		// pixivauth goes to Pixiv (or the double) directly: so does its
+		// browser, which would otherwise take a proxy from the
+		// environment or the desktop's settings, and send a double's
+		// traffic to the real Pixiv through it.
+		if opts.Flags == nil {
+			opts.Flags = map[string]any{}
+		}
+		opts.Flags["no-proxy-server"] = true
 	}
 	return opts
 }

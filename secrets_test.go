@@ -181,3 +181,48 @@ func TestTakeSecretEnv(t *testing.T) {
 		t.Errorf("a child's environment:\n%s", out)
 	}
 }
+
+// TestProxyChoice: the proxy pixivauth uses, and that its browser follows
+// the same choice: a browser given no proxy would take one from the
+// environment or the desktop, and send a double's traffic (whose hosts it
+// asks for by name) to the real Pixiv through it.
+func TestProxyChoice(t *testing.T) {
+	const envProxy = "http://127.0.0.1:3128"
+	tests := []struct {
+		name      string
+		flag      string
+		given     bool
+		server    string
+		env       []string
+		wantProxy string // "" for direct
+	}{
+		{"nothing", "", false, "", nil, ""},
+		{"$HTTPS_PROXY", "", false, "", []string{"HTTPS_PROXY=" + envProxy}, envProxy},
+		{"--proxy", "http://127.0.0.1:8080", true, "", []string{"HTTPS_PROXY=" + envProxy}, "http://127.0.0.1:8080"},
+		{`--proxy "" is no proxy, whatever the environment says`, "", true, "", []string{"HTTPS_PROXY=" + envProxy}, ""},
+		{"$NO_PROXY excludes Pixiv", "", false, "", []string{"HTTPS_PROXY=" + envProxy, "NO_PROXY=.pixiv.net"}, ""},
+		{"a double is reached directly", "", false, "127.0.0.1:8443", []string{"HTTPS_PROXY=" + envProxy}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, name := range append([]string{"NO_PROXY", "no_proxy"}, browserProxyEnvVars...) {
+				t.Setenv(name, "")
+			}
+			for _, kv := range tt.env {
+				k, v, _ := strings.Cut(kv, "=")
+				t.Setenv(k, v)
+			}
+			o := &options{program: &program{stderr: io.Discard}, server: tt.server}
+			if err := o.setProxy(tt.flag, tt.given); err != nil {
+				t.Fatal(err)
+			}
+			opts := o.browserOptions()
+			if opts.Proxy != tt.wantProxy {
+				t.Errorf("the browser's proxy is %q, want %q", opts.Proxy, tt.wantProxy)
+			}
+			if direct := opts.Flags["no-proxy-server"] == true; direct != (tt.wantProxy == "") {
+				t.Errorf("--no-proxy-server is %v with the browser's proxy %q", direct, opts.Proxy)
+			}
+		})
+	}
+}

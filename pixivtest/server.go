@@ -299,11 +299,14 @@ func (s *Server) RootCAs() *x509.CertPool { return s.pool.Clone() }
 // BrowserFlags returns Chrome command-line flags (chromedp.Flag name and
 // value) that point a browser at the double: every Pixiv host resolves to it,
 // every other name to nothing, and its certificate is accepted by its public
-// key hash, so the browser still sees Pixiv's own URLs.
+// key hash, so the browser still sees Pixiv's own URLs. It uses no proxy:
+// one from the environment ($HTTPS_PROXY) or the desktop's settings would
+// be asked for Pixiv's hosts by name, and reach the real Pixiv.
 func (s *Server) BrowserFlags() map[string]any {
 	return map[string]any{
 		"host-resolver-rules":                 pixiv.HostResolverRules(s.addr),
 		"ignore-certificate-errors-spki-list": s.spki,
+		"no-proxy-server":                     true,
 	}
 }
 
