@@ -266,8 +266,16 @@ const optOutput = "output"
 // it, so that no reader ever sees half a session and an old file with
 // looser permissions is replaced, not rewritten.
 func writePrivateFile(path string, data []byte) (err error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return fmt.Errorf("--%s %s is a directory: give the name of a file to write", optOutput, path)
+	if fi, err := os.Lstat(path); err == nil {
+		// The file is replaced by a new one, renamed over it: only a
+		// regular file may be (never /dev/null, a pipe, or a link, which
+		// would become a file holding the session).
+		switch m := fi.Mode(); {
+		case m.IsDir():
+			return fmt.Errorf("--%s %s is a directory: give the name of a file to write", optOutput, path)
+		case !m.IsRegular():
+			return fmt.Errorf("--%s %s is %s, not a regular file: give the name of a file to write (without --%s, the session goes to stdout)", optOutput, path, fileKind(m), optOutput)
+		}
 	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -321,4 +329,19 @@ func (o *options) envDirNote() string {
 		return ""
 	}
 	return " ($" + envConfigDir + " does not count with --pixiv-server, so that a test double's tokens never land in a real profile)"
+}
+
+// fileKind names what a file that is not a regular one is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
