@@ -23,6 +23,7 @@ const (
 	exitPerson      = 3 // a person must act: log in again, solve a captcha, …
 	exitUnavailable = 4 // Pixiv unreachable, blocked or failing, or a headless login stalled
 	exitBrowser     = 5 // the browser is missing, failed, crashed or was closed
+	exitHangUp      = 129
 	exitInterrupt   = 130
 	exitTerminated  = 143
 )
@@ -40,6 +41,7 @@ const exitCodesHelp = `EXIT STATUS:
    5    browser problem: not found, not a browser, failed to start, crashed,
         window closed, no display for a window (or an attached browser that
         is headless)
+   129  hung up (SIGHUP: the terminal was closed)
    130  interrupted (SIGINT)
    143  terminated (SIGTERM)`
 

@@ -46,22 +46,26 @@ type signalError struct{ sig os.Signal }
 
 func (e signalError) Error() string { return "interrupted (" + e.sig.String() + ")" }
 
-// exitCode is 128 + the signal's number, as shells report it: 130 for
-// SIGINT, 143 for SIGTERM.
+// exitCode is 128 + the signal's number, as shells report it: 129 for
+// SIGHUP, 130 for SIGINT, 143 for SIGTERM.
 func (e signalError) exitCode() int {
-	if e.sig == os.Interrupt {
+	switch e.sig {
+	case os.Interrupt:
 		return exitInterrupt
+	case syscall.SIGHUP:
+		return exitHangUp
 	}
 	return exitTerminated
 }
 
 // signalContext returns a context canceled, with a signalError as its cause,
-// at the first SIGINT or SIGTERM. A second signal ends the process at once,
-// for a person who does not want to wait for a browser to close.
+// at the first SIGINT, SIGTERM or SIGHUP (the terminal was closed). A
+// second signal ends the process at once, for a person who does not want
+// to wait for a browser to close.
 func signalContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		sig, ok := <-sigs
 		if !ok {
