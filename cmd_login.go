@@ -163,6 +163,13 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 	if err := checkNoBrowser(lo); err != nil {
 		return err
 	}
+	if o.profile != nil {
+		// A config dir that cannot be used is said before a browser opens
+		// and a person logs in there, not after, when the session is lost.
+		if err := o.profile.Usable(); err != nil {
+			return err
+		}
+	}
 	opts, in, err := o.loginOptions(lo, !lo.headless && !lo.session.noBrowser)
 	if err != nil {
 		return err

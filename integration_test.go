@@ -959,6 +959,10 @@ func TestConfigDirIsAFile(t *testing.T) {
 	for _, args := range [][]string{
 		append(append(server, "token"), timeout...), append(append(server, "check"), timeout...),
 		append(server, "profiles"), append(server, "session", "export"), append(server, "logout"),
+		// A login says so before a browser opens and a person logs in
+		// there (it used to after, when the session was lost), and a
+		// headless one instead of "needs something to log in with".
+		append(append(server, "login"), timeout...), append(append(server, "login", "--headless"), timeout...),
 		// demo runs its own double; it says so before any login, once.
 		{"demo"},
 	} {
