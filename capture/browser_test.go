@@ -192,6 +192,28 @@ func TestCallbackAnsweredInTheBrowser(t *testing.T) {
 	}
 }
 
+// TestFinishRightAfterTheCode: an exchange that is over before the
+// browser has loaded the done page still gets its outcome shown (it used
+// to be lost: the window said "finishing…" until it closed).
+func TestFinishRightAfterTheCode(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t).withPassword().inShell(t)
+	ctx := context.Background()
+	l, err := Start(ctx, f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Code(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.Finish(ctx, nil)
+	// Finish returns once the page shows it: no waiting here.
+	if shown, err := chromedpEval(l, `document.title === "pixivauth: Logged in"`); err != nil || !shown {
+		t.Errorf("the page does not say Logged in after Finish (%v)", err)
+	}
+}
+
 func TestHeadlessLoginLooksLikeChrome(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t).withPassword()

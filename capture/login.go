@@ -667,6 +667,9 @@ const donePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><ti
 // person to read it before Close shuts the window.
 const FinishHold = 1500 * time.Millisecond
 
+// finishWait bounds how long Finish waits for the done page to be there.
+const finishWait = 2 * time.Second
+
 // Finish tells the person how the login ended, once the caller has traded
 // the code for tokens: err is the exchange's error, nil for success. The
 // done page says "finishing…" until Finish is called; then it shows
@@ -683,10 +686,30 @@ func (l *Login) Finish(ctx context.Context, err error) {
 		title, detail = "Login failed", "pixivauth could not get the tokens: "+err.Error()
 	}
 	args, _ := json.Marshal([]any{title, detail, err == nil})
-	cctx, cancel := context.WithTimeout(l.tab, 2*time.Second)
-	_, evalErr := chromedp.Run(cctx, chromedp.Evaluate[bool]("window.pixivauthFinish ? window.pixivauthFinish(..."+string(args)+") : false"))
-	cancel()
-	if evalErr != nil || !l.opts.Visible {
+	// The code is taken when the browser asks for the callback, and the
+	// exchange can be over before the browser has loaded the done page it
+	// is sent on to: until the page is there to tell (its function
+	// defined), it is asked again, for up to finishWait.
+	deadline := time.Now().Add(finishWait)
+	for {
+		cctx, cancel := context.WithDeadline(l.tab, deadline)
+		shown, evalErr := chromedp.Run(cctx, chromedp.Evaluate[bool]("window.pixivauthFinish ? window.pixivauthFinish(..."+string(args)+") : false"))
+		cancel()
+		if evalErr == nil && shown {
+			break
+		}
+		if time.Now().After(deadline) || l.tab.Err() != nil {
+			return
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return
+		case <-l.tab.Done():
+			return
+		}
+	}
+	if !l.opts.Visible {
 		return
 	}
 	hold := time.NewTimer(FinishHold)
