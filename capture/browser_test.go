@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -461,6 +463,23 @@ func TestNoDisplayForAWindow(t *testing.T) {
 	_, err := Start(context.Background(), Options{LoginURL: pixiv.LoginURL, Visible: true, TempDir: t.TempDir()})
 	if !errors.Is(err, ErrBrowser) || !errors.Is(err, reason.NoDisplay) {
 		t.Fatalf("err = %v; want ErrBrowser and reason.NoDisplay", err)
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	// A DISPLAY where no X server answers is the same problem, said in
+	// pixivauth's words, not the browser's log lines.
+	display := ""
+	for n := 90; n < 200 && display == ""; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); errors.Is(err, fs.ErrNotExist) {
+			display = fmt.Sprintf(":%d", n)
+		}
+	}
+	t.Setenv("DISPLAY", display)
+	_, err = Start(context.Background(), Options{LoginURL: pixiv.LoginURL, Visible: true, TempDir: t.TempDir(),
+		Flags: map[string]any{"host-resolver-rules": pixivtest.NoLookups}})
+	if !errors.Is(err, reason.NoDisplay) || !strings.Contains(err.Error(), "no display answers at DISPLAY="+display) || strings.Contains(err.Error(), "ERROR:") {
+		t.Fatalf("DISPLAY=%s: err = %v; want reason.NoDisplay, in pixivauth's words", display, err)
 	}
 }
 
