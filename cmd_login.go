@@ -163,6 +163,9 @@ func (p *program) runLogin(ctx context.Context, lo loginOpts) error {
 	if err := checkNoBrowser(lo); err != nil {
 		return err
 	}
+	if err := checkWindowOptions(lo); err != nil {
+		return err
+	}
 	if o.profile != nil {
 		// A config dir that cannot be used is said before a browser opens
 		// and a person logs in there, not after, when the session is lost.

@@ -40,6 +40,18 @@ func checkNoBrowser(lo loginOpts) error {
 	return nil
 }
 
+// checkWindowOptions refuses the options that only one kind of login
+// takes, given to the other: said, not ignored.
+func checkWindowOptions(lo loginOpts) error {
+	switch {
+	case lo.chooseAccount && lo.headless:
+		return usageErrorf("--%s is for a window, where the person picks the account: drop --headless, or --%s", optChooseAccount, optChooseAccount)
+	case lo.fallbackWindow && !lo.headless && !lo.session.noBrowser:
+		return usageErrorf("--%s is for a headless login, which it reopens in a window when a person is needed: add --headless, or drop --%s", optFallbackWindow, optFallbackWindow)
+	}
+	return nil
+}
+
 // httpFirst reports whether a login with opts tries the browserless path
 // first: headless, with a session, and nothing that needs the browser (a
 // username to type in, a browser to attach to, a profile of its own).

@@ -109,6 +109,10 @@ func TestUsageErrors(t *testing.T) {
 		// no option of pixivauth has a capital letter.
 		{"a short token that begins with a dash", nil, []string{"refresh", "-BadTok123"}, `an argument that begins with "-" is not an option for refresh: if it is a token, put "--" before it`},
 		{"bad duration", nil, []string{"token", "--timeout", "soon"}, "timeout"},
+		// Options of one kind of login given to the other are said, not
+		// ignored.
+		{"choose the account headless", nil, []string{"login", "--headless", "--choose-account"}, "--choose-account is for a window"},
+		{"a fallback window for a window", nil, []string{"login", "--fallback-window"}, "--fallback-window is for a headless login"},
 		{"negative duration", nil, []string{"token", "--timeout=-1s"}, "negative"},
 		{"json and format disagree", nil, []string{"token", "--json", "--format", "env"}, "--json and --format env disagree"},
 		{"format the command does not print", nil, []string{"check", "--format", "env"}, `check prints text or json, not "env"`},
