@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -76,6 +77,11 @@ func normalizeArgs(app *cli.App, argv []string) ([]string, error) {
 			}
 			i++
 			value, hasValue = argv[i], true
+		}
+		if !needsValue && hasValue {
+			if _, err := strconv.ParseBool(value); err != nil {
+				return nil, &usageError{msg: "option --" + name + " takes no value (or true or false)", command: commandPath(path)}
+			}
 		}
 		if needsValue && value == "" && !emptyMeans[name] {
 			// --config-dir "$UNSET" must not mean the default directory

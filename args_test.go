@@ -85,6 +85,7 @@ func TestNormalizeArgsErrors(t *testing.T) {
 		{"an empty config dir is not the default one", "token --config-dir=", "option --config-dir is given an empty value: give one, or leave the option out"},
 		{"an empty output is not stdout", "session export --output=", "option --output is given an empty value"},
 		{"an empty browser", "login --browser=", "option --browser is given an empty value"},
+		{"a bool with a value that is not one", "login --headless=maybe", "option --headless takes no value (or true or false)"},
 		{"a refresh token that begins with a dash", "refresh -hNalhGZ8sQ2xYk1p0_4rT9vWmLq3JdZcBfUeH6aIoKy", `put "--" before it`},
 		{"a value given to the wrong command", "token --phpsessid=11111111_abcdef", "unknown option --phpsessid for token"},
 		{"an upper-case short option", "-V", "unknown option -V"},
