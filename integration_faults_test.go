@@ -913,11 +913,13 @@ func fmCases() []fmCase {
 			setup:   func(t *testing.T, f *fmFixture) { f.Display = testenv.StartXvfb(t) },
 			code:    exitPerson, say: []string{"timed out after 20s", "window", "--timeout"},
 			check: fmTokenRequests(0)},
-		{name: "login: unwritable config dir prints the tokens", fake: true, stdin: fmPassword,
+		// A config dir that is a file is refused before the login
+		// (TestConfigDirIsAFile); one where the token cannot be written
+		// is found only at the save, after Pixiv issued the tokens.
+		{name: "login: unwritable token file prints the tokens", fake: true, stdin: fmPassword,
 			args: func(f *fmFixture) []string { return append(f.loginArgs(), "--json") },
 			setup: func(t *testing.T, f *fmFixture) {
-				f.config = filepath.Join(t.TempDir(), "config")
-				if err := os.WriteFile(f.config, []byte("a file where the config dir should be"), 0o600); err != nil {
+				if err := os.MkdirAll(filepath.Join(f.config, "default", "token.json", "in-the-way"), 0o700); err != nil {
 					t.Fatal(err)
 				}
 			},
