@@ -74,6 +74,17 @@ func (f *fixture) inShell(t *testing.T) *fixture {
 	return f
 }
 
+// started starts the login, which is closed when the test ends.
+func (f *fixture) started(t *testing.T) *Login {
+	t.Helper()
+	l, err := Start(context.Background(), f.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
 func (f *fixture) withPassword() *fixture {
 	a := pixivtest.DemoAccount()
 	f.opts.Username, f.opts.Password = a.Username, a.Password
@@ -156,11 +167,7 @@ func TestCallbackAnsweredInTheBrowser(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t).withPassword().inShell(t)
 	ctx := context.Background()
-	l, err := Start(ctx, f.opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := f.started(t)
 	code, err := l.Code(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -201,11 +208,7 @@ func TestFinishRightAfterTheCode(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t).withPassword().inShell(t)
 	ctx := context.Background()
-	l, err := Start(ctx, f.opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := f.started(t)
 	if _, err := l.Code(ctx); err != nil {
 		t.Fatal(err)
 	}
