@@ -210,7 +210,11 @@ func browserStartError(err error, execPath, profileDir, tail string) error {
 	if strings.Contains(tail, "Missing X server") {
 		// DISPLAY is set, and nothing answers there: a closed session,
 		// an SSH login without X forwarding, a typo.
-		return reason.Mark(fmt.Errorf("%w: no display answers at DISPLAY=%s for a window", ErrBrowser, os.Getenv("DISPLAY")), reason.NoDisplay)
+		where := "DISPLAY=" + os.Getenv("DISPLAY")
+		if os.Getenv("DISPLAY") == "" {
+			where = "WAYLAND_DISPLAY=" + os.Getenv("WAYLAND_DISPLAY")
+		}
+		return reason.Mark(fmt.Errorf("%w: no display answers at %s for a window", ErrBrowser, where), reason.NoDisplay)
 	}
 	// chromedp's start error carries the browser's output, which can hold
 	// URLs; the version check says more plainly what is wrong.

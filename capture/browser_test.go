@@ -484,6 +484,15 @@ func TestNoDisplayForAWindow(t *testing.T) {
 	if !errors.Is(err, reason.NoDisplay) || !strings.Contains(err.Error(), "no display answers at DISPLAY="+display) || strings.Contains(err.Error(), "ERROR:") {
 		t.Fatalf("DISPLAY=%s: err = %v; want reason.NoDisplay, in pixivauth's words", display, err)
 	}
+	// A Wayland display that nothing serves is named as such.
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "wayland-pixivauth-none")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	_, err = Start(context.Background(), Options{LoginURL: pixiv.LoginURL, Visible: true, TempDir: t.TempDir(),
+		Flags: map[string]any{"host-resolver-rules": pixivtest.NoLookups}})
+	if !errors.Is(err, reason.NoDisplay) || !strings.Contains(err.Error(), "WAYLAND_DISPLAY=wayland-pixivauth-none") {
+		t.Fatalf("WAYLAND_DISPLAY with nothing there: err = %v", err)
+	}
 }
 
 func TestRemoveStaleProfiles(t *testing.T) {
