@@ -309,6 +309,7 @@ func (o *options) loginOptionsOf(lo loginOpts, visible bool) (capture.Options, e
 		return opts, err
 	}
 	opts.Cookies = cookies
+	o.sessionFrom = from
 	dead := (&session.Session{Cookies: cookies}).Check(time.Now())
 	if !visible && opts.Username == "" && dead != nil {
 		if from != "" && errors.Is(dead, session.ErrNoSessionCookie) {
@@ -506,6 +507,11 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, in aut
 		Logf:        o.stepLogf(),
 	})
 	if res.Token == nil {
+		if errors.Is(err, reason.SessionExpired) && o.sessionFrom != "" && !strings.Contains(err.Error(), o.sessionFrom) {
+			// Which session Pixiv refused: a variable left in the shell
+			// can be what ended, not the stored session.
+			err = fmt.Errorf("the session from %s: %w", o.sessionFrom, err)
+		}
 		return res, err
 	}
 	err = o.saveErr(err)

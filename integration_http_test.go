@@ -240,6 +240,19 @@ func TestSessionOptionWinsOverTheEnvironment(t *testing.T) {
 	}
 }
 
+// A session Pixiv refuses is named by where it came from: a variable left
+// in the shell, not the profile's stored session, may be what ended.
+func TestDeadSessionNamesItsSource(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	stale := "PIXIV_PHPSESSID=" + f.account.ID + "_longgoneSession"
+	r := f.run([]string{stale, noBrowserPATH(t)}, "", "login", "--no-browser")
+	expectCode(t, r, exitPerson)
+	if !strings.Contains(r.Stderr, "the session from $PIXIV_PHPSESSID") {
+		t.Errorf("the error does not say which session ended:\n%s", r.Stderr)
+	}
+}
+
 // The browserless login goes through --proxy like every other request.
 func TestNoBrowserThroughProxy(t *testing.T) {
 	t.Parallel()

@@ -149,6 +149,10 @@ type options struct {
 	store    *store.Store
 	storeErr error
 
+	// sessionFrom names where a login's session came from (an option, a
+	// variable, the profile), for its errors; "" for none.
+	sessionFrom string
+
 	// githubActions turns on ::add-mask:: for every secret printed.
 	githubActions bool
 
