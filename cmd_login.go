@@ -507,7 +507,7 @@ func (o *options) browserLogin(ctx context.Context, opts capture.Options, in aut
 		Logf:        o.stepLogf(),
 	})
 	if res.Token == nil {
-		if errors.Is(err, reason.SessionExpired) && o.sessionFrom != "" && !strings.Contains(err.Error(), o.sessionFrom) {
+		if errors.Is(err, reason.SessionExpired) && o.sessionFrom != "" {
 			// Which session Pixiv refused: a variable left in the shell
 			// can be what ended, not the stored session.
 			err = fmt.Errorf("the session from %s: %w", o.sessionFrom, err)

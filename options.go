@@ -209,7 +209,7 @@ func (p *program) setup(ctx context.Context, c commonOpts, formats []string) (*o
 	if o.test != (testSettings{}) {
 		o.logf("test settings: %v", o.test)
 	}
-	if err := o.setProxy(c.proxy, p.given[optProxy]); err != nil {
+	if err := o.setProxy(c.proxy); err != nil {
 		return nil, err
 	}
 	if err := o.setProfile(c); err != nil {
@@ -258,13 +258,13 @@ func checkLoopback(addr string) error {
 // setProxy chooses the proxy: --proxy, else $HTTPS_PROXY, else $ALL_PROXY
 // (either in lower case too), which $NO_PROXY can exclude Pixiv from. A
 // double given with --pixiv-server is always reached directly, and so is
-// Pixiv with --proxy "" (given), as with curl.
-func (o *options) setProxy(flag string, given bool) error {
+// Pixiv with --proxy "" given on the command line, as with curl.
+func (o *options) setProxy(flag string) error {
 	if flag != "" && o.server != "" {
 		return usageErrorf("--pixiv-server and --proxy cannot be used together")
 	}
 	raw, what := flag, "--proxy"
-	if given && flag == "" {
+	if o.given[optProxy] && flag == "" {
 		o.logf("--proxy \"\": no proxy, whatever the environment says")
 		return nil
 	}

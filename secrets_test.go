@@ -212,8 +212,8 @@ func TestProxyChoice(t *testing.T) {
 				k, v, _ := strings.Cut(kv, "=")
 				t.Setenv(k, v)
 			}
-			o := &options{program: &program{stderr: io.Discard}, server: tt.server}
-			if err := o.setProxy(tt.flag, tt.given); err != nil {
+			o := &options{program: &program{stderr: io.Discard, given: map[string]bool{optProxy: tt.given}}, server: tt.server}
+			if err := o.setProxy(tt.flag); err != nil {
 				t.Fatal(err)
 			}
 			opts := o.browserOptions()
