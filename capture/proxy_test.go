@@ -46,7 +46,7 @@ func TestLoginThroughProxy(t *testing.T) {
 	tests := []struct {
 		name       string
 		require    bool   // the proxy wants user:secret
-		give       string // the user info of Options.Proxy
+		give       string // the password of user "user" in Options.Proxy; "" for none
 		wantFailed bool
 		// full runs the full browser, not the headless shell: the one
 		// whose own requests (updates, password leak checks) would go
@@ -55,8 +55,8 @@ func TestLoginThroughProxy(t *testing.T) {
 		full bool
 	}{
 		{name: "no credentials wanted"},
-		{name: "credentials wanted and given", require: true, give: "user:secret@", full: true},
-		{name: "wrong credentials", require: true, give: "user:wrong@", wantFailed: true},
+		{name: "credentials wanted and given", require: true, give: "secret", full: true},
+		{name: "wrong credentials", require: true, give: "wrong", wantFailed: true},
 		{name: "credentials wanted, none given", require: true, wantFailed: true, full: true},
 	}
 	for _, tt := range tests {
@@ -67,7 +67,10 @@ func TestLoginThroughProxy(t *testing.T) {
 			if tt.require {
 				proxy.RequireAuth("user", "secret")
 			}
-			f.opts.Proxy = "http://" + tt.give + strings.TrimPrefix(proxy.URL(), "http://")
+			f.opts.Proxy = proxy.URL()
+			if tt.give != "" {
+				f.opts.Proxy = proxy.URLWith("user", tt.give).String()
+			}
 			// Everything goes through the proxy; a direct lookup resolves
 			// to nothing, so no test traffic can leave loopback.
 			f.opts.Flags = pixivtest.ProxyBrowserFlags(cert)

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/pixivauth/pixivauth/pixiv"
@@ -40,11 +38,7 @@ func startTestForwarder(t *testing.T) (*authForwarder, *pixivtest.Proxy, string)
 	proxy := pixivtest.NewProxy(srv.Addr())
 	t.Cleanup(proxy.Close)
 	proxy.RequireAuth("user", "secret")
-	u, err := url.Parse(strings.Replace(proxy.URL(), "://", "://user:secret@", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := startAuthForwarder(u)
+	f, err := startAuthForwarder(proxy.URLWith("user", "secret"))
 	if err != nil {
 		t.Fatal(err)
 	}

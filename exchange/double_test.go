@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -465,17 +464,13 @@ func TestProxyRefusalNotRetried(t *testing.T) {
 	proxy := pixivtest.NewProxy(s.Addr())
 	t.Cleanup(proxy.Close)
 	proxy.RequireAuth("user", "secret")
-	u, err := url.Parse(strings.Replace(proxy.URL(), "://", "://user:wrong@", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := &exchange.Client{HTTPClient: &http.Client{Transport: &http.Transport{
-		Proxy:           http.ProxyURL(u),
+		Proxy:           http.ProxyURL(proxy.URLWith("user", "wrong")),
 		TLSClientConfig: &tls.Config{RootCAs: s.RootCAs()},
 	}}}
 	var waits []time.Duration
 	exchange.NoWait(c, &waits)
-	_, err = c.Refresh(t.Context(), s.NewRefreshToken(demo.ID))
+	_, err := c.Refresh(t.Context(), s.NewRefreshToken(demo.ID))
 	if reason.Of(err) != reason.Unreachable || len(proxy.Requests()) != 1 || len(waits) != 0 {
 		t.Errorf("err %v (%q), %d requests to the proxy, waits %v; want unreachable after one", err, reason.Of(err), len(proxy.Requests()), waits)
 	}

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -50,6 +51,14 @@ func NewProxy(target string) *Proxy {
 
 // URL is the proxy as a proxy setting takes it: "http://127.0.0.1:PORT".
 func (p *Proxy) URL() string { return p.url }
+
+// URLWith is URL with credentials in it, as a proxy setting gives a proxy
+// that wants them ([Proxy.RequireAuth]): "http://USER:PASSWORD@127.0.0.1:PORT".
+func (p *Proxy) URLWith(user, password string) *url.URL {
+	u, _ := url.Parse(p.url) // made by NewProxy: always parses
+	u.User = url.UserPassword(user, password)
+	return u
+}
 
 // RequireAuth makes the proxy answer 407 (Proxy-Authenticate: Basic) to a
 // request without these credentials, as a corporate proxy does.
