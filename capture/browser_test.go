@@ -329,53 +329,52 @@ func TestDecoyCallbacksChangeNothing(t *testing.T) {
 	}
 }
 
-func TestStalledLoginSavesTheFailure(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t).withPassword().inShell(t)
-	f.srv.SetNoRedirect(true)
-	f.opts.StallTimeout = 2 * time.Second
-	// Long, so that "well before it" holds on a busy machine running
-	// browser tests in parallel.
-	f.opts.Timeout = 5 * time.Minute
-	f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
-	start := time.Now()
-	_, _, err := f.login(t)
-	if !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), f.opts.LastFailureDir) {
-		t.Fatalf("err = %v; want ErrStalled naming %s", err, f.opts.LastFailureDir)
+// TestHeadlessLoginSavesTheFailure: a headless login that stops, at a
+// stall or just before its timeout when that comes first, keeps what it
+// saw (query values removed) and names the place in its error, well
+// before a long timeout.
+func TestHeadlessLoginSavesTheFailure(t *testing.T) {
+	tests := []struct {
+		name           string
+		stall, timeout time.Duration
+		want           []string // in the error, besides the place
+		saved          []string
+	}{
+		// The timeout is long, so that "well before it" holds on a busy
+		// machine running browser tests in parallel.
+		{"stalled", 2 * time.Second, 5 * time.Minute, nil, []string{"screenshot.png", "page.html"}},
+		{"timed out before a stall", 5 * time.Minute, 20 * time.Second, []string{"did not finish within 20s", "saved"}, []string{"page.html", "url.txt"}},
 	}
-	if took := time.Since(start); took > f.opts.Timeout/2 {
-		t.Errorf("took %s", took)
-	}
-	for _, name := range []string{"screenshot.png", "page.html"} {
-		fi, err := os.Stat(filepath.Join(f.opts.LastFailureDir, name))
-		if err != nil || fi.Size() == 0 {
-			t.Errorf("%s not saved: %v", name, err)
-		}
-	}
-	html, _ := os.ReadFile(filepath.Join(f.opts.LastFailureDir, "page.html"))
-	if strings.Contains(string(html), "code_challenge="+exchange.Challenge(f.verifier)) {
-		t.Error("the saved page keeps query values")
-	}
-}
-
-// TestTimedOutLoginSavesTheFailure: a headless login whose timeout comes
-// before a stall would keeps what it saw, just before the timeout ends it.
-func TestTimedOutLoginSavesTheFailure(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t).withPassword().inShell(t)
-	f.srv.SetNoRedirect(true)
-	f.opts.StallTimeout = 5 * time.Minute
-	f.opts.Timeout = 20 * time.Second
-	f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
-	_, _, err := f.login(t)
-	if !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), "did not finish within 20s") || !strings.Contains(err.Error(), "saved") ||
-		!strings.Contains(err.Error(), f.opts.LastFailureDir) {
-		t.Fatalf("err = %v; want the timeout, naming what it saved in %s", err, f.opts.LastFailureDir)
-	}
-	for _, name := range []string{"page.html", "url.txt"} {
-		if fi, err := os.Stat(filepath.Join(f.opts.LastFailureDir, name)); err != nil || fi.Size() == 0 {
-			t.Errorf("%s not saved: %v", name, err)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t).withPassword().inShell(t)
+			f.srv.SetNoRedirect(true)
+			f.opts.StallTimeout, f.opts.Timeout = tt.stall, tt.timeout
+			f.opts.LastFailureDir = filepath.Join(t.TempDir(), "last-failure")
+			start := time.Now()
+			_, _, err := f.login(t)
+			if !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), f.opts.LastFailureDir) {
+				t.Fatalf("err = %v; want ErrStalled naming %s", err, f.opts.LastFailureDir)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v; want %q in it", err, w)
+				}
+			}
+			if took := time.Since(start); tt.stall < tt.timeout && took > tt.timeout/2 {
+				t.Errorf("a stall ended the login after %s", took)
+			}
+			for _, name := range tt.saved {
+				if fi, err := os.Stat(filepath.Join(f.opts.LastFailureDir, name)); err != nil || fi.Size() == 0 {
+					t.Errorf("%s not saved: %v", name, err)
+				}
+			}
+			html, _ := os.ReadFile(filepath.Join(f.opts.LastFailureDir, "page.html"))
+			if strings.Contains(string(html), "code_challenge="+exchange.Challenge(f.verifier)) {
+				t.Error("the saved page keeps query values")
+			}
+		})
 	}
 }
 
